@@ -1,0 +1,97 @@
+"""App settings, read from the environment at call time.
+
+Locally they come from `local.settings.json` (the host copies `Values` into the environment); in Azure from app
+settings, where secrets are Key Vault references. Reading at call time (not import time) lets tests change them.
+Orchestrators never call these: activities do and pass on what is needed.
+"""
+from __future__ import annotations
+
+import os
+
+
+def _get(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in _get(name, default).split(",") if item.strip()]
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    raw = _get(name)
+    return default if not raw else raw.lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = _get(name)
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        raise ValueError(f"setting {name} must be an integer") from None
+
+
+def app_database_url() -> str:
+    return _get("APP_DATABASE_URL", "sqlite:///.data/app.db")
+
+
+# -- SQL Analyzer -----------------------------------------------------------------------------------------------
+def analyzer_secret_key() -> str:
+    return _get("ANALYZER_SECRET_KEY")
+
+
+def analyzer_allowed_engines() -> list[str]:
+    return _list("ANALYZER_ALLOWED_DRIVERS", "postgresql,mysql,sqlite,sqlserver")
+
+
+def analyzer_allowed_hosts() -> list[str]:
+    return _list("ANALYZER_ALLOWED_HOSTS", "127.0.0.1,localhost")
+
+
+def analyzer_allowed_sqlite_dirs() -> list[str]:
+    return [p for p in _get("ANALYZER_ALLOWED_SQLITE_DIRS", "samples").split(os.pathsep) if p.strip()]
+
+
+def analyzer_named_connection(name: str) -> str | None:
+    wanted = "ANALYZER_CONNECTION_" + name.strip().upper()
+    for key, value in os.environ.items():
+        if key.upper() == wanted:
+            return value
+    return None
+
+
+def analyzer_max_connections() -> int:
+    return _int("ANALYZER_MAX_CONNECTIONS", 2)
+
+
+def analyzer_statement_timeout_seconds() -> int:
+    return _int("ANALYZER_STATEMENT_TIMEOUT_SECONDS", 30)
+
+
+def analyzer_lock_timeout_ms() -> int:
+    return _int("ANALYZER_LOCK_TIMEOUT_MS", 1000)
+
+
+# -- GitHub Policy Enforcer ---------------------------------------------------------------------------------------
+def github_base_url() -> str:
+    return _get("GITHUB_BASE_URL", "https://api.github.com").rstrip("/")
+
+
+def github_token() -> str:
+    return _get("GITHUB_TOKEN")
+
+
+def github_app_credentials() -> tuple[str, str, str] | None:
+    app_id, key, installation = _get("GITHUB_APP_ID"), _get("GITHUB_APP_PRIVATE_KEY"), _get("GITHUB_APP_INSTALLATION_ID")
+    return (app_id, key, installation) if app_id and key and installation else None
+
+
+def github_org() -> str:
+    return _get("GITHUB_ORG")
+
+
+def policy_config_path() -> str:
+    return _get("POLICY_CONFIG_PATH", "config/policies.yaml")
+
+
+def policy_dry_run() -> bool:
+    return _bool("POLICY_DRY_RUN")

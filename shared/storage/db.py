@@ -1,0 +1,253 @@
+"""The application database: one set of SQL (`?` parameters) for SQLite, PostgreSQL and SQL Server.
+
+Jobs, reports, scans and action logs must survive a host restart and be shared by every instance of the app, so
+they live in a relational database rather than in orchestration state. SQLite needs no server and is the local
+default; Azure runs the same statements on Azure SQL through pyodbc, and PostgreSQL through pyodbc is tested live
+to keep the SQL portable. Migrations are plain files with a few type placeholders, applied once per process.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+# Type placeholders of the migration files, per dialect. Timestamps are ISO-8601 UTC strings so that they sort and
+# compare the same way everywhere; ids are app-generated strings so that no dialect's autoincrement is needed.
+_TYPES: dict[str, dict[str, str]] = {
+    "sqlite": {"text": "TEXT", "id": "VARCHAR(80)", "ts": "VARCHAR(40)", "int": "INTEGER",
+               "bigint": "BIGINT", "bool": "SMALLINT", "name": "VARCHAR(400)"},
+    "postgresql": {"text": "TEXT", "id": "VARCHAR(80)", "ts": "VARCHAR(40)", "int": "INTEGER",
+                   "bigint": "BIGINT", "bool": "SMALLINT", "name": "VARCHAR(400)"},
+    "sqlserver": {"text": "NVARCHAR(MAX)", "id": "VARCHAR(80)", "ts": "VARCHAR(40)", "int": "INT",
+                  "bigint": "BIGINT", "bool": "SMALLINT", "name": "NVARCHAR(400)"},
+}
+
+
+class DatabaseError(RuntimeError):
+    """The application database failed; the message never carries the connection string."""
+
+
+class IntegrityError(DatabaseError):
+    """A unique or primary key constraint refused a row: callers use it to make writes idempotent."""
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    dialect: str  # sqlite | postgresql | sqlserver
+    target: str  # file path for sqlite, ODBC connection string otherwise
+
+    @classmethod
+    def parse(cls, url: str) -> "DatabaseUrl":
+        if url.startswith("sqlite:///"):
+            return cls("sqlite", url[len("sqlite:///"):])
+        if url.startswith("odbc:"):
+            conn = url[len("odbc:"):]
+            driver = (re.search(r"driver\s*=\s*\{?([^};]+)", conn, re.I) or [None, ""])[1].lower()
+            if "postgres" in driver:
+                return cls("postgresql", conn)
+            if "sql server" in driver or "freetds" in driver or "tds" in driver:
+                return cls("sqlserver", conn)
+            raise DatabaseError("APP_DATABASE_URL: unsupported ODBC driver for the application database "
+                                "(use PostgreSQL or SQL Server)")
+        raise DatabaseError("APP_DATABASE_URL must start with 'sqlite:///' or 'odbc:'")
+
+
+class Database:
+    """A small DB-API facade: short transactions, rows as dicts, migrations applied on first use."""
+
+    def __init__(self, url: str) -> None:
+        self.url = DatabaseUrl.parse(url)
+        self.dialect = self.url.dialect
+        self._local = threading.local()
+        self._migrated = False
+        self._migrate_lock = threading.Lock()
+
+    # -- connections -------------------------------------------------------------------------------------------
+    def _connect(self) -> Any:
+        if self.dialect == "sqlite":
+            Path(self.url.target).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.url.target, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA foreign_keys=ON")
+            return conn
+        import pyodbc  # imported lazily: SQLite-only deployments need no ODBC
+
+        try:
+            conn = pyodbc.connect(self.url.target, autocommit=True, timeout=15)
+        except pyodbc.Error as exc:
+            raise DatabaseError(f"cannot connect to the application database ({self.dialect}): "
+                                f"{type(exc).__name__}") from None
+        return conn
+
+    def _connection(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- statements --------------------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator["Database"]:
+        """Run the block's statements atomically (one connection per thread, so nesting is flattened)."""
+        self.migrate()
+        conn = self._connection()
+        depth = getattr(self._local, "depth", 0)
+        if depth == 0:
+            self._begin(conn)
+        self._local.depth = depth + 1
+        try:
+            yield self
+        except BaseException:
+            self._local.depth = depth
+            if depth == 0:
+                self._rollback(conn)
+            raise
+        self._local.depth = depth
+        if depth == 0:
+            self._commit(conn)
+
+    def _begin(self, conn: Any) -> None:
+        if self.dialect == "sqlite":
+            conn.execute("BEGIN IMMEDIATE")
+        else:
+            conn.autocommit = False
+
+    def _commit(self, conn: Any) -> None:
+        if self.dialect == "sqlite":
+            conn.execute("COMMIT")
+        else:
+            conn.commit()
+            conn.autocommit = True
+
+    def _rollback(self, conn: Any) -> None:
+        if self.dialect == "sqlite":
+            conn.execute("ROLLBACK")
+        else:
+            conn.rollback()
+            conn.autocommit = True
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; returns the affected row count."""
+        self.migrate()
+        return self._execute(sql, params).rowcount
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        self.migrate()
+        cur = self._execute(sql, params)
+        names = [d[0] for d in cur.description or ()]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    def query_one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def limit(self, sql: str, limit: int, offset: int = 0) -> str:
+        """Append paging in the dialect's syntax (the statement must have an ORDER BY)."""
+        if self.dialect == "sqlserver":
+            return f"{sql} OFFSET {int(offset)} ROWS FETCH NEXT {int(limit)} ROWS ONLY"
+        return f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}"
+
+    def _execute(self, sql: str, params: Sequence[Any]) -> Any:
+        conn = self._connection()
+        try:
+            cur = conn.cursor()
+            cur.execute(sql, tuple(params))
+            return cur
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityError(str(exc)) from None
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"{type(exc).__name__}: {exc}") from None
+        except Exception as exc:  # pyodbc errors: map constraint violations (SQLSTATE 23xxx)
+            state = exc.args[0] if getattr(exc, "args", None) else ""
+            if isinstance(state, str) and state.startswith("23"):
+                raise IntegrityError(f"constraint violation ({state})") from None
+            if type(exc).__module__ == "pyodbc":
+                raise DatabaseError(f"{type(exc).__name__} ({state})") from None
+            raise
+
+    # -- migrations --------------------------------------------------------------------------------------------
+    def migrate(self) -> None:
+        """Apply pending migrations once per process (cheap check afterwards)."""
+        if self._migrated:
+            return
+        with self._migrate_lock:
+            if self._migrated:
+                return
+            self._migrated = True  # set first: the statements below go through execute()
+            try:
+                self._apply_migrations()
+            except BaseException:
+                self._migrated = False
+                raise
+
+    def _apply_migrations(self) -> None:
+        conn = self._connection()
+        types = _TYPES[self.dialect]
+        self._execute_ddl(conn, f"CREATE TABLE schema_migrations (version {types['id']} PRIMARY KEY, "
+                                f"applied_at {types['ts']} NOT NULL)", ignore_exists=True)
+        applied = {r["version"] for r in self.query("SELECT version FROM schema_migrations")}
+        for path in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql")):
+            version = path.stem
+            if version in applied:
+                continue
+            script = path.read_text().format(**types)
+            with self.transaction():
+                for statement in _split_statements(script):
+                    self._execute(statement, ())
+                try:
+                    self._execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                                  (version, _now()))
+                except IntegrityError:
+                    pass  # another process applied it concurrently; its DDL already failed or matched
+
+    def _execute_ddl(self, conn: Any, sql: str, ignore_exists: bool) -> None:
+        try:
+            self._execute(sql, ())
+        except DatabaseError as exc:
+            if not ignore_exists:
+                raise
+            if "exist" not in str(exc).lower() and "42S01" not in str(exc) and "42P07" not in str(exc):
+                raise
+
+
+def _split_statements(script: str) -> list[str]:
+    """Split on semicolons at line ends; migration files keep one statement per `;`-terminated block."""
+    lines = [ln for ln in script.splitlines() if not ln.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";\n") if s.strip().rstrip(";").strip()]
+
+
+def _now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat()
+
+
+_databases: dict[str, Database] = {}
+_databases_lock = threading.Lock()
+
+
+def get_database(url: str | None = None) -> Database:
+    """The process-wide Database for `APP_DATABASE_URL` (migrated on first use)."""
+    from shared import settings
+
+    url = url or settings.app_database_url()
+    with _databases_lock:
+        db = _databases.get(url)
+        if db is None:
+            db = _databases[url] = Database(url)
+        return db
