@@ -1,4 +1,18 @@
-"""Placeholder blueprint: replaced by the module's owner."""
+"""Serves the API's OpenAPI 3.1 document and a liveness probe; both anonymous so tools can discover the API."""
 import azure.durable_functions as df
+import azure.functions as func
+
+from shared.api.openapi import openapi_document
+from triggers._http import json_response
 
 bp = df.Blueprint()
+
+
+@bp.route(route="openapi.json", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def openapi_json(req: func.HttpRequest) -> func.HttpResponse:
+    return json_response(openapi_document())
+
+
+@bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def health(req: func.HttpRequest) -> func.HttpResponse:
+    return json_response({"status": "ok"})

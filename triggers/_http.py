@@ -1,0 +1,72 @@
+"""The Azure side of the HTTP API: turning domain results and `Problem`s into `func.HttpResponse`s.
+
+Every HTTP trigger goes through `api_handler`, so malformed JSON, validation problems and unexpected exceptions get
+the same problem+json treatment everywhere, and no trigger formats an error by hand.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import azure.functions as func
+
+from shared.api.problems import PROBLEM_CONTENT_TYPE, Problem, bad_request
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1_000_000
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> func.HttpResponse:
+    return func.HttpResponse(json.dumps(body, default=str), status_code=status,
+                             mimetype="application/json", charset="utf-8", headers=headers or {})
+
+
+def problem_response(problem: Problem) -> func.HttpResponse:
+    return func.HttpResponse(json.dumps(problem.to_json(), default=str), status_code=problem.status,
+                             mimetype=PROBLEM_CONTENT_TYPE, charset="utf-8")
+
+
+def read_json_object(req: func.HttpRequest, *, required: bool = True) -> dict[str, Any]:
+    """The request body as a JSON object, or a 400 naming what is wrong with it."""
+    raw = req.get_body() or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise Problem(413, f"body: larger than {MAX_BODY_BYTES} bytes")
+    if not raw.strip():
+        if required:
+            raise bad_request("body", "a JSON object is required")
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise bad_request("body", f"malformed JSON ({exc.__class__.__name__}: {str(exc)[:80]})") from None
+    if not isinstance(body, dict):
+        raise bad_request("body", "must be a JSON object")
+    return body
+
+
+def base_url(req: func.HttpRequest) -> str:
+    """Scheme://host[:port] of the request, for building absolute links (status URLs)."""
+    url = req.url
+    scheme_end = url.index("://") + 3
+    path_start = url.find("/", scheme_end)
+    return url if path_start < 0 else url[:path_start]
+
+
+def api_handler(fn: Callable[..., Awaitable[func.HttpResponse]]) -> Callable[..., Awaitable[func.HttpResponse]]:
+    """Map `Problem` to problem+json; anything else is logged and becomes a bare 500 (no internals leak)."""
+
+    @functools.wraps(fn)
+    async def wrapper(*args: Any, **kwargs: Any) -> func.HttpResponse:
+        try:
+            return await fn(*args, **kwargs)
+        except Problem as problem:
+            return problem_response(problem)
+        except Exception:
+            log.exception("unhandled error in %s", fn.__name__)
+            return problem_response(Problem(500, "an unexpected error occurred; see the host log"))
+
+    return wrapper
