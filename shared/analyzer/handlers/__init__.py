@@ -1,0 +1,39 @@
+"""Python-implemented checks (`kind: python` in the catalog), registered by name.
+
+Most checks are one SQL file; a few need code: SQLite pragmas that return their own shapes, and the stored-code
+linter that parses view/procedure bodies. A handler takes the open session and its check and returns rows in the
+mapper vocabulary (see `shared/analyzer/mappers.py`), so findings are built the same way as for SQL checks.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shared.analyzer.model import Check
+    from shared.analyzer.session import AnalysisSession
+
+Handler = Callable[["AnalysisSession", "Check"], list[dict[str, Any]]]
+_HANDLERS: dict[str, Handler] = {}
+
+
+def handler(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        if name in _HANDLERS:
+            raise ValueError(f"handler {name} registered twice")
+        _HANDLERS[name] = fn
+        return fn
+
+    return register
+
+
+def get(name: str) -> Handler:
+    if not _HANDLERS:
+        for module in pkgutil.iter_modules(__path__):
+            importlib.import_module(f"{__name__}.{module.name}")
+    try:
+        return _HANDLERS[name]
+    except KeyError:
+        raise KeyError(f"no analyzer handler named {name}") from None

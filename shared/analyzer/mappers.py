@@ -1,0 +1,60 @@
+"""Rows → findings. Query checks return columns from a fixed vocabulary; one mapper turns any such row into a finding.
+
+Column vocabulary (lower-case): schema_name, table_name, index_name, column_name, constraint_name, object_name,
+object_type, user_name, setting_name, setting_value, and any extra measurement columns. The catalog's `object` and
+`message` templates use `{column}` placeholders; every column also lands in `details`, so nothing a query measured
+is lost. A row column `severity` (one of the vocabulary) overrides the catalog severity for that row, which lets one
+query grade by size (e.g. overflow at 80 % → medium, 95 % → critical).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from shared.analyzer.model import SEVERITIES, Check, Finding
+
+_OBJECT_COLUMNS = ("schema_name", "table_name", "index_name", "column_name", "constraint_name", "object_name",
+                   "user_name", "setting_name")
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    return value
+
+
+def default_object(row: Mapping[str, Any]) -> str:
+    """`schema.table.index` style name from whichever vocabulary columns the row has."""
+    parts = [str(row[c]) for c in ("schema_name", "table_name") if row.get(c) not in (None, "")]
+    for c in ("index_name", "constraint_name", "column_name", "object_name", "user_name", "setting_name"):
+        if row.get(c) not in (None, ""):
+            parts.append(str(row[c]))
+            break
+    return ".".join(parts) or "(database)"
+
+
+def row_to_finding(check: Check, row: Mapping[str, Any]) -> Finding:
+    details = {k: _jsonable(v) for k, v in row.items()}
+    values = _Blank({k: ("" if v is None else v) for k, v in details.items()})
+    severity = str(row.get("severity") or check.severity).lower()
+    if severity not in SEVERITIES:
+        severity = check.severity
+    details.pop("severity", None)
+    obj = check.object.format_map(values) if check.object else default_object(row)
+    return Finding(check.id, check.category, severity, obj, check.message.format_map(values),
+                   check.recommendation.format_map(values), details)
+
+
+def rows_to_findings(check: Check, rows: Iterable[Mapping[str, Any]]) -> list[Finding]:
+    return [row_to_finding(check, {k.lower(): v for k, v in row.items()}) for row in rows]
