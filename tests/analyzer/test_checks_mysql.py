@@ -1,0 +1,9 @@
+"""Live cases for every mysql check (fixtures in tests/fixtures/checks/mysql/)."""
+import pytest
+
+from tests.analyzer.check_cases import assert_case, cases
+
+
+@pytest.mark.parametrize("case", cases("mysql"), ids=lambda c: c.check_id)
+def test_check_reports_the_defect_and_not_the_fix(case) -> None:
+    assert_case(case)
