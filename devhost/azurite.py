@@ -1,0 +1,131 @@
+"""Start Azurite (the Azure Storage emulator from `node_modules`) and wait until it answers.
+
+Used by `make start` (persistent folder `.data/azurite`, default ports) and by the tests (free ports, a temporary
+folder). `python -m devhost.azurite --location DIR` runs it in the foreground until Ctrl-C.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devhost.settings import AZURITE_ACCOUNT, AZURITE_KEY
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_answers(host: str, port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def connection_string(blob_port: int, queue_port: int, table_port: int, host: str = "127.0.0.1") -> str:
+    return (f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
+            f"BlobEndpoint=http://{host}:{blob_port}/{AZURITE_ACCOUNT};"
+            f"QueueEndpoint=http://{host}:{queue_port}/{AZURITE_ACCOUNT};"
+            f"TableEndpoint=http://{host}:{table_port}/{AZURITE_ACCOUNT};")
+
+
+def azurite_binary() -> str:
+    local = REPO_ROOT / "node_modules" / ".bin" / "azurite"
+    if local.exists():
+        return str(local)
+    found = shutil.which("azurite")
+    if found:
+        return found
+    raise FileNotFoundError("Azurite is not installed: run `npm install` in the repository root (or `make start`)")
+
+
+@dataclass
+class Azurite:
+    location: Path
+    blob_port: int = field(default_factory=free_port)
+    queue_port: int = field(default_factory=free_port)
+    table_port: int = field(default_factory=free_port)
+    host: str = "127.0.0.1"
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def connection_string(self) -> str:
+        return connection_string(self.blob_port, self.queue_port, self.table_port, self.host)
+
+    def command(self) -> list[str]:
+        return [azurite_binary(), "--silent", "--skipApiVersionCheck", "--location", str(self.location),
+                "--blobHost", self.host, "--queueHost", self.host, "--tableHost", self.host,
+                "--blobPort", str(self.blob_port), "--queuePort", str(self.queue_port),
+                "--tablePort", str(self.table_port)]
+
+    def start(self, timeout: float = 30.0, log_file: Path | None = None) -> "Azurite":
+        self.location.mkdir(parents=True, exist_ok=True)
+        out = open(log_file or self.location / "azurite.log", "ab")  # noqa: SIM115 - lives as long as the process
+        self.process = subprocess.Popen(self.command(), stdout=out, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Azurite exited with code {self.process.returncode}; "
+                                   f"see {log_file or self.location / 'azurite.log'}")
+            if all(port_answers(self.host, p) for p in (self.blob_port, self.queue_port, self.table_port)):
+                return self
+            time.sleep(0.1)
+        self.stop()
+        raise TimeoutError(f"Azurite did not answer on ports {self.blob_port}/{self.queue_port}/{self.table_port} "
+                           f"within {timeout:.0f}s")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devhost.azurite", description=__doc__)
+    parser.add_argument("--location", default=".data/azurite")
+    parser.add_argument("--blob-port", type=int, default=10000)
+    parser.add_argument("--queue-port", type=int, default=10001)
+    parser.add_argument("--table-port", type=int, default=10002)
+    args = parser.parse_args(argv)
+    busy = [p for p in (args.blob_port, args.queue_port, args.table_port) if port_answers("127.0.0.1", p)]
+    if busy:
+        print(f"error: port {busy[0]} is in use (is Azurite already running?): stop it or pass other ports",
+              file=sys.stderr)
+        return 2
+    azurite = Azurite(Path(args.location), args.blob_port, args.queue_port, args.table_port)
+    try:
+        azurite.start()
+    except (FileNotFoundError, RuntimeError, TimeoutError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"Azurite is running (blob {args.blob_port}, queue {args.queue_port}, table {args.table_port}), "
+          f"data in {args.location}", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: azurite.stop())
+    try:
+        azurite.process.wait()
+    except KeyboardInterrupt:
+        azurite.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

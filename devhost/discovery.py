@@ -1,0 +1,96 @@
+"""Find the app's functions from their bindings, the way the Functions host indexes a v2-model app.
+
+Only `app.get_functions()` is used: whatever the decorators registered is what runs, so the local host cannot
+drift from what Azure would run.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+TRIGGER_KINDS = {"httpTrigger": "http", "timerTrigger": "timer", "queueTrigger": "queue",
+                 "orchestrationTrigger": "durable", "activityTrigger": "durable", "entityTrigger": "durable"}
+
+
+@dataclass
+class FunctionInfo:
+    name: str
+    kind: str                      # http | timer | queue | durable | unsupported
+    trigger: dict[str, Any]        # the trigger binding, as in function.json
+    bindings: list[dict[str, Any]]
+    user_function: Callable[..., Any]
+    is_async: bool = False
+    parameters: list[str] = field(default_factory=list)
+
+    def bindings_of(self, binding_type: str, direction: str | None = None) -> list[dict[str, Any]]:
+        return [b for b in self.bindings
+                if b["type"] == binding_type and (direction is None or b["direction"] == direction)]
+
+
+def _plain(value: Any) -> Any:
+    """Binding dicts hold enums (AuthLevel, HttpMethod, BindingDirection); the host sees their JSON values."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "value") and not isinstance(value, (str, int, float, bool)):
+        raw = value.value
+        if isinstance(raw, int) and type(value).__name__ == "BindingDirection":
+            return {0: "in", 1: "out", 2: "inout"}.get(raw, str(raw))
+        return raw
+    return value
+
+
+def load_app(spec: str) -> tuple[Any, Path]:
+    """Import `module:attribute` (default attribute `app`) and return it with the directory holding host.json."""
+    module_name, _, attribute = spec.partition(":")
+    module = importlib.import_module(module_name)
+    app = getattr(module, attribute or "app")
+    return app, Path(module.__file__).resolve().parent
+
+
+def app_directory(spec: str) -> Path:
+    """Where the app's module lives (host.json, local.settings.json), found without importing the app yet."""
+    module_name = spec.partition(":")[0]
+    found = importlib.util.find_spec(module_name)
+    if found is None or not found.origin:
+        raise ModuleNotFoundError(f"app module {module_name!r} not found: run from the app's directory or pass --app")
+    return Path(found.origin).resolve().parent
+
+
+class IndexedApp:
+    """The app with its functions indexed once: `FunctionApp.get_functions()` fails when called a second time
+    (it re-validates names against those it already saw), yet both the host and the durable engine need them."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._functions = list(app.get_functions())
+
+    def get_functions(self) -> list[Any]:
+        return list(self._functions)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._app, name)
+
+
+def discover(app: Any) -> list[FunctionInfo]:
+    found: list[FunctionInfo] = []
+    for function in app.get_functions():
+        bindings = [_plain(b) for b in function.get_bindings_dict()["bindings"]]
+        trigger = next((b for b in bindings if b["type"].endswith("Trigger")), None)
+        kind = TRIGGER_KINDS.get(trigger["type"], "unsupported") if trigger else "unsupported"
+        user_function = function.get_user_function()
+        target = getattr(user_function, "client_function", user_function)
+        try:
+            parameters = list(inspect.signature(target).parameters)
+        except (TypeError, ValueError):
+            parameters = []
+        found.append(FunctionInfo(
+            name=function.get_function_name(), kind=kind, trigger=trigger or {}, bindings=bindings,
+            user_function=user_function, is_async=inspect.iscoroutinefunction(target), parameters=parameters,
+        ))
+    return found

@@ -1,0 +1,10 @@
+"""Composition root of the host's own test app (`python -m devhost --app tests.devhost_app.function_app:app`)."""
+import azure.durable_functions as df
+import azure.functions as func
+
+from tests.devhost_app import durable_features, triggers_http, triggers_queue, triggers_timer
+
+app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
+
+for blueprint in (triggers_http.bp, triggers_timer.bp, triggers_queue.bp, durable_features.bp):
+    app.register_functions(blueprint)
