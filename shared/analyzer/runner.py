@@ -61,6 +61,8 @@ def run_check(session: AnalysisSession, check: Check, schemas: list[str] | None 
             findings = [f for f in findings
                         if str(f.details.get("schema_name", "")).lower() in wanted or "schema_name" not in f.details]
         outcome.findings = findings
+    except handlers.SkipCheck as exc:
+        outcome.skipped = str(exc)
     except Exception as exc:  # noqa: BLE001 - any failure of one check is recorded, never fatal
         outcome.skipped = classify_error(exc, session.statement_timeout_s)
         _reset_after_error(session)

@@ -19,6 +19,11 @@ Handler = Callable[["AnalysisSession", "Check"], list[dict[str, Any]]]
 _HANDLERS: dict[str, Handler] = {}
 
 
+class SkipCheck(Exception):
+    """Raised by a handler when the target lacks what the check needs (e.g. performance_schema is off); the
+    message becomes the check's `skipped` reason verbatim, so it must say why and what would enable the check."""
+
+
 def handler(name: str) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
         if name in _HANDLERS:
