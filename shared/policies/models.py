@@ -1,0 +1,150 @@
+"""Payloads that cross orchestration boundaries (inputs, outputs, activity results).
+
+They are small on purpose: repository snapshots and results live in the database, and only references
+(scan id, offsets, counts) travel through orchestration history, so the history of a 10,000-repository scan
+stays bounded. Every type round-trips through `to_json()` / `from_json()`.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, TypeVar
+
+T = TypeVar("T", bound="_Payload")
+
+
+class _Payload:
+    """camelCase JSON mapping shared by every payload (history is read by people in the dashboard)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {_camel(k): v for k, v in asdict(self).items()}  # type: ignore[call-overload]
+
+    @classmethod
+    def from_json(cls: type[T], data: dict[str, Any] | str | None) -> T:
+        if isinstance(data, str):
+            import json
+
+            data = json.loads(data)
+        data = data or {}
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        kwargs = {}
+        for key, value in data.items():
+            snake = _snake(key)
+            if snake in names:
+                kwargs[snake] = value
+        return cls(**kwargs)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name)
+
+
+@dataclass
+class ScanRequest(_Payload):
+    """Input of `policy_scan_orchestrator`."""
+
+    scan_id: str
+    trigger: str = "manual"  # manual | schedule
+    dry_run: bool = False
+    repositories: list[str] = field(default_factory=list)  # empty: every repository
+    policies: list[str] = field(default_factory=list)  # empty: every enabled policy
+
+
+@dataclass
+class ScanPlan(_Payload):
+    """What `policy_load_config` decided; everything the orchestrator needs, no settings reads."""
+
+    scan_id: str
+    ok: bool = True
+    error: str = ""
+    batch_size: int = 50
+    parallel_batches: int = 4
+    chunk_size: int = 10
+    policy_count: int = 0
+
+
+@dataclass
+class ListPageResult(_Payload):
+    """One page of the organization's repository listing, stored in the database by the activity."""
+
+    stored: int = 0
+    total: int = 0
+    next_page: int = 0  # 0: listing finished
+    rate_limited_until: str = ""  # ISO time: wait with a durable timer, then ask again
+    fatal: str = ""  # the scan cannot go on (bad credentials, organization not found)
+
+
+@dataclass
+class BatchInput(_Payload):
+    """Input of `policy_scan_batch_orchestrator`: a window of the stored repository list."""
+
+    scan_id: str
+    offset: int
+    limit: int
+    chunk_size: int = 10
+
+
+@dataclass
+class ChunkInput(_Payload):
+    scan_id: str
+    offset: int
+    limit: int
+
+
+@dataclass
+class ChunkResult(_Payload):
+    """Outcome of evaluating one chunk; the per-policy results are already in the database."""
+
+    scanned: int = 0
+    violations: int = 0
+    errors: int = 0
+    rate_limited_until: str = ""
+    fatal: str = ""
+
+
+@dataclass
+class ActRequest(_Payload):
+    """Input of `policy_act_orchestrator`."""
+
+    scan_id: str
+    act_id: str  # the orchestration instance id: <scanId>:act or <scanId>:act:<n>
+    attempt: int = 1
+
+
+@dataclass
+class ActPlan(_Payload):
+    ok: bool = True
+    error: str = ""
+    items: int = 0  # work items (violations to act on + issues to close), processed in chunks
+    chunk_size: int = 20
+    archive_enabled: bool = False
+    grace_seconds: int = 0
+
+
+@dataclass
+class ActChunkInput(_Payload):
+    scan_id: str
+    act_id: str
+    attempt: int
+    offset: int
+    limit: int
+
+
+@dataclass
+class ActChunkResult(_Payload):
+    processed: int = 0
+    archive_candidates: list[str] = field(default_factory=list)  # "repo|policy" keys noticed in this chunk
+    rate_limited_until: str = ""
+    fatal: str = ""
+
+
+@dataclass
+class ArchiveInput(_Payload):
+    scan_id: str
+    act_id: str
+    attempt: int
+    candidates: list[str] = field(default_factory=list)

@@ -1,0 +1,302 @@
+"""All SQL of the Policy Enforcer (application database, portable `?` SQL; see `shared/storage/db.py`).
+
+Writes are idempotent so that activities can be retried: results are replaced per scan × repository, snapshots per
+scan × position, and the issue link row (repository × policy) is the claim that keeps two act runs from writing
+the same issue at once.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from shared.policies.config import PolicyConfig
+from shared.policies.evaluation import PolicyOutcome
+from shared.policies.repo import RepoSnapshot
+from shared.storage.db import Database, IntegrityError
+
+SCAN_LOCK = "policy-scan"
+ACTIVE_SCAN_STATES = ("Pending", "Running")
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def details_hash(details: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(details, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+class ScanAlreadyRunning(Exception):
+    def __init__(self, scan_id: str) -> None:
+        super().__init__(f"scan {scan_id} is already running")
+        self.scan_id = scan_id
+
+
+# -- scans ------------------------------------------------------------------------------------------------------
+def create_scan(db: Database, scan_id: str, trigger: str, dry_run: bool, request: dict[str, Any],
+                config: PolicyConfig, org: str) -> None:
+    """Insert the scan and take the singleton lock in one transaction; `ScanAlreadyRunning` if it is held."""
+    now = now_iso()
+    try:
+        with db.transaction():
+            db.execute("INSERT INTO policy_scan_lock (lock_name, scan_id, acquired_at) VALUES (?, ?, ?)",
+                       (SCAN_LOCK, scan_id, now))
+            db.execute(
+                "INSERT INTO policy_scans (scan_id, status, trigger_kind, dry_run, request_json, config_json, org, "
+                "created_at, repositories_scanned, violations_found, act_attempt) VALUES (?, 'Pending', ?, ?, ?, ?, ?, "
+                "?, 0, 0, 0)",
+                (scan_id, trigger, int(dry_run), json.dumps(request), json.dumps(config.to_json()), org, now))
+    except IntegrityError:
+        holder = lock_holder(db)
+        raise ScanAlreadyRunning(holder or "unknown") from None
+
+
+def lock_holder(db: Database) -> str | None:
+    row = db.query_one("SELECT scan_id FROM policy_scan_lock WHERE lock_name = ?", (SCAN_LOCK,))
+    return row["scan_id"] if row else None
+
+
+def release_lock(db: Database, scan_id: str) -> None:
+    db.execute("DELETE FROM policy_scan_lock WHERE lock_name = ? AND scan_id = ?", (SCAN_LOCK, scan_id))
+
+
+def get_scan(db: Database, scan_id: str) -> dict[str, Any] | None:
+    return db.query_one("SELECT * FROM policy_scans WHERE scan_id = ?", (scan_id,))
+
+
+def list_scans(db: Database, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    total = db.query_one("SELECT COUNT(*) AS n FROM policy_scans")["n"]
+    rows = db.query(db.limit("SELECT * FROM policy_scans ORDER BY created_at DESC, scan_id DESC", limit, offset))
+    return rows, int(total)
+
+
+def scan_config(db: Database, scan_id: str) -> PolicyConfig:
+    row = db.query_one("SELECT config_json FROM policy_scans WHERE scan_id = ?", (scan_id,))
+    if row is None:
+        raise LookupError(f"scan {scan_id} does not exist")
+    return PolicyConfig.from_json(json.loads(row["config_json"]))
+
+
+def mark_scan_running(db: Database, scan_id: str) -> None:
+    db.execute("UPDATE policy_scans SET status = 'Running', started_at = COALESCE(started_at, ?) "
+               "WHERE scan_id = ? AND status IN ('Pending', 'Running')", (now_iso(), scan_id))
+
+
+def set_repositories_total(db: Database, scan_id: str, total: int) -> None:
+    db.execute("UPDATE policy_scans SET repositories_total = ? WHERE scan_id = ?", (total, scan_id))
+
+
+def refresh_scan_counts(db: Database, scan_id: str) -> tuple[int, int]:
+    scanned = db.query_one("SELECT COUNT(DISTINCT repository) AS n FROM policy_results WHERE scan_id = ?",
+                           (scan_id,))["n"]
+    violations = db.query_one("SELECT COUNT(*) AS n FROM policy_violations WHERE scan_id = ?", (scan_id,))["n"]
+    db.execute("UPDATE policy_scans SET repositories_scanned = ?, violations_found = ? WHERE scan_id = ?",
+               (scanned, violations, scan_id))
+    return int(scanned), int(violations)
+
+
+def complete_scan(db: Database, scan_id: str, act_id: str) -> bool:
+    """Mark Completed, release the lock and note the pending act step; False if the scan was already final."""
+    with db.transaction():
+        refresh_scan_counts(db, scan_id)
+        changed = db.execute(
+            "UPDATE policy_scans SET status = 'Completed', completed_at = ?, act_id = ?, act_status = 'Pending', "
+            "act_attempt = 1, act_requested_at = ? WHERE scan_id = ? AND status IN ('Pending', 'Running')",
+            (now_iso(), act_id, now_iso(), scan_id))
+        release_lock(db, scan_id)
+    return changed == 1
+
+
+def fail_scan(db: Database, scan_id: str, error: str) -> None:
+    with db.transaction():
+        db.execute("UPDATE policy_scans SET status = 'Failed', completed_at = ?, error = ? "
+                   "WHERE scan_id = ? AND status IN ('Pending', 'Running')", (now_iso(), error[:2000], scan_id))
+        release_lock(db, scan_id)
+
+
+# -- repository snapshots ---------------------------------------------------------------------------------------
+def store_repositories(db: Database, scan_id: str, first_seq: int, repos: list[RepoSnapshot]) -> None:
+    with db.transaction():
+        db.execute("DELETE FROM policy_scan_repositories WHERE scan_id = ? AND seq >= ? AND seq < ?",
+                   (scan_id, first_seq, first_seq + max(len(repos), 1)))
+        for i, repo in enumerate(repos):
+            db.execute("INSERT INTO policy_scan_repositories (scan_id, seq, repository, snapshot_json) "
+                       "VALUES (?, ?, ?, ?)", (scan_id, first_seq + i, repo.name, json.dumps(repo.to_json())))
+
+
+def load_repositories(db: Database, scan_id: str, offset: int, limit: int) -> list[RepoSnapshot]:
+    rows = db.query("SELECT snapshot_json FROM policy_scan_repositories WHERE scan_id = ? AND seq >= ? AND seq < ? "
+                    "ORDER BY seq", (scan_id, offset, offset + limit))
+    return [RepoSnapshot.from_json(json.loads(r["snapshot_json"])) for r in rows]
+
+
+def load_repository(db: Database, scan_id: str, name: str) -> RepoSnapshot | None:
+    row = db.query_one("SELECT snapshot_json FROM policy_scan_repositories WHERE scan_id = ? AND repository = ?",
+                       (scan_id, name))
+    return RepoSnapshot.from_json(json.loads(row["snapshot_json"])) if row else None
+
+
+def count_repositories(db: Database, scan_id: str) -> int:
+    return int(db.query_one("SELECT COUNT(*) AS n FROM policy_scan_repositories WHERE scan_id = ?",
+                            (scan_id,))["n"])
+
+
+# -- results and violations -------------------------------------------------------------------------------------
+def store_results(db: Database, scan_id: str, outcomes: list[PolicyOutcome]) -> None:
+    """Replace the results of the repositories in `outcomes` (so a retried chunk leaves one row per key)."""
+    now = now_iso()
+    with db.transaction():
+        for repo in sorted({o.repository for o in outcomes}):
+            db.execute("DELETE FROM policy_results WHERE scan_id = ? AND repository = ?", (scan_id, repo))
+            db.execute("DELETE FROM policy_violations WHERE scan_id = ? AND repository = ?", (scan_id, repo))
+        for o in outcomes:
+            details = json.dumps(o.details, sort_keys=True, default=str)
+            db.execute("INSERT INTO policy_results (scan_id, repository, policy_id, outcome, severity, action, message, "
+                       "details_json, evaluated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (scan_id, o.repository, o.policy_id, o.outcome, o.severity, o.action, o.message, details, now))
+            if o.outcome == "fail":
+                db.execute("INSERT INTO policy_violations (scan_id, repository, policy_id, severity, action, message, "
+                           "details_json, details_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           (scan_id, o.repository, o.policy_id, o.severity, o.action, o.message, details,
+                            details_hash(o.details)))
+
+
+def list_violations(db: Database, scan_id: str, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    total = db.query_one("SELECT COUNT(*) AS n FROM policy_violations WHERE scan_id = ?", (scan_id,))["n"]
+    rows = db.query(db.limit("SELECT * FROM policy_violations WHERE scan_id = ? ORDER BY repository, policy_id",
+                             limit, offset), (scan_id,))
+    return rows, int(total)
+
+
+def result_counts(db: Database, scan_id: str) -> dict[str, int]:
+    rows = db.query("SELECT outcome, COUNT(*) AS n FROM policy_results WHERE scan_id = ? GROUP BY outcome",
+                    (scan_id,))
+    return {r["outcome"]: int(r["n"]) for r in rows}
+
+
+# -- act work items ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WorkItem:
+    kind: str  # violation | resolved
+    repository: str
+    policy_id: str
+    action: str
+    message: str
+    details: dict[str, Any]
+    details_hash: str
+
+
+def act_work_items(db: Database, scan_id: str) -> list[WorkItem]:
+    """Violations of the scan, then open issues whose repository complies in this scan; a stable order so that
+    chunks can be addressed by offset across retries."""
+    items = [WorkItem("violation", r["repository"], r["policy_id"], r["action"], r["message"],
+                      json.loads(r["details_json"]), r["details_hash"])
+             for r in db.query("SELECT * FROM policy_violations WHERE scan_id = ? ORDER BY repository, policy_id",
+                               (scan_id,))]
+    resolved = db.query(
+        "SELECT r.repository, r.policy_id, r.action, r.outcome, r.message FROM policy_results r "
+        "JOIN policy_issue_links l ON l.repository = r.repository AND l.policy_id = r.policy_id "
+        "WHERE r.scan_id = ? AND r.outcome IN ('pass', 'exempt') AND l.issue_number IS NOT NULL "
+        "ORDER BY r.repository, r.policy_id", (scan_id,))
+    items += [WorkItem("resolved", r["repository"], r["policy_id"], r["action"], r["message"], {"outcome": r["outcome"]},
+                       "") for r in resolved]
+    return items
+
+
+# -- issue links (the per repository × policy claim) -------------------------------------------------------------
+def get_link(db: Database, repository: str, policy_id: str) -> dict[str, Any] | None:
+    return db.query_one("SELECT * FROM policy_issue_links WHERE repository = ? AND policy_id = ?",
+                        (repository, policy_id))
+
+
+def claim_link(db: Database, repository: str, policy_id: str, act_id: str, ttl_seconds: int = 600) -> bool:
+    """Claim the repository × policy for this act run; False while another live run holds it."""
+    now = datetime.now(timezone.utc)
+    try:
+        db.execute("INSERT INTO policy_issue_links (repository, policy_id, updated_at) VALUES (?, ?, ?)",
+                   (repository, policy_id, now.isoformat()))
+    except IntegrityError:
+        pass
+    until = (now + timedelta(seconds=ttl_seconds)).isoformat()
+    changed = db.execute(
+        "UPDATE policy_issue_links SET claimed_by = ?, claimed_until = ? WHERE repository = ? AND policy_id = ? "
+        "AND (claimed_by IS NULL OR claimed_by = ? OR claimed_until < ?)",
+        (act_id, until, repository, policy_id, act_id, now.isoformat()))
+    return changed == 1
+
+
+def release_link(db: Database, repository: str, policy_id: str, act_id: str) -> None:
+    db.execute("UPDATE policy_issue_links SET claimed_by = NULL, claimed_until = NULL "
+               "WHERE repository = ? AND policy_id = ? AND claimed_by = ?", (repository, policy_id, act_id))
+
+
+def save_link(db: Database, repository: str, policy_id: str, number: int | None, url: str | None,
+              state: str | None, hash_: str | None) -> None:
+    db.execute("UPDATE policy_issue_links SET issue_number = ?, issue_url = ?, state = ?, details_hash = ?, "
+               "updated_at = ? WHERE repository = ? AND policy_id = ?",
+               (number, url, state, hash_, now_iso(), repository, policy_id))
+
+
+# -- action log and act runs ------------------------------------------------------------------------------------
+def log_action(db: Database, scan_id: str, act_id: str, repository: str, policy_id: str, action: str, outcome: str,
+               attempt: int, message: str = "", http_status: int | None = None, issue_number: int | None = None,
+               issue_url: str | None = None) -> None:
+    db.execute("INSERT INTO policy_action_log (log_id, scan_id, act_id, repository, policy_id, action, outcome, "
+               "http_status, issue_number, issue_url, attempt, message, created_at) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               (uuid.uuid4().hex, scan_id, act_id, repository, policy_id, action, outcome, http_status,
+                issue_number, issue_url, attempt, message[:2000], now_iso()))
+
+
+def list_actions(db: Database, scan_id: str, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    total = db.query_one("SELECT COUNT(*) AS n FROM policy_action_log WHERE scan_id = ?", (scan_id,))["n"]
+    rows = db.query(db.limit("SELECT * FROM policy_action_log WHERE scan_id = ? ORDER BY created_at, log_id",
+                             limit, offset), (scan_id,))
+    return rows, int(total)
+
+
+def action_counts(db: Database, scan_id: str) -> dict[str, int]:
+    rows = db.query("SELECT outcome, COUNT(*) AS n FROM policy_action_log WHERE scan_id = ? GROUP BY outcome",
+                    (scan_id,))
+    return {r["outcome"]: int(r["n"]) for r in rows}
+
+
+def count_outcomes_for_act(db: Database, act_id: str, outcome: str) -> int:
+    return int(db.query_one("SELECT COUNT(*) AS n FROM policy_action_log WHERE act_id = ? AND outcome = ?",
+                            (act_id, outcome))["n"])
+
+
+def request_act(db: Database, scan_id: str, act_id: str, attempt: int) -> None:
+    db.execute("UPDATE policy_scans SET act_id = ?, act_status = 'Pending', act_attempt = ?, act_requested_at = ?, "
+               "act_error = NULL WHERE scan_id = ?", (act_id, attempt, now_iso(), scan_id))
+
+
+def start_act_run(db: Database, act_id: str, scan_id: str, attempt: int) -> None:
+    with db.transaction():
+        try:
+            db.execute("INSERT INTO policy_act_runs (act_id, scan_id, attempt, status, started_at) "
+                       "VALUES (?, ?, ?, 'Running', ?)", (act_id, scan_id, attempt, now_iso()))
+        except IntegrityError:
+            pass  # a replayed or retried activity: the run exists already
+        db.execute("UPDATE policy_scans SET act_status = 'Running', act_id = ? WHERE scan_id = ? AND "
+                   "(act_id IS NULL OR act_id = ?)", (act_id, scan_id, act_id))
+
+
+def finish_act_run(db: Database, act_id: str, scan_id: str, status: str, error: str = "") -> None:
+    with db.transaction():
+        db.execute("UPDATE policy_act_runs SET status = ?, completed_at = ?, error = ? WHERE act_id = ?",
+                   (status, now_iso(), error[:2000] or None, act_id))
+        db.execute("UPDATE policy_scans SET act_status = ?, act_error = ? WHERE scan_id = ? AND act_id = ?",
+                   (status, error[:2000] or None, scan_id, act_id))
+
+
+def mark_act_lost(db: Database, scan_id: str, act_id: str, reason: str) -> None:
+    with db.transaction():
+        db.execute("UPDATE policy_act_runs SET status = 'Failed', completed_at = ?, error = ? "
+                   "WHERE act_id = ? AND status = 'Running'", (now_iso(), reason, act_id))
+        db.execute("UPDATE policy_scans SET act_status = 'Failed', act_error = ? WHERE scan_id = ? AND act_id = ? "
+                   "AND act_status IN ('Pending', 'Running')", (reason, scan_id, act_id))
