@@ -133,9 +133,9 @@ def get_branch_rules(call: Call) -> Reply:
 
 def get_vulnerability_alerts(call: Call) -> Reply:
     with call.state.lock:
-        if call.repo().vulnerability_alerts:
-            return Reply(204, None)
-    raise ApiError(404, "Vulnerability alerts are disabled.")
+        enabled = call.repo().vulnerability_alerts
+    # GitHub documents both answers without a body.
+    return Reply(204 if enabled else 404, None)
 
 
 def list_collaborators(call: Call) -> Reply:

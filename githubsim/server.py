@@ -144,7 +144,7 @@ class Simulator:
             reply = r.handler(call)
         except ApiError as exc:
             reply = Reply(exc.status, _error_body(exc), dict(exc.headers))
-        payload = b"" if reply.body is None and reply.status == 204 else _json(reply.body)
+        payload = b"" if reply.body is None else _json(reply.body)
         if method == "GET" and reply.status == 200:
             etag = weak_etag(payload)
             reply.headers["ETag"] = etag
@@ -214,7 +214,8 @@ class RunningServer:
         self.httpd = SimHTTPServer((host, port), self.sim)
         self.port = self.httpd.server_address[1]
         self.base_url = f"http://{host}:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="githubsim", daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                       name="githubsim", daemon=True)
 
     def start(self) -> "RunningServer":
         self.thread.start()
