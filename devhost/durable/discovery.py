@@ -1,0 +1,26 @@
+"""Finds the orchestrators and activities of a v2-model function app by their trigger bindings."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def durable_functions_of(app: Any) -> tuple[dict[str, Callable], dict[str, tuple[Callable, str]]]:
+    """Durable name -> user generator, and durable name -> (user callable, activityTrigger parameter name).
+
+    The durable name is the trigger's `orchestration`/`activity` argument when given, else the function name,
+    which is how the app refers to them in `call_activity`/`start_new`.
+    """
+    orchestrators: dict[str, Callable] = {}
+    activities: dict[str, tuple[Callable, str]] = {}
+    for function in app.get_functions():
+        for binding in function.get_bindings():
+            if binding.type == "orchestrationTrigger":
+                name = getattr(binding, "orchestration", None) or function.get_function_name()
+                handle = function.get_user_function()
+                # df.Orchestrator.create() wraps the generator for the Azure worker; we need the generator itself.
+                orchestrators[name] = getattr(handle, "orchestrator_function", handle)
+            elif binding.type == "activityTrigger":
+                name = getattr(binding, "activity", None) or function.get_function_name()
+                activities[name] = (function.get_user_function(), binding.name)
+    return orchestrators, activities

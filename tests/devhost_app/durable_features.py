@@ -1,0 +1,201 @@
+"""Orchestrators and activities that exercise every DurableOrchestrationContext feature the local host offers.
+
+Written exactly as app code is (a `df.Blueprint`), so the same generators run on the local engine and through
+azure-functions-durable's own replay machinery in the parity tests.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import azure.durable_functions as df
+
+bp = df.Blueprint()
+
+RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=50, max_number_of_attempts=3)
+
+
+class Money:
+    """A payload type with the `to_json`/`from_json` pair Durable Functions serializes with its envelope."""
+
+    def __init__(self, cents: int, currency: str):
+        self.cents = cents
+        self.currency = currency
+
+    def to_json(self) -> dict[str, Any]:
+        return {"cents": self.cents, "currency": self.currency}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Money:
+        return cls(data["cents"], data["currency"])
+
+
+# --- orchestrators -------------------------------------------------------------------------------------------
+@bp.orchestration_trigger(context_name="context", orchestration="df_fan_out")
+def fan_out(context: df.DurableOrchestrationContext):
+    count = context.get_input()
+    results = yield context.task_all([context.call_activity("df_double", i) for i in range(count)])
+    return {"count": len(results), "sum": sum(results)}
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_catch_failure")
+def catch_failure(context: df.DurableOrchestrationContext):
+    try:
+        yield context.call_activity("df_fail", context.get_input())
+    except Exception as exc:  # noqa: BLE001 - Azure raises a plain Exception
+        after = yield context.call_activity("df_double", 21)
+        return {"caught": str(exc), "after": after}
+    return "not reached"
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_uncaught_failure")
+def uncaught_failure(context: df.DurableOrchestrationContext):
+    yield context.call_activity("df_double", 1)
+    yield context.call_activity("df_fail", context.get_input())
+    return "not reached"
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_fan_out_with_failure")
+def fan_out_with_failure(context: df.DurableOrchestrationContext):
+    tasks = [context.call_activity("df_double", 1), context.call_activity("df_fail", "one of many"),
+             context.call_activity("df_double", 2)]
+    try:
+        yield context.task_all(tasks)
+    except Exception as exc:  # noqa: BLE001
+        return f"task_all failed: {str(exc).splitlines()[0]}"
+    return "not reached"
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_retry")
+def retry(context: df.DurableOrchestrationContext):
+    attempt = yield context.call_activity_with_retry("df_flaky", RETRY, context.get_input())
+    return {"succeeded_on_attempt": attempt}
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_parent")
+def parent(context: df.DurableOrchestrationContext):
+    spec = context.get_input()
+    child = yield context.call_sub_orchestrator("df_child", spec["value"], f"{context.instance_id}:child")
+    retried = yield context.call_sub_orchestrator_with_retry("df_flaky_child", RETRY, spec["flaky"])
+    try:
+        yield context.call_sub_orchestrator("df_uncaught_failure", "child went wrong")
+    except Exception as exc:  # noqa: BLE001
+        failed = str(exc).splitlines()[0]
+    return {"child": child, "retried": retried, "failed": failed}
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_child")
+def child(context: df.DurableOrchestrationContext):
+    doubled = yield context.call_activity("df_double", context.get_input())
+    return {"doubled": doubled, "parent": context.parent_instance_id}
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_flaky_child")
+def flaky_child(context: df.DurableOrchestrationContext):
+    attempt = yield context.call_activity("df_flaky", context.get_input())
+    return attempt
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_approval")
+def approval(context: df.DurableOrchestrationContext):
+    """The timeout pattern: an event races a durable timer; the loser timer is cancelled."""
+    seconds = context.get_input()
+    event = context.wait_for_external_event("Approval")
+    timer = context.create_timer(context.current_utc_datetime + timedelta(seconds=seconds))
+    winner = yield context.task_any([event, timer])
+    if winner == event:
+        timer.cancel()
+        return {"approved": event.result, "timer_cancelled": timer.is_cancelled}
+    return {"timed_out": True}
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_progress")
+def progress(context: df.DurableOrchestrationContext):
+    context.set_custom_status({"stage": "started"})
+    yield context.call_activity("df_double", 1)
+    context.set_custom_status({"stage": "waiting", "replaying": context.is_replaying})
+    go = yield context.wait_for_external_event("Go")
+    context.set_custom_status({"stage": "done"})
+    return go
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_counter")
+def counter(context: df.DurableOrchestrationContext):
+    state = context.get_input()
+    if state["n"] < state["until"]:
+        yield context.call_activity("df_double", state["n"])
+        context.continue_as_new({"n": state["n"] + 1, "until": state["until"]})
+        return None
+    return state
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_uuids")
+def uuids(context: df.DurableOrchestrationContext):
+    first = context.new_uuid()
+    echoed = yield context.call_activity("df_echo", first)
+    second = context.new_uuid()
+    return {"first": first, "echoed": echoed, "second": second}
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_money")
+def money(context: df.DurableOrchestrationContext):
+    doubled = yield context.call_activity("df_double_money", Money(250, "EUR"))
+    return {"cents": doubled.cents, "currency": doubled.currency, "type": type(doubled).__name__}
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_wait_forever")
+def wait_forever(context: df.DurableOrchestrationContext):
+    yield context.wait_for_external_event("Never")
+    return "not reached"
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_echo_input")
+def echo_input(context: df.DurableOrchestrationContext):
+    return context.get_input()
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_edge_cases")
+def edge_cases(context: df.DurableOrchestrationContext):
+    """DF details apps may lean on: empty task_all gives None, a failed task can win task_any."""
+    empty = yield context.task_all([])
+    failing = context.call_activity("df_fail", "racer")
+    winner = yield context.task_any([failing, context.wait_for_external_event("Never")])
+    first_line = str(winner.result).splitlines()[0]
+    again = yield context.call_activity("df_double", 4)
+    return {"empty": empty, "winner_is_failing": winner == failing, "winner_result": first_line, "again": again}
+
+
+# --- activities ------------------------------------------------------------------------------------------------
+@bp.activity_trigger(input_name="number", activity="df_double")
+def double(number: int) -> int:
+    return number * 2
+
+
+@bp.activity_trigger(input_name="message", activity="df_fail")
+def fail(message: str) -> None:
+    raise ValueError(message)
+
+
+@bp.activity_trigger(input_name="spec", activity="df_flaky")
+def flaky(spec: dict[str, Any]) -> int:
+    """Fails `fail_times` times, counting attempts in a file because activities run on worker threads."""
+    path = Path(spec["counter"])
+    attempt = int(path.read_text() or "0") + 1 if path.exists() else 1
+    path.write_text(str(attempt))
+    if attempt <= spec["fail_times"]:
+        raise RuntimeError(f"attempt {attempt} failed")
+    return attempt
+
+
+@bp.activity_trigger(input_name="value", activity="df_echo")
+async def echo(value: Any) -> Any:
+    await asyncio.sleep(0)
+    return json.loads(json.dumps(value))
+
+
+@bp.activity_trigger(input_name="amount", activity="df_double_money")
+def double_money(amount: Money) -> Money:
+    return Money(amount.cents * 2, amount.currency)
