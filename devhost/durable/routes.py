@@ -58,9 +58,11 @@ def _statuses(request: web.Request) -> list[OrchestrationRuntimeStatus] | None:
 
 def _http_response(response: Any) -> web.Response:
     """azure.functions.HttpResponse -> aiohttp response."""
+    content_type = next((v for k, v in response.headers.items() if k.lower() == "content-type"),
+                        response.mimetype or "application/json")
     headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
     return web.Response(status=response.status_code, body=response.get_body(), headers=headers,
-                        content_type=response.mimetype or "application/json")
+                        content_type=content_type.split(";")[0])
 
 
 def add_management_routes(app: web.Application, engine: DurableEngine,

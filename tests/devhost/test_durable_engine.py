@@ -1,0 +1,388 @@
+"""The local durable engine runs the test app's orchestrators with Azure's observable behaviour.
+
+One engine (real durabletask in-memory backend, worker and gRPC client) serves the module; each test starts
+its own instances, so they are independent of order.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import azure.durable_functions as df
+import azure.functions as func
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus as Status
+
+from devhost.durable import DurableEngine, durable_functions_of
+from devhost.durable.client import LocalDurableOrchestrationClient
+from tests.devhost_app import durable_features
+
+BASE_URL = "http://127.0.0.1:7071"
+DONE = {Status.Completed, Status.Failed, Status.Terminated}
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[DurableEngine]:
+    app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+    app.register_functions(durable_features.bp)
+    orchestrators, activities = durable_functions_of(app)
+    engine = DurableEngine(orchestrators=orchestrators, activities=activities,
+                           max_concurrent_activities=4, max_concurrent_orchestrators=4)
+    engine.start()
+    yield engine
+    engine.stop(grace_seconds=2)
+
+
+@pytest.fixture
+def client(engine: DurableEngine) -> LocalDurableOrchestrationClient:
+    return engine.client(BASE_URL)
+
+
+def run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+async def wait_status(client: LocalDurableOrchestrationClient, instance_id: str, until: set[Status] = DONE,
+                      timeout: float = 15) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        status = await client.get_status(instance_id)
+        if status.runtime_status in until:
+            return status
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{instance_id} still {status.runtime_status} after {timeout}s")
+        await asyncio.sleep(0.02)
+
+
+def start_and_wait(client: LocalDurableOrchestrationClient, name: str, payload: Any = None,
+                   instance_id: str | None = None) -> Any:
+    async def go() -> Any:
+        started = await client.start_new(name, instance_id, payload)
+        return await wait_status(client, started)
+    return run(go())
+
+
+# --- context features -------------------------------------------------------------------------------------------
+def test_fan_out_of_many_activities_gathers_every_result(client):
+    status = start_and_wait(client, "df_fan_out", 200)
+    assert status.runtime_status is Status.Completed
+    assert status.output == {"count": 200, "sum": 2 * sum(range(200))}
+
+
+def test_activity_failure_is_raised_in_the_orchestrator_with_the_activity_message(client):
+    status = start_and_wait(client, "df_catch_failure", "disk on fire")
+    assert status.runtime_status is Status.Completed
+    caught = status.output["caught"]
+    assert caught.startswith("Activity function 'df_fail' failed: ValueError: disk on fire \n ")
+    # The second line is the serialized exception, which Azure apps sometimes parse.
+    assert json.loads(caught.split("\n")[1])["Message"] == "ValueError: disk on fire"
+    assert status.output["after"] == 42  # the orchestrator keeps working after catching
+
+
+def test_uncaught_activity_failure_fails_the_instance_with_its_message(client):
+    status = start_and_wait(client, "df_uncaught_failure", "kaput")
+    assert status.runtime_status is Status.Failed
+    assert status.output.startswith(
+        "Orchestrator function 'df_uncaught_failure' failed: Activity function 'df_fail' failed: ValueError: kaput")
+
+
+def test_task_all_fails_with_the_first_failure(client):
+    status = start_and_wait(client, "df_fan_out_with_failure")
+    assert status.output == "task_all failed: Activity function 'df_fail' failed: ValueError: one of many "
+
+
+def test_retry_succeeds_on_the_third_attempt(client, tmp_path):
+    counter = tmp_path / "attempts"
+    status = start_and_wait(client, "df_retry", {"counter": str(counter), "fail_times": 2})
+    assert status.output == {"succeeded_on_attempt": 3}
+    assert counter.read_text() == "3"
+
+
+def test_retry_gives_up_after_max_attempts(client, tmp_path):
+    counter = tmp_path / "attempts"
+    status = start_and_wait(client, "df_retry", {"counter": str(counter), "fail_times": 5})
+    assert status.runtime_status is Status.Failed
+    assert "RuntimeError: attempt 3 failed" in status.output
+    assert counter.read_text() == "3"
+
+
+def test_sub_orchestrators_plain_with_retry_and_failing(client, tmp_path):
+    spec = {"value": 5, "flaky": {"counter": str(tmp_path / "c"), "fail_times": 1}}
+    status = start_and_wait(client, "df_parent", spec, instance_id="parent-1")
+    assert status.runtime_status is Status.Completed
+    assert status.output["child"] == {"doubled": 10, "parent": "parent-1"}
+    assert status.output["retried"] == 2
+    assert status.output["failed"] == ("Orchestrator function 'df_uncaught_failure' failed: "
+                                       "Activity function 'df_fail' failed: ValueError: child went wrong ")
+    child = run(client.get_status("parent-1:child"))
+    assert child.runtime_status is Status.Completed
+
+
+def test_task_any_with_timer_times_out(client):
+    started = time.monotonic()
+    status = start_and_wait(client, "df_approval", 0.5)
+    assert status.output == {"timed_out": True}
+    assert time.monotonic() - started >= 0.45
+
+
+def test_external_event_beats_the_timer_which_is_cancelled(client):
+    async def go() -> Any:
+        instance_id = await client.start_new("df_approval", None, 30)
+        await wait_status(client, instance_id, {Status.Running})
+        await client.raise_event(instance_id, "Approval", {"by": "ops"})
+        return await wait_status(client, instance_id, timeout=5)
+    status = run(go())
+    assert status.output == {"approved": {"by": "ops"}, "timer_cancelled": True}
+
+
+def test_custom_status_is_visible_while_running_and_updated_at_the_end(client):
+    async def go() -> tuple[Any, Any]:
+        instance_id = await client.start_new("df_progress")
+        deadline = time.monotonic() + 10
+        waiting = await client.get_status(instance_id)
+        while (waiting.custom_status or {}).get("stage") != "waiting" and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+            waiting = await client.get_status(instance_id)
+        await client.raise_event(instance_id, "Go", "went")
+        return waiting, await wait_status(client, instance_id)
+    waiting, done = run(go())
+    assert waiting.runtime_status is Status.Running
+    assert waiting.custom_status == {"stage": "waiting", "replaying": False}
+    assert done.custom_status == {"stage": "done"}
+    assert done.output == "went"
+
+
+def test_continue_as_new_restarts_with_the_new_input(client):
+    status = start_and_wait(client, "df_counter", {"n": 0, "until": 3})
+    assert status.runtime_status is Status.Completed
+    assert status.output == {"n": 3, "until": 3}
+    assert status.input_ == {"n": 3, "until": 3}
+
+
+def test_new_uuid_is_deterministic_across_replays(client):
+    status = start_and_wait(client, "df_uuids")
+    # `first` is recomputed on the replay after the activity; it must equal what the first episode sent out.
+    assert status.output["first"] == status.output["echoed"]
+    assert status.output["first"] != status.output["second"]
+
+
+def test_to_json_objects_cross_activity_boundaries_as_in_azure(client):
+    status = start_and_wait(client, "df_money")
+    assert status.output == {"cents": 500, "currency": "EUR", "type": "Money"}
+
+
+def test_edge_cases_empty_task_all_and_failed_winner(client):
+    status = start_and_wait(client, "df_edge_cases")
+    assert status.output == {"empty": None, "winner_is_failing": True,
+                             "winner_result": "Activity function 'df_fail' failed: ValueError: racer ", "again": 8}
+
+
+# --- client operations -------------------------------------------------------------------------------------------
+def test_unknown_instance_status_is_falsy_like_dfs_404(client):
+    status = run(client.get_status("no-such-instance"))
+    assert not status
+    assert status.runtime_status is None
+
+
+def test_start_new_rejects_unknown_orchestrators(client):
+    with pytest.raises(Exception, match="doesn't exist"):
+        run(client.start_new("df_nope"))
+
+
+def test_terminate_then_purge(client):
+    async def go() -> tuple[Any, Any, Any]:
+        instance_id = await client.start_new("df_wait_forever", "term-1")
+        await wait_status(client, instance_id, {Status.Running})
+        await client.terminate(instance_id, "operator said so")
+        terminated = await wait_status(client, instance_id)
+        purged = await client.purge_instance_history(instance_id)
+        return terminated, purged, await client.get_status(instance_id)
+    terminated, purged, after = run(go())
+    assert terminated.runtime_status is Status.Terminated
+    assert terminated.output == "operator said so"
+    assert purged.instances_deleted == 1
+    assert not after
+
+
+def test_raise_event_on_unknown_or_finished_instances_fails_like_df(client):
+    done = start_and_wait(client, "df_echo_input", "x")
+    with pytest.raises(Exception, match="is gone"):
+        run(client.raise_event(done.instance_id, "Go", 1))
+    with pytest.raises(Exception, match="No instance with ID"):
+        run(client.raise_event("missing", "Go", 1))
+
+
+def test_restart_with_new_and_same_instance_id(client):
+    first = start_and_wait(client, "df_echo_input", {"again": True}, instance_id="restart-me")
+
+    async def go() -> tuple[Any, Any]:
+        new_id = await client.restart("restart-me", restart_with_new_instance_id=True)
+        same_id = await client.restart("restart-me", restart_with_new_instance_id=False)
+        return await wait_status(client, new_id), await wait_status(client, same_id)
+    renewed, same = run(go())
+    assert renewed.instance_id != "restart-me" and renewed.output == first.output
+    assert same.instance_id == "restart-me" and same.output == {"again": True}
+
+
+def test_get_status_by_pages_past_one_hundred_instances(client):
+    async def go() -> list[Any]:
+        since = datetime.now(timezone.utc) - timedelta(seconds=1)
+        ids = [await client.start_new("df_echo_input", f"page-{i:03d}", i) for i in range(150)]
+        for instance_id in ids:
+            await wait_status(client, instance_id)
+        return await client.get_status_by(created_time_from=since, runtime_status=[Status.Completed])
+    statuses = run(go())
+    paged = sorted(s.instance_id for s in statuses if s.instance_id.startswith("page-"))
+    assert paged == [f"page-{i:03d}" for i in range(150)]
+    assert {s.output for s in statuses if s.instance_id.startswith("page-")} == set(range(150))
+    everything = run(client.get_status_all())
+    assert len(everything) >= 150
+
+
+def test_purge_by_filter_counts_what_it_deletes(client):
+    since = datetime.now(timezone.utc)
+    for i in range(3):
+        start_and_wait(client, "df_echo_input", i, instance_id=f"purge-{i}")
+    result = run(client.purge_instance_history_by(created_time_from=since, runtime_status=[Status.Completed]))
+    assert result.instances_deleted >= 3
+    assert not run(client.get_status("purge-1"))
+    with pytest.raises(ValueError):
+        run(client.purge_instance_history_by())
+
+
+def test_check_status_response_has_the_extension_payload(client):
+    request = func.HttpRequest(method="POST", url="http://example.test:7071/api/start", body=b"")
+    response = client.create_check_status_response(request, "abc 1")
+    assert response.status_code == 202
+    body = json.loads(response.get_body())
+    prefix = "http://example.test:7071/runtime/webhooks/durabletask/instances/abc%201"
+    query = "taskHub=TestHubName&connection=Storage"
+    assert body == {
+        "id": "abc 1",
+        "statusQueryGetUri": f"{prefix}?{query}",
+        "sendEventPostUri": f"{prefix}/raiseEvent/{{eventName}}?{query}",
+        "terminatePostUri": f"{prefix}/terminate?reason={{text}}&{query}",
+        "rewindPostUri": f"{prefix}/rewind?reason={{text}}&{query}",
+        "purgeHistoryDeleteUri": f"{prefix}?{query}",
+        "restartPostUri": f"{prefix}/restart?{query}",
+        "suspendPostUri": f"{prefix}/suspend?reason={{text}}&{query}",
+        "resumePostUri": f"{prefix}/resume?reason={{text}}&{query}",
+    }
+    assert response.headers["Location"] == body["statusQueryGetUri"]
+    assert client.create_http_management_payload("x")["statusQueryGetUri"].startswith(
+        f"{BASE_URL}/runtime/webhooks/durabletask/instances/x?")
+
+
+def test_wait_for_completion_returns_the_output_or_the_check_status_response(client):
+    request = func.HttpRequest(method="POST", url=f"{BASE_URL}/api/start", body=b"")
+
+    async def go() -> tuple[Any, Any]:
+        done_id = await client.start_new("df_echo_input", None, {"v": 1})
+        done = await client.wait_for_completion_or_create_check_status_response(request, done_id, 5000, 50)
+        waiting_id = await client.start_new("df_wait_forever")
+        pending = await client.wait_for_completion_or_create_check_status_response(request, waiting_id, 200, 50)
+        await client.terminate(waiting_id, "cleanup")
+        return done, pending
+    done, pending = run(go())
+    assert done.status_code == 200 and json.loads(done.get_body()) == {"v": 1}
+    assert pending.status_code == 202 and "statusQueryGetUri" in json.loads(pending.get_body())
+
+
+def test_each_activity_and_orchestrator_episode_is_logged_as_an_invocation(client, caplog):
+    with caplog.at_level(logging.INFO, logger="devhost.functions"):
+        status = start_and_wait(client, "df_catch_failure", "logged")
+    lines = [r.getMessage() for r in caplog.records if r.name == "devhost.functions"]
+    mine = [line for line in lines if status.instance_id in line or "df_" in line]
+    assert any(line.startswith("Executing 'Functions.df_fail'") for line in mine)
+    assert any(line.startswith("Executed 'Functions.df_fail' (Failed") for line in mine)
+    assert any(line.startswith(f"Executing 'Functions.df_catch_failure' (Reason='OrchestrationTrigger "
+                               f"{status.instance_id}'") for line in mine)
+    assert any(line.startswith("Executed 'Functions.df_catch_failure' (Succeeded") for line in mine)
+
+
+# --- management HTTP API ---------------------------------------------------------------------------------------------
+def test_management_routes_follow_the_extension_status_codes(engine):
+    async def go() -> None:
+        app = web.Application()
+        engine.add_management_routes(app, lambda request: f"{request.scheme}://{request.host}")
+        async with TestClient(TestServer(app)) as http:
+            base = "/runtime/webhooks/durabletask"
+            start = await http.post(f"{base}/orchestrators/df_progress/http-1")
+            assert start.status == 202
+            payload = await start.json()
+            assert payload["id"] == "http-1" and start.headers["Location"] == payload["statusQueryGetUri"]
+
+            running = await http.get(f"{base}/instances/http-1")
+            assert running.status == 202 and running.headers["Retry-After"] == "5"
+            body = await running.json()
+            assert set(body) == {"name", "instanceId", "runtimeStatus", "input", "customStatus", "output",
+                                 "createdTime", "lastUpdatedTime"}
+            assert body["name"] == "df_progress" and body["createdTime"].endswith("Z")
+
+            bad = await http.post(f"{base}/instances/http-1/raiseEvent/Go", data="x",
+                                  headers={"Content-Type": "text/plain"})
+            assert bad.status == 400
+            raised = await http.post(f"{base}/instances/http-1/raiseEvent/Go", json={"ok": True})
+            assert raised.status == 202
+            for _ in range(200):
+                done = await http.get(f"{base}/instances/http-1")
+                if done.status == 200:
+                    break
+                await asyncio.sleep(0.02)
+            assert (await done.json())["output"] == {"ok": True}
+            assert (await http.post(f"{base}/instances/http-1/terminate?reason=late")).status == 410
+            assert (await http.get(f"{base}/instances/missing")).status == 404
+
+            listing = await http.get(f"{base}/instances", params={"top": "2"})
+            assert listing.status == 200 and len(await listing.json()) == 2
+            token = listing.headers["x-ms-continuation-token"]
+            following = await http.get(f"{base}/instances", params={"top": "2"},
+                                       headers={"x-ms-continuation-token": token})
+            assert {r["instanceId"] for r in await following.json()}.isdisjoint(
+                {r["instanceId"] for r in await listing.json()})
+
+            restarted = await http.post(f"{base}/instances/http-1/restart?restartWithNewInstanceId=true")
+            assert restarted.status == 202
+            new_id = (await restarted.json())["id"]
+            assert new_id != "http-1"
+            assert (await http.post(f"{base}/instances/{new_id}/terminate?reason=stop")).status == 202
+
+            deleted = await http.delete(f"{base}/instances/http-1")
+            assert deleted.status == 200 and await deleted.json() == {"instancesDeleted": 1}
+            assert (await http.delete(f"{base}/instances/http-1")).status == 404
+    run(go())
+
+
+def test_suspend_and_resume(engine, client):
+    async def go() -> tuple[Any, Any]:
+        instance_id = await client.start_new("df_wait_forever", "suspend-1")
+        await wait_status(client, instance_id, {Status.Running})
+        await client.suspend(instance_id, "maintenance")
+        suspended = await wait_status(client, instance_id, {Status.Suspended})
+        await client.resume(instance_id, "back")
+        resumed = await wait_status(client, instance_id, {Status.Running})
+        await client.terminate(instance_id, "done")
+        return suspended, resumed
+    suspended, resumed = run(go())
+    assert suspended.runtime_status is Status.Suspended
+    assert resumed.runtime_status is Status.Running
+
+
+def test_rewind_reruns_the_failed_activity(client, tmp_path):
+    counter = tmp_path / "rewind"
+
+    async def go() -> tuple[Any, Any]:
+        instance_id = await client.start_new("df_flaky_child", None, {"counter": str(counter), "fail_times": 1})
+        failed = await wait_status(client, instance_id)
+        await client.rewind(instance_id, "fixed")
+        return failed, await wait_status(client, instance_id, {Status.Completed}, timeout=10)
+    failed, rewound = run(go())
+    assert failed.runtime_status is Status.Failed
+    assert rewound.output == 2
