@@ -1,0 +1,229 @@
+"""The local adapter behaves like azure-functions-durable's own replay machinery on the same generators.
+
+The reference run drives each test-app orchestrator through `azure.durable_functions.Orchestrator.handle` (the
+code Azure's Python worker runs), episode by episode: the history is grown the way the extension grows it, from
+the actions DF emits, with activity outcomes obtained by calling the real activity functions. The local run
+uses the durable engine. The scheduled activities (name and input, in order), the final status, output and
+custom status must agree, so any behavioural difference in the adapter fails here.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import azure.durable_functions as df
+import azure.functions as func
+import pytest
+from azure.durable_functions.constants import DATETIME_STRING_FORMAT
+from azure.durable_functions.models.DurableOrchestrationContext import DurableOrchestrationContext
+from azure.durable_functions.models.history.HistoryEventType import HistoryEventType as H
+from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus as Status
+from azure.durable_functions.models.ReplaySchema import ReplaySchema
+from azure.durable_functions.orchestrator import Orchestrator
+from azure.functions._durable_functions import df_dumps, df_loads
+from durabletask.task import FailureDetails
+
+from devhost.durable import DurableEngine, durable_functions_of
+from devhost.durable.failures import task_failed_details, task_failed_reason
+from tests.devhost_app import durable_features
+
+CALL_ACTIVITY, CONTINUE_AS_NEW, CREATE_TIMER, WAIT_FOR_EVENT = 0, 4, 5, 6
+
+
+def _functions() -> tuple[dict[str, Callable], dict[str, tuple[Callable, str]]]:
+    app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+    app.register_functions(durable_features.bp)
+    return durable_functions_of(app)
+
+
+ORCHESTRATORS, ACTIVITIES = _functions()
+
+
+class ReferenceRun:
+    """Replays one orchestrator through DF's TaskOrchestrationExecutor, standing in for the extension."""
+
+    def __init__(self, name: str, input_value: Any, *, events: dict[str, Any] | None = None,
+                 timers_fire: bool = True):
+        self.name = name
+        self.input_json = df_dumps(input_value) if input_value is not None else None
+        self.events = events or {}
+        self.timers_fire = timers_fire
+        self.instance_id = "parity-instance"
+        self.clock = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        self.scheduled: list[tuple[str, Any]] = []
+        self.custom_status: Any = None
+
+    def _event(self, kind: H, event_id: int = -1, **fields: Any) -> dict[str, Any]:
+        self.clock += timedelta(milliseconds=10)
+        return {"EventType": kind, "EventId": event_id, "IsPlayed": False,
+                "Timestamp": self.clock.strftime(DATETIME_STRING_FORMAT), **fields}
+
+    def run(self) -> tuple[Status, Any]:
+        for _ in range(10):  # continue_as_new generations
+            outcome = self._execution()
+            if outcome[0] is not Status.ContinuedAsNew:
+                return outcome
+            self.input_json = outcome[1]
+            self.scheduled = []  # a new generation starts a new history, locally as in Azure
+        raise AssertionError("too many continue_as_new generations")
+
+    def _execution(self) -> tuple[Status, Any]:
+        history = [self._event(H.ORCHESTRATOR_STARTED),
+                   self._event(H.EXECUTION_STARTED, Name=self.name, Input=self.input_json, Version="")]
+        seen_actions = 0
+        next_id = 0
+        for _ in range(200):  # episodes
+            context = DurableOrchestrationContext(
+                history=history, instanceId=self.instance_id, isReplaying=False, parentInstanceId=None,
+                input=self.input_json, upperSchemaVersion=ReplaySchema.V1.value)
+            try:
+                state = json.loads(Orchestrator(ORCHESTRATORS[self.name]).handle(context))
+            except Exception as failure:  # DF raises with the state after a `$OutOfProcData$:` marker
+                state = json.loads(str(failure).split("$OutOfProcData$:", 1)[1])
+                self.custom_status = state.get("customStatus")
+                return Status.Failed, f"Orchestrator function '{self.name}' failed: {state['error']}"
+            self.custom_status = state.get("customStatus")
+            actions = [action for group in state["actions"] for action in group]
+            new_actions, seen_actions = actions[seen_actions:], len(actions)
+            if any(a["actionType"] == CONTINUE_AS_NEW for a in new_actions):
+                can = next(a for a in new_actions if a["actionType"] == CONTINUE_AS_NEW)
+                self._schedule_activities(new_actions, history, next_id)
+                return Status.ContinuedAsNew, can["input"]
+            if state["isDone"]:
+                self._schedule_activities(new_actions, history, next_id)
+                return Status.Completed, state.get("output")
+            history.append(self._event(H.ORCHESTRATOR_COMPLETED))
+            history.append(self._event(H.ORCHESTRATOR_STARTED))
+            next_id = self._schedule_activities(new_actions, history, next_id, deliver=True)
+        raise AssertionError("orchestration did not finish")
+
+    def _schedule_activities(self, actions: list[dict[str, Any]], history: list[dict[str, Any]], next_id: int,
+                             deliver: bool = False) -> int:
+        for action in actions:
+            kind = action["actionType"]
+            if kind == CALL_ACTIVITY:
+                task_id, next_id = next_id, next_id + 1
+                activity_input = df_loads(action["input"]) if action.get("input") is not None else None
+                self.scheduled.append((action["functionName"], json.loads(action["input"] or "null")))
+                if deliver:
+                    history.append(self._event(H.TASK_SCHEDULED, task_id, Name=action["functionName"]))
+                    history.append(self._activity_outcome(task_id, action["functionName"], activity_input))
+            elif kind == CREATE_TIMER:
+                task_id, next_id = next_id, next_id + 1
+                if deliver:
+                    history.append(self._event(H.TIMER_CREATED, task_id, FireAt=action["fireAt"]))
+                    if self.timers_fire:
+                        history.append(self._event(H.TIMER_FIRED, TimerId=task_id, FireAt=action["fireAt"]))
+            elif kind == WAIT_FOR_EVENT:
+                name = action["externalEventName"]
+                if deliver and name in self.events:
+                    history.append(self._event(H.EVENT_RAISED, Name=name, Input=json.dumps(self.events.pop(name))))
+        return next_id
+
+    def _activity_outcome(self, task_id: int, name: str, activity_input: Any) -> dict[str, Any]:
+        function, input_name = ACTIVITIES[name]
+        try:
+            result = function(**{input_name: activity_input})
+            if asyncio.iscoroutine(result):
+                result = asyncio.run(result)
+        except Exception as exc:  # noqa: BLE001 - becomes the TaskFailed event, as in the extension
+            details = FailureDetails(str(exc), f"{type(exc).__module__}.{type(exc).__name__}", None)
+            return self._event(H.TASK_FAILED, TaskScheduledId=task_id,
+                               Reason=task_failed_reason("Activity", name, details),
+                               Details=task_failed_details(details))
+        return self._event(H.TASK_COMPLETED, TaskScheduledId=task_id, Result=df_dumps(result))
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[DurableEngine]:
+    engine = DurableEngine(orchestrators=ORCHESTRATORS, activities=ACTIVITIES,
+                           max_concurrent_activities=4, max_concurrent_orchestrators=4)
+    engine.start()
+    yield engine
+    engine.stop(grace_seconds=2)
+
+
+def local_run(engine: DurableEngine, name: str, input_value: Any, events: dict[str, Any]) -> tuple[Any, list]:
+    client = engine.client("http://127.0.0.1:7071")
+
+    async def go() -> Any:
+        instance_id = await client.start_new(name, None, input_value)
+        deadline = time.monotonic() + 15
+        pending = dict(events)
+        while True:
+            status = await client.get_status(instance_id)
+            if status.runtime_status in (Status.Completed, Status.Failed):
+                return instance_id, status
+            if pending and status.runtime_status is Status.Running:
+                for event_name, data in list(pending.items()):
+                    await client.raise_event(instance_id, event_name, data)
+                    del pending[event_name]
+            assert time.monotonic() < deadline, f"{name} did not finish"
+            await asyncio.sleep(0.02)
+
+    instance_id, status = asyncio.run(go())
+    scheduled = [(event.name, json.loads(event.input) if event.input else None)
+                 for event in engine.grpc_client.get_orchestration_history(instance_id)
+                 if type(event).__name__ == "TaskScheduledEvent"]
+    return status, scheduled
+
+
+CASES = [
+    pytest.param("df_fan_out", 12, {}, True, id="fan-out"),
+    pytest.param("df_catch_failure", "disk on fire", {}, True, id="caught-activity-failure"),
+    pytest.param("df_uncaught_failure", "kaput", {}, True, id="uncaught-activity-failure"),
+    pytest.param("df_fan_out_with_failure", None, {}, True, id="task-all-first-failure"),
+    pytest.param("df_uuids", None, {}, True, id="new-uuid"),
+    pytest.param("df_money", None, {}, True, id="to-json-payloads"),
+    pytest.param("df_counter", {"n": 0, "until": 3}, {}, True, id="continue-as-new"),
+    pytest.param("df_edge_cases", None, {}, True, id="empty-task-all-and-failed-winner"),
+    pytest.param("df_approval", 0, {}, True, id="timer-wins"),
+    pytest.param("df_approval", 30, {"Approval": {"by": "ops"}}, False, id="event-wins-timer-cancelled"),
+    pytest.param("df_progress", None, {"Go": "went"}, True, id="custom-status-and-event"),
+]
+
+
+@pytest.mark.parametrize(("name", "input_value", "events", "timers_fire"), CASES)
+def test_local_adapter_matches_durable_functions_replay(engine, name, input_value, events, timers_fire):
+    reference = ReferenceRun(name, input_value, events=dict(events), timers_fire=timers_fire)
+    expected_status, expected_output = reference.run()
+    status, scheduled = local_run(engine, name, input_value, events)
+
+    assert [n for n, _ in scheduled] == [n for n, _ in reference.scheduled]
+    assert scheduled == reference.scheduled or name == "df_uuids"  # uuids embed the instance id
+    assert status.runtime_status is expected_status
+    if name == "df_uuids":
+        # Same algorithm, different instance id and clock: compare the shape DF guarantees instead.
+        assert status.output["first"] == status.output["echoed"] != status.output["second"]
+        assert expected_output["first"] == expected_output["echoed"] != expected_output["second"]
+    else:
+        assert status.output == expected_output
+    assert status.custom_status == reference.custom_status
+
+
+def test_new_uuid_matches_dfs_algorithm_for_the_same_instance_and_clock():
+    """Same instance id and orchestration time give the same ids as DF's own context."""
+    moment = datetime(2026, 1, 2, 3, 4, 5, 600000, tzinfo=timezone.utc)
+    history = [{"EventType": H.ORCHESTRATOR_STARTED, "EventId": -1, "IsPlayed": False,
+                "Timestamp": moment.strftime(DATETIME_STRING_FORMAT)},
+               {"EventType": H.EXECUTION_STARTED, "EventId": -1, "IsPlayed": False,
+                "Timestamp": moment.strftime(DATETIME_STRING_FORMAT), "Name": "x", "Version": ""}]
+    reference = DurableOrchestrationContext(history=history, instanceId="abc", isReplaying=False,
+                                            parentInstanceId=None)
+
+    class FakeInner:  # only what new_uuid reads from durabletask's context
+        instance_id = "abc"
+        current_utc_datetime = moment.replace(tzinfo=None)
+
+    from durabletask.worker import _RuntimeOrchestrationContext
+    inner = _RuntimeOrchestrationContext.__new__(_RuntimeOrchestrationContext)
+    inner._instance_id, inner._new_uuid_counter = "abc", 0
+    inner._current_utc_datetime = moment.replace(tzinfo=None)
+    from devhost.durable.context import LocalDurableOrchestrationContext
+    local = LocalDurableOrchestrationContext(inner, None, "x")
+    assert [local.new_uuid() for _ in range(3)] == [reference.new_uuid() for _ in range(3)]
+    assert local.current_utc_datetime == reference.current_utc_datetime
