@@ -24,7 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(args.log_level.upper())
     options = HostOptions(app=args.app, port=args.port, host=args.host, grace=args.grace, state_dir=args.state_dir)
     try:
-        code = asyncio.run(Host(options).serve())
+        # No asyncio.run(): its teardown waits for executor threads (sync functions past the grace period,
+        # blocking DNS lookups) that the exit below is meant to abandon.
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        code = loop.run_until_complete(Host(options).serve())
     except HostStartError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         code = 2

@@ -8,6 +8,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -45,6 +47,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_SETTING = re.compile(r"%([^%\s]+)%")
+
+
+def resolve_settings(binding: dict[str, Any]) -> dict[str, Any]:
+    """`%NAME%` in a binding property is an app-setting reference, resolved when the host indexes the function."""
+    resolved = dict(binding)
+    for key, value in binding.items():
+        if key in ("name", "type", "direction") or not isinstance(value, str):
+            continue
+
+        def lookup(match: re.Match[str], key: str = key) -> str:
+            setting = match.group(1)
+            if setting not in os.environ:
+                raise KeyError(f"binding property {key!r} refers to app setting {setting!r}, which is not set")
+            return os.environ[setting]
+
+        resolved[key] = _SETTING.sub(lookup, value)
+    return resolved
+
+
 def load_app(spec: str) -> tuple[Any, Path]:
     """Import `module:attribute` (default attribute `app`) and return it with the directory holding host.json."""
     module_name, _, attribute = spec.partition(":")
@@ -80,7 +102,7 @@ class IndexedApp:
 def discover(app: Any) -> list[FunctionInfo]:
     found: list[FunctionInfo] = []
     for function in app.get_functions():
-        bindings = [_plain(b) for b in function.get_bindings_dict()["bindings"]]
+        bindings = [resolve_settings(_plain(b)) for b in function.get_bindings_dict()["bindings"]]
         trigger = next((b for b in bindings if b["type"].endswith("Trigger")), None)
         kind = TRIGGER_KINDS.get(trigger["type"], "unsupported") if trigger else "unsupported"
         user_function = function.get_user_function()

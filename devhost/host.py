@@ -93,7 +93,10 @@ class Host:
         self.config = load_host_config(app_dir)
         app, _ = discovery.load_app(self.options.app)
         app = discovery.IndexedApp(app)
-        self.functions = discovery.discover(app)
+        try:
+            self.functions = discovery.discover(app)
+        except KeyError as exc:
+            raise HostStartError(f"{exc.args[0]}: add it to local.settings.json Values") from None
         self.app_obj = app
         return app_dir
 

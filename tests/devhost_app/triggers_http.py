@@ -12,7 +12,7 @@ bp = df.Blueprint()
 
 
 @bp.route(route="echo/{id:int}", methods=["GET", "POST"])
-def echo(req: func.HttpRequest) -> func.HttpResponse:
+def http_echo(req: func.HttpRequest) -> func.HttpResponse:
     body = req.get_json() if req.get_body() else None
     return func.HttpResponse(
         json.dumps({"id": req.route_params.get("id"), "method": req.method, "query": dict(req.params),
@@ -21,7 +21,7 @@ def echo(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @bp.route(route="echo/latest", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-async def echo_latest(req: func.HttpRequest) -> func.HttpResponse:
+async def http_echo_latest(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse("latest", mimetype="text/plain")
 
 
@@ -47,7 +47,7 @@ def slow(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @bp.route(route="enqueue", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
-@bp.queue_output(arg_name="out", queue_name="devhost-work", connection="AzureWebJobsStorage")
+@bp.queue_output(arg_name="out", queue_name="%DEVHOST_TEST_WORK_QUEUE%", connection="AzureWebJobsStorage")
 def enqueue(req: func.HttpRequest, out: func.Out[str]) -> func.HttpResponse:
     out.set(req.get_body().decode("utf-8"))
     return func.HttpResponse("queued", status_code=202)

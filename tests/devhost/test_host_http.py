@@ -1,0 +1,124 @@
+"""HTTP triggers on the real local host (subprocess) running `tests/devhost_app`: routing, auth, errors, and the
+durable client handed to an HTTP starter."""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from tests.support.local_host import LocalHost
+
+APP = "tests.devhost_app.function_app:app"
+
+
+@pytest.fixture(scope="module")
+def host(local_host) -> Iterator[LocalHost]:
+    started = local_host(app=APP, env={"DEVHOST_TEST_WORK_QUEUE": "http-work", "DEVHOST_TEST_FAIL_QUEUE": "http-fail"})
+    yield started
+    started.stop()
+
+
+def test_route_parameters_query_headers_and_body_reach_the_function(host: LocalHost) -> None:
+    response = requests.post(host.url("/api/echo/42?color=blue"), json={"a": [1, 2]},
+                             headers={"x-functions-key": host.function_key, "x-test": "header-value"})
+    assert response.status_code == 200
+    assert response.headers["x-echo"] == "yes"
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json() == {"id": "42", "method": "POST", "query": {"color": "blue"},
+                               "header": "header-value", "body": {"a": [1, 2]}}
+
+
+def test_route_constraint_and_literal_precedence(host: LocalHost) -> None:
+    assert requests.get(host.url("/api/echo/latest")).text == "latest"        # literal beats {id:int}
+    not_int = requests.get(host.url("/api/echo/abc"), headers={"x-functions-key": host.function_key})
+    assert not_int.status_code == 404                                           # {id:int} refuses "abc"
+
+
+def test_optional_route_parameter(host: LocalHost) -> None:
+    with_name = requests.get(host.url("/api/items/a%20b"))
+    assert (with_name.status_code, with_name.text) == (201, "a b")
+    assert requests.get(host.url("/api/items")).text == "<none>"
+
+
+def test_unknown_route_is_404_and_wrong_method_is_405(host: LocalHost) -> None:
+    assert requests.get(host.url("/api/nothing-here")).status_code == 404
+    assert requests.get(host.url("/elsewhere")).status_code == 404
+    wrong = requests.delete(host.url("/api/echo/latest"))
+    assert wrong.status_code == 405
+    assert wrong.headers["Allow"] == "GET"
+
+
+@pytest.mark.parametrize("key", [None, "wrong-key"])
+def test_function_level_refuses_missing_or_wrong_key(host: LocalHost, key: str | None) -> None:
+    headers = {"x-functions-key": key} if key else {}
+    assert requests.get(host.url("/api/echo/1"), headers=headers).status_code == 401
+    assert requests.get(host.url("/api/echo/1"), params={"code": key} if key else None).status_code == 401
+
+
+def test_function_level_takes_function_or_master_key_in_header_or_code(host: LocalHost) -> None:
+    assert requests.get(host.url("/api/echo/1"), headers={"x-functions-key": host.function_key}).status_code == 200
+    assert requests.get(host.url("/api/echo/1"), params={"code": host.function_key}).status_code == 200
+    assert requests.get(host.url("/api/echo/1"), params={"code": host.master_key}).status_code == 200
+
+
+def test_admin_level_takes_only_the_master_key(host: LocalHost) -> None:
+    assert requests.get(host.url("/api/admin-only"), params={"code": host.function_key}).status_code == 401
+    assert requests.get(host.url("/api/admin-only"), headers={"x-functions-key": host.master_key}).text == "admin ok"
+
+
+def test_failing_function_gives_500_with_invocation_id_and_traceback_only_in_log(host: LocalHost) -> None:
+    response = requests.get(host.url("/api/boom"))
+    assert response.status_code == 500
+    body = response.json()
+    invocation_id = body["invocationId"]
+    assert "secret-detail-do-not-leak" not in response.text
+    assert "Traceback" not in response.text and "RuntimeError" not in response.text
+    deadline = time.monotonic() + 5
+    while "secret-detail-do-not-leak" not in host.log_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    log = host.log_text()
+    assert f"Executed 'Functions.boom' (Failed, Id={invocation_id}" in log
+    assert "RuntimeError: secret-detail-do-not-leak" in log
+
+
+def test_every_invocation_is_logged_like_the_functions_host(host: LocalHost) -> None:
+    requests.get(host.url("/api/echo/latest"))
+    log = host.log_text()
+    assert "Executing 'Functions.http_echo_latest' (Reason=" in log
+    assert "Executed 'Functions.http_echo_latest' (Succeeded, Id=" in log
+
+
+def test_host_status_answers(host: LocalHost) -> None:
+    status = requests.get(host.url("/admin/host/status")).json()
+    assert status["state"] == "Running"
+    assert "http_echo" in status["functions"]
+
+
+def test_durable_starter_returns_check_status_urls_that_work_until_completed(host: LocalHost) -> None:
+    started = requests.post(host.url("/api/start/host_hello_orchestrator"), json="bob")
+    assert started.status_code == 202, started.text
+    links = started.json()
+    status_url = links["statusQueryGetUri"]
+    assert status_url.startswith(host.base_url + "/runtime/webhooks/durabletask/instances/")
+    assert "code=" in status_url and started.headers["Location"] == status_url
+    assert host.function_key not in status_url and host.master_key not in status_url
+    deadline = time.monotonic() + 20
+    while True:
+        status = requests.get(status_url)
+        assert status.status_code in (200, 202), status.text
+        if status.json()["runtimeStatus"] == "Completed" or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert status.json()["runtimeStatus"] == "Completed"
+    assert status.json()["output"] == "hello bob"
+    assert status.json()["instanceId"] == links["id"]
+
+
+def test_durable_management_api_needs_a_key(host: LocalHost) -> None:
+    started = requests.post(host.url("/api/start/host_hello_orchestrator"), json="ann").json()
+    bare = started["statusQueryGetUri"].split("?")[0]
+    assert requests.get(bare).status_code == 401
+    assert requests.get(bare, params={"code": "wrong"}).status_code == 401
+    assert requests.get(bare, headers={"x-functions-key": host.master_key}).status_code in (200, 202)

@@ -1,0 +1,87 @@
+"""Start-up errors and graceful shutdown of the local host."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+from devhost.azurite import free_port
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+APP = "tests.devhost_app.function_app:app"
+
+
+def run_host(*args: str, env: dict[str, str] | None = None, timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "devhost", "--app", APP, *args], cwd=REPO_ROOT,
+                          env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=timeout)
+
+
+def test_port_in_use_is_one_clear_message_and_exit_code_2() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_host("--port", str(port))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: port {port} is in use: stop the other process or pass --port"
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_unreachable_azurite_is_one_clear_message_and_exit_code_2() -> None:
+    dead = free_port()
+    conn = (f"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;"
+            f"QueueEndpoint=http://127.0.0.1:{dead}/devstoreaccount1;")
+    result = run_host("--port", str(free_port()), env={"AzureWebJobsStorage": conn})
+    assert result.returncode == 2
+    assert f"not reachable at 127.0.0.1:{dead}" in result.stderr
+    assert "Azurite" in result.stderr and "AccountKey" not in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_sigterm_lets_a_running_invocation_finish_and_exits_0(local_host) -> None:
+    host = local_host(app=APP, env={"DEVHOST_TEST_WORK_QUEUE": "life-work", "DEVHOST_TEST_FAIL_QUEUE": "life-fail"},
+                      grace=10.0)
+    outcome: dict[str, object] = {}
+
+    def call_slow() -> None:
+        response = requests.get(host.url("/api/slow?seconds=3"), timeout=20)
+        outcome["status"], outcome["text"] = response.status_code, response.text
+
+    caller = threading.Thread(target=call_slow)
+    caller.start()
+    deadline = time.monotonic() + 10
+    while "Executing 'Functions.slow'" not in host.log_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stopped_at = time.monotonic()
+    code = host.stop()
+    caller.join(20)
+    assert outcome == {"status": 200, "text": "slept"}
+    assert code == 0
+    assert time.monotonic() - stopped_at >= 2                            # it did wait for the function
+    log = host.log_text()
+    assert "Executed 'Functions.slow' (Succeeded" in log
+    assert log.index("Stopping the host") < log.index("Executed 'Functions.slow'") < log.index("Host stopped")
+
+
+def test_new_requests_are_refused_while_stopping(local_host) -> None:
+    host = local_host(app=APP, env={"DEVHOST_TEST_WORK_QUEUE": "life-work2", "DEVHOST_TEST_FAIL_QUEUE": "life-fail2"})
+    caller = threading.Thread(target=lambda: requests.get(host.url("/api/slow?seconds=2"), timeout=20))
+    caller.start()
+    while "Executing 'Functions.slow'" not in host.log_text():
+        time.sleep(0.05)
+    stopper = threading.Thread(target=host.stop)
+    stopper.start()
+    time.sleep(0.5)
+    try:
+        refused = requests.get(host.url("/api/echo/latest"), timeout=5).status_code
+    except requests.ConnectionError:
+        refused = "connection refused"
+    stopper.join()
+    caller.join()
+    assert refused in (503, "connection refused")

@@ -1,0 +1,65 @@
+"""Timer triggers on the local host: a fast NCRONTAB schedule, `run_on_startup`, and a past-due occurrence after a
+restart with `use_monitor` (the schedule status survives in the host's state folder)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tests.devhost_app._record import records
+
+APP = "tests.devhost_app.function_app:app"
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 15.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def test_fast_timer_fires_on_schedule_and_on_startup_then_past_due_after_restart(local_host) -> None:
+    host = local_host(app=APP, env={"DEVHOST_TEST_WORK_QUEUE": "timer-work", "DEVHOST_TEST_FAIL_QUEUE": "timer-fail"})
+    fired = wait_for(lambda: len(records(host.output_dir, "fast_timer")) >= 3 and records(host.output_dir,
+                                                                                         "fast_timer"))
+    assert [r["past_due"] for r in fired[:3]] == [False, False, False]
+    scheduled = [dt.datetime.fromisoformat(r["at"]) for r in fired[1:3]]
+    assert all(t.second % 2 == 0 for t in scheduled)                       # */2: even seconds, UTC
+    assert 1.5 < (scheduled[1] - scheduled[0]).total_seconds() < 2.5
+    assert records(host.output_dir, "startup_timer") == [{"past_due": False}]   # yearly, ran only at start-up
+
+    assert host.stop() == 0
+    status_file = host.workdir / "state" / "timers" / "fast_timer.status.json"
+    recorded_next = dt.datetime.fromisoformat(json.loads(status_file.read_text())["Next"])
+    while dt.datetime.now(dt.timezone.utc) < recorded_next + dt.timedelta(seconds=0.5):
+        time.sleep(0.1)                                                    # the host misses that occurrence
+    before = len(records(host.output_dir, "fast_timer"))
+    host.start()
+    after_restart = wait_for(lambda: records(host.output_dir, "fast_timer")[before:])
+    assert after_restart[0]["past_due"] is True
+    assert dt.datetime.fromisoformat(after_restart[0]["status"]["Last"]) == recorded_next
+    later = wait_for(lambda: len(records(host.output_dir, "fast_timer")) >= before + 2
+                     and records(host.output_dir, "fast_timer")[before + 1:])
+    assert later[0]["past_due"] is False                                   # past due fires once only
+    assert len(records(host.output_dir, "startup_timer")) == 2
+    host.stop()
+
+
+def test_no_past_due_when_restarted_before_the_next_occurrence(local_host) -> None:
+    host = local_host(app=APP, env={"DEVHOST_TEST_WORK_QUEUE": "timer-work2", "DEVHOST_TEST_FAIL_QUEUE": "timer-fail2"})
+    wait_for(lambda: records(host.output_dir, "fast_timer"))
+    host.stop()
+    status_file = host.workdir / "state" / "timers" / "fast_timer.status.json"
+    status = json.loads(status_file.read_text())
+    status["Next"] = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)).isoformat()
+    status_file.write_text(json.dumps(status))                             # next occurrence still ahead
+    before = len(records(host.output_dir, "fast_timer"))
+    host.start()
+    after = wait_for(lambda: records(host.output_dir, "fast_timer")[before:])
+    assert after[0]["past_due"] is False
+    host.stop()

@@ -1,0 +1,69 @@
+"""Shared pytest fixtures (loaded by `tests/conftest.py`); documented in `tests/support/README.md`."""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devhost.azurite import Azurite
+from tests.support.databases import SqliteDatabases, mariadb_server, postgres_server
+from tests.support.local_host import LocalHost
+
+
+@pytest.fixture(scope="session")
+def azurite() -> Iterator[dict[str, Any]]:
+    """A fresh Azurite on free ports with a temporary folder, for the whole session."""
+    folder = Path(tempfile.mkdtemp(prefix="azurite-"))
+    instance = Azurite(folder).start()
+    try:
+        yield {"connection_string": instance.connection_string, "queue_port": instance.queue_port,
+               "blob_port": instance.blob_port, "table_port": instance.table_port, "location": str(folder)}
+    finally:
+        instance.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def local_host(azurite: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+               ) -> Iterator[Callable[..., LocalHost]]:
+    """Factory: `local_host(app="function_app:app", env={...}, grace=10.0)` starts a host and returns it.
+
+    Every host started here is stopped at the end of the session; stop it earlier with `.stop()`.
+    """
+    started: list[LocalHost] = []
+
+    def start(app: str = "function_app:app", env: dict[str, str] | None = None, grace: float = 10.0) -> LocalHost:
+        host = LocalHost(app=app, env=dict(env or {}), storage_connection_string=azurite["connection_string"],
+                         workdir=tmp_path_factory.mktemp("host"), grace=grace)
+        started.append(host)
+        return host.start()
+
+    yield start
+    for host in started:
+        host.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_db() -> Iterator[Callable[..., str]]:
+    """Factory: `postgres_db()` creates a database and returns its ODBC connection string."""
+    server = postgres_server()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def mariadb_db() -> Iterator[Callable[..., str]]:
+    """Factory: `mariadb_db()` creates a database and returns its ODBC connection string."""
+    server = mariadb_server()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., str]:
+    """Factory: `sqlite_db()` returns the ODBC connection string of a new SQLite file in a temporary folder."""
+    return SqliteDatabases(tmp_path_factory.mktemp("sqlite"))
