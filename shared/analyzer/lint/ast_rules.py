@@ -158,8 +158,9 @@ def not_in_subquery(tree: exp.Expression, dialect: str) -> Iterator[Hit]:
             query = inner.args["query"]
             select = query.this if isinstance(query, exp.Subquery) else query
             where = select.args.get("where") if isinstance(select, exp.Select) else None
-            if where is not None and any(isinstance(n, exp.Is) and isinstance(n.expression, exp.Null)
-                                         and isinstance(n.parent, exp.Not) for n in where.find_all(exp.Is)):
+            if where is not None and any(isinstance(n.expression, exp.Null)
+                                         and (n.args.get("negate") or isinstance(n.parent, exp.Not))
+                                         for n in where.find_all(exp.Is)):
                 continue  # the subquery already excludes NULLs
             yield "not-in-subquery", node, node.sql(dialect=dialect)[:120]
 

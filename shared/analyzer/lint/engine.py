@@ -127,9 +127,11 @@ def _lint_segment(segment: splitter.Segment, base: int, original: str, dialect: 
     seg_line = splitter.line_of(original, base + segment.offset)
     if segment.head in _DML:
         progress.has_dml = True
+    token_hits = 0
     for rule_id, detect in TOKEN_DETECTORS.items():
         if rule_id in table:
             for rid, offset, snippet in detect(segment, dialect):
+                token_hits += 1
                 rule = table[rid]
                 issues.append(LintIssue(rid, rule.message(_snippet(snippet)), rule.severity,
                                         splitter.line_of(original, base + offset), _snippet(snippet)))
@@ -142,6 +144,7 @@ def _lint_segment(segment: splitter.Segment, base: int, original: str, dialect: 
     except (SqlglotError, ValueError, IndexError, KeyError, TypeError, RecursionError):
         trees = []
     if not trees or any(isinstance(t, exp.Command) for t in trees):
+        progress.parsed += token_hits > 0  # the token rules understood it well enough to report on it
         progress.first_failure = progress.first_failure or (seg_line, segment.text)
         return
     progress.parsed += 1

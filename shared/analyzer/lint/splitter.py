@@ -52,7 +52,21 @@ def _word(token: Token) -> str:
 
 
 def tokenize(sql: str, dialect: str) -> list[Token]:
-    return list(Dialect.get_or_raise(dialect).tokenize(sql))
+    """The dialect's tokens; a command keyword's swallowed remainder (PostgreSQL's tokenizer keeps
+    `DECLARE c CURSOR FOR ...` as one string) is tokenized again so rules can see inside it."""
+    tokens = list(Dialect.get_or_raise(dialect).tokenize(sql))
+    out: list[Token] = []
+    for i, tok in enumerate(tokens):
+        at = sql.find(tok.text, tokens[i - 1].end + 1) if i else -1
+        if tok.token_type == TokenType.STRING and i and tokens[i - 1].token_type == TokenType.COMMAND \
+                and at >= 0 and not sql[tokens[i - 1].end + 1:at].strip():
+            # the remainder's own offsets are unreliable; it starts right after the command keyword
+            for sub in Dialect.get_or_raise(dialect).tokenize(tok.text):
+                out.append(Token(sub.token_type, sub.text, line=tok.line, col=sub.col,
+                                 start=sub.start + at, end=sub.end + at, comments=sub.comments))
+            continue
+        out.append(tok)
+    return out
 
 
 def line_of(sql: str, offset: int) -> int:

@@ -9,6 +9,7 @@ from sqlglot.tokens import Token, TokenType
 
 from shared.analyzer.lint.splitter import Segment
 
+_NAME_PARTS = (TokenType.VAR, TokenType.DOT, TokenType.IDENTIFIER)
 # (rule id, offset in the body, snippet)
 TokenHit = tuple[str, int, str]
 
@@ -47,9 +48,13 @@ def old_outer_join(segment: Segment, dialect: str) -> Iterator[TokenHit]:
         adjacent = tok.end + 1 == nxt.start
         if in_where and adjacent and ((tok.token_type == TokenType.STAR and nxt.token_type == TokenType.EQ)
                                       or (tok.token_type == TokenType.EQ and nxt.token_type == TokenType.STAR)):
-            left = tokens[i - 1].text if i else ""
-            right = tokens[i + 2].text if i + 2 < len(tokens) else ""
-            yield "old-outer-join", tok.start, f"{left} {tok.text}{nxt.text} {right}".strip()
+            first, last = i, i + 1
+            while first > 0 and tokens[first - 1].token_type in _NAME_PARTS:
+                first -= 1
+            while last + 1 < len(tokens) and tokens[last + 1].token_type in _NAME_PARTS:
+                last += 1
+            text = segment.text[tokens[first].start - segment.offset:tokens[last].end + 1 - segment.offset]
+            yield "old-outer-join", tok.start, text
 
 
 def raiserror_old_style(segment: Segment, dialect: str) -> Iterator[TokenHit]:
