@@ -1,0 +1,50 @@
+# The two commands of the README: `make start` and `make test` (plus `make bench`). Both install what they need
+# on a fresh Debian machine and are fast the second time: stamps under .stamps/ are keyed on the hash of what they
+# installed from.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .stamps
+REQ_HASH := $(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)
+NPM_HASH := $(shell cat package.json package-lock.json 2>/dev/null | sha256sum | cut -c1-16)
+PYTEST_ARGS ?=
+
+.PHONY: start test bench deps apt venv npm databases azurite clean-stamps
+
+start: deps
+	scripts/start.sh
+
+test: deps databases
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: deps
+	$(PY) -m benchmarks
+
+deps: apt venv npm
+
+apt:
+	@scripts/ensure_apt.sh
+
+venv: $(STAMPS)/venv-$(REQ_HASH)
+$(STAMPS)/venv-$(REQ_HASH):
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@mkdir -p $(STAMPS) && rm -f $(STAMPS)/venv-* && touch $@
+
+npm: $(STAMPS)/npm-$(NPM_HASH)
+$(STAMPS)/npm-$(NPM_HASH):
+	@# npm ci on a clean clone; npm install (no wipe) when node_modules is already there.
+	@if [ -f package-lock.json ] && [ ! -d node_modules ]; then npm ci --no-audit --no-fund --loglevel=error; \
+	else npm install --no-save --no-audit --no-fund --loglevel=error; fi
+	@mkdir -p $(STAMPS) && rm -f $(STAMPS)/npm-* && touch $@
+
+databases:
+	@scripts/ensure_databases.sh
+
+azurite: deps
+	$(PY) -m devhost.azurite --location .data/azurite
+
+clean-stamps:
+	rm -rf $(STAMPS)
