@@ -1,0 +1,78 @@
+"""MySQL/MariaDB checks that need code: usage statistics that only exist when performance_schema is on, and the
+stored-code linter.
+
+A usage-based check on a server with performance_schema off would report nothing and look clean; skipping it with
+the reason (and what turns the statistics on) tells the reader the verdict is missing, not negative.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from shared.analyzer import catalog
+from shared.analyzer.handlers import SkipCheck, handler
+from shared.analyzer.model import SEVERITIES
+
+if TYPE_CHECKING:
+    from shared.analyzer.model import Check
+    from shared.analyzer.session import AnalysisSession
+
+_PS_OFF = ("performance_schema is OFF on this server, so no usage statistics exist: set performance_schema=ON in "
+           "the server configuration (takes effect after a restart) to enable this check")
+
+
+def _require_performance_schema(session: "AnalysisSession", consumer: str | None = None) -> None:
+    rows = session.query("SELECT @@GLOBAL.performance_schema AS enabled")
+    if not rows or str(rows[0]["enabled"]) not in ("1", "ON"):
+        raise SkipCheck(_PS_OFF)
+    if consumer:
+        found = session.query("SELECT ENABLED AS enabled FROM performance_schema.setup_consumers WHERE NAME = ?",
+                              (consumer,))
+        if not found or str(found[0]["enabled"]).upper() != "YES":
+            raise SkipCheck(f"the performance_schema consumer {consumer} is disabled: enable it "
+                            f"(performance-schema-consumer-{consumer.replace('_', '-')}=ON) to enable this check")
+
+
+def _with_since(session: "AnalysisSession", rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    since = session.stats_since() or "the last server start"
+    return [{**row, "statistics_since": since} for row in rows]
+
+
+@handler("mysql_index_usage")
+def index_usage(session: "AnalysisSession", check: "Check") -> list[dict[str, Any]]:
+    _require_performance_schema(session)
+    return _with_since(session, session.query(catalog.sql_text(check)))
+
+
+@handler("mysql_statement_digests")
+def statement_digests(session: "AnalysisSession", check: "Check") -> list[dict[str, Any]]:
+    _require_performance_schema(session, consumer="statements_digest")
+    return _with_since(session, session.query(catalog.sql_text(check)))
+
+
+def lint_rows(objects: Iterable[Mapping[str, Any]], dialect: str) -> list[dict[str, Any]]:
+    """Stored code → one row per linter issue (shared with the SQLite lint check). `objects` carry schema_name, object_name, object_type and definition; one row per issue found."""
+    from shared.analyzer.lint import lint_sql  # imported late: the linter is optional until it is installed
+
+    rows: list[dict[str, Any]] = []
+    for obj in objects:
+        definition = obj.get("definition")
+        if not definition:
+            continue  # no rights to read the body (MySQL shows NULL), or an empty body
+        for issue in lint_sql(str(definition), dialect=dialect):
+            severity = str(getattr(issue, "severity", "") or "").lower()
+            rows.append({
+                "schema_name": obj.get("schema_name"),
+                "object_name": obj.get("object_name"),
+                "object_type": obj.get("object_type"),
+                "rule_id": issue.rule_id,
+                "line": issue.line,
+                "issue": issue.message,
+                **({"severity": severity} if severity in SEVERITIES else {}),
+            })
+    return rows
+
+
+@handler("mysql_stored_code_lint")
+def stored_code_lint(session: "AnalysisSession", check: "Check") -> list[dict[str, Any]]:
+    return lint_rows(session.query(catalog.sql_text(check)), dialect="mysql")
