@@ -1,4 +1,147 @@
-"""Placeholder blueprint: replaced by the module's owner."""
+"""Activities of the SQL Analyzer: plan, run one batch of checks, finalize.
+
+Each one unpacks its payload, decrypts the connection at the last moment, does the work through `shared/`, and
+returns counts only (findings are persisted here, per batch, so orchestration history stays small). Permanent
+target errors (bad credentials, unknown database) are *returned* as failures so no retry happens; transient ones
+raise, so the orchestrator's retry policy applies. Nothing here logs or returns a connection string.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
 import azure.durable_functions as df
 
+from shared import secrets, settings
+from shared.analyzer import catalog, jobs, planning
+from shared.analyzer.model import CheckOutcome
+from shared.analyzer.models import (ACTIVE_STATUSES, AnalysisInput, BatchInput, BatchResult, ConnectionRef,
+                                    FinalizeInput, Plan)
+from shared.analyzer.report import build_report
+from shared.analyzer.runner import run_check
+from shared.analyzer.session import AnalysisSession, TargetError
+from shared.storage.db import Database, get_database
+
 bp = df.Blueprint()
+log = logging.getLogger(__name__)
+
+
+class ConnectionGone(Exception):
+    """The stored connection string or the named setting no longer exists; retrying will not bring it back."""
+
+
+def resolve_connection(db: Database, ref: ConnectionRef) -> secrets.SecretStr:
+    if ref.secret_ref:
+        try:
+            return secrets.load_secret(db, ref.secret_ref)
+        except secrets.SecretNotFound:
+            raise ConnectionGone("the stored connection string no longer exists (it is deleted when a job ends "
+                                 "and expires after a failure); start a new analysis") from None
+        except secrets.SecretKeyError as exc:
+            raise ConnectionGone(str(exc)) from None
+    value = settings.analyzer_named_connection(ref.connection_name or "")
+    if not value:
+        raise ConnectionGone(f"no connection named '{ref.connection_name}' is configured any more")
+    return secrets.SecretStr(value)
+
+
+def _session(conn: secrets.SecretStr, timeout_s: int) -> AnalysisSession:
+    return AnalysisSession(conn.reveal(), statement_timeout_s=timeout_s,
+                           lock_timeout_ms=settings.analyzer_lock_timeout_ms())
+
+
+def _active(db: Database, job_id: str) -> dict[str, Any] | None:
+    job = jobs.get_job(db, job_id)
+    return job if job is not None and job["status"] in ACTIVE_STATUSES else None
+
+
+# -- plan --------------------------------------------------------------------------------------------------------
+@bp.activity_trigger(input_name="payload", activity="analysis_plan")
+def analysis_plan(payload: dict[str, Any]) -> dict[str, Any]:
+    return plan(get_database(), AnalysisInput.from_json(payload)).to_json()
+
+
+def plan(db: Database, request: AnalysisInput) -> Plan:
+    job = _active(db, request.job_id)
+    if job is None:
+        return Plan.failed("the job is no longer active")
+    jobs.set_step(db, request.job_id, "connecting")
+    timeout_s = request.options.timeout_seconds or settings.analyzer_statement_timeout_seconds()
+    try:
+        conn = resolve_connection(db, request.connection)
+        with _session(conn, timeout_s) as session:
+            assert session.server is not None
+            object_count = session.object_count()
+            server = {**session.server.to_json(), "objectCount": object_count, "statsSince": session.stats_since()}
+    except ConnectionGone as exc:
+        return Plan.failed(str(exc))
+    except TargetError as exc:
+        if exc.permanent:
+            log.warning("analysis %s: %s (permanent, not retried)", request.job_id, exc)
+            return Plan.failed(str(exc))
+        log.warning("analysis %s: %s (will be retried)", request.job_id, exc)
+        raise
+    max_parallel = max(1, settings.analyzer_max_connections())
+    check_plan = planning.plan_checks(
+        engine=server["engine"], flavor=server["flavor"], version=server["version"], object_count=object_count,
+        analysis_type=request.analysis_type, options=request.options, max_objects=settings.analyzer_max_objects(),
+        max_parallel=max_parallel)
+    jobs.record_outcomes(db, request.job_id, [CheckOutcome(i, skipped=r) for i, r in check_plan.skipped])
+    jobs.mark_running(db, request.job_id, checks_total=check_plan.total, server=server)
+    return Plan(True, None, check_plan.batches, check_plan.total, len(check_plan.skipped), max_parallel, timeout_s,
+                list(request.options.schemas))
+
+
+# -- run one batch -----------------------------------------------------------------------------------------------
+@bp.activity_trigger(input_name="payload", activity="analysis_run_checks")
+def analysis_run_checks(payload: dict[str, Any]) -> dict[str, Any]:
+    return run_batch(get_database(), BatchInput.from_json(payload)).to_json()
+
+
+def run_batch(db: Database, batch: BatchInput) -> BatchResult:
+    if _active(db, batch.job_id) is None:
+        return BatchResult(True)  # canceled meanwhile: do not touch the target again
+    checks = catalog.by_id()
+    try:
+        conn = resolve_connection(db, batch.connection)
+        with _session(conn, batch.timeout_seconds) as session:
+            outcomes = [run_check(session, checks[check_id], batch.schemas or None) for check_id in batch.check_ids]
+    except ConnectionGone as exc:
+        return BatchResult(False, str(exc))
+    except TargetError as exc:
+        if exc.permanent:
+            return BatchResult(False, str(exc))
+        raise
+    jobs.record_outcomes(db, batch.job_id, outcomes)
+    return BatchResult(True, None, len(outcomes), sum(len(o.findings) for o in outcomes),
+                       sum(1 for o in outcomes if o.skipped))
+
+
+# -- finalize ----------------------------------------------------------------------------------------------------
+@bp.activity_trigger(input_name="payload", activity="analysis_finalize")
+def analysis_finalize(payload: dict[str, Any]) -> dict[str, Any]:
+    return finalize(get_database(), FinalizeInput.from_json(payload))
+
+
+def finalize(db: Database, request: FinalizeInput) -> dict[str, Any]:
+    """Completed → report stored and secret deleted; Failed → secret kept for a restart until the TTL."""
+    job = jobs.get_job(db, request.job_id)
+    if job is None:
+        return {"status": "missing"}
+    if job["status"] not in ACTIVE_STATUSES:  # already final (canceled, or a retried finalize): idempotent
+        if job["status"] in ("Completed", "Canceled"):
+            secrets.delete_secret(db, job["secret_ref"])
+        return {"status": job["status"]}
+    if request.error:
+        jobs.finish(db, request.job_id, "Failed", secrets.redact(request.error)[:2000], step="failed")
+        secrets.expire_secret(db, job["secret_ref"], timedelta(hours=settings.analyzer_failed_secret_ttl_hours()))
+        return {"status": "Failed"}
+    server = json.loads(job["server_json"] or "{}")
+    completed_at = jobs.now_iso()
+    report = build_report(job, server, jobs.outcomes(db, request.job_id), completed_at)
+    jobs.save_report(db, request.job_id, report)
+    jobs.finish(db, request.job_id, "Completed", step="completed")
+    secrets.delete_secret(db, job["secret_ref"])
+    return {"status": "Completed", "findings": len(report["findings"]), "score": report["score"]}

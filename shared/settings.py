@@ -71,6 +71,16 @@ def analyzer_lock_timeout_ms() -> int:
     return _int("ANALYZER_LOCK_TIMEOUT_MS", 1000)
 
 
+def analyzer_max_objects() -> int:
+    """Above this many catalog objects, checks marked `expensive` are skipped with the reason recorded."""
+    return _int("ANALYZER_MAX_OBJECTS", 20000)
+
+
+def analyzer_failed_secret_ttl_hours() -> int:
+    """How long a failed job keeps its encrypted connection string, so it can be restarted with one call."""
+    return _int("ANALYZER_FAILED_SECRET_TTL_HOURS", 24)
+
+
 # -- GitHub Policy Enforcer ---------------------------------------------------------------------------------------
 def github_base_url() -> str:
     return _get("GITHUB_BASE_URL", "https://api.github.com").rstrip("/")

@@ -1,0 +1,180 @@
+"""All SQL of the SQL Analyzer product: jobs, per-check outcomes, reports and queue message ids.
+
+Portable `?` SQL on the application database (see `shared/storage/db.py`). State changes of a job are conditional
+on it still being active, so a late activity can never resurrect a canceled or failed job, and outcomes are
+upserted per job x check, so a retried batch activity leaves exactly one row per check.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from shared.analyzer.model import CheckOutcome
+from shared.analyzer.models import ACTIVE_STATUSES, AnalysisOptions
+from shared.storage.db import Database, IntegrityError
+
+JOB_PREFIX = "analysis-"
+INTERRUPTED = "interrupted by a host restart; restart it with POST /api/v1/analysis/{jobId}/restart"
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def new_job_id() -> str:
+    return JOB_PREFIX + uuid.uuid4().hex
+
+
+def is_job_id(value: str) -> bool:
+    return value.startswith(JOB_PREFIX) and len(value) == len(JOB_PREFIX) + 32 and \
+        all(c in "0123456789abcdef" for c in value[len(JOB_PREFIX):])
+
+
+# -- jobs --------------------------------------------------------------------------------------------------------
+def create_job(db: Database, job_id: str, *, analysis_type: str, engine: str, target: str, options: AnalysisOptions,
+               source: str, secret_ref: str | None, connection_name: str | None) -> None:
+    now = now_iso()
+    db.execute(
+        "INSERT INTO analysis_jobs (job_id, status, analysis_type, engine, target, connection_name, secret_ref, "
+        "options_json, source, attempt, created_at, updated_at, checks_total, checks_completed, current_step) "
+        "VALUES (?, 'Pending', ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, 0, 0, 'queued')",
+        (job_id, analysis_type, engine, target, connection_name, secret_ref, json.dumps(options.to_json()), source,
+         now, now))
+
+
+def get_job(db: Database, job_id: str) -> dict[str, Any] | None:
+    return db.query_one("SELECT * FROM analysis_jobs WHERE job_id = ?", (job_id,))
+
+
+def list_jobs(db: Database, status: str | None, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    where, params = ("WHERE status = ?", (status,)) if status else ("", ())
+    total = db.query_one(f"SELECT COUNT(*) AS n FROM analysis_jobs {where}", params)["n"]
+    rows = db.query(db.limit(f"SELECT * FROM analysis_jobs {where} ORDER BY created_at DESC, job_id DESC",
+                             limit, offset), params)
+    return rows, int(total)
+
+
+def count_by_status(db: Database) -> dict[str, int]:
+    return {r["status"]: int(r["n"]) for r in
+            db.query("SELECT status, COUNT(*) AS n FROM analysis_jobs GROUP BY status")}
+
+
+def active_jobs(db: Database) -> list[dict[str, Any]]:
+    return db.query("SELECT * FROM analysis_jobs WHERE status IN ('Pending', 'Running') ORDER BY created_at")
+
+
+def mark_running(db: Database, job_id: str, *, checks_total: int, server: dict[str, Any]) -> bool:
+    now = now_iso()
+    return db.execute(
+        "UPDATE analysis_jobs SET status = 'Running', started_at = COALESCE(started_at, ?), updated_at = ?, "
+        "checks_total = ?, current_step = 'running checks', server_json = ? "
+        "WHERE job_id = ? AND status IN ('Pending', 'Running')",
+        (now, now, checks_total, json.dumps(server), job_id)) > 0
+
+
+def set_step(db: Database, job_id: str, step: str) -> None:
+    db.execute("UPDATE analysis_jobs SET current_step = ?, updated_at = ? WHERE job_id = ? AND "
+               "status IN ('Pending', 'Running')", (step[:400], now_iso(), job_id))
+
+
+def finish(db: Database, job_id: str, status: str, error: str | None = None, step: str | None = None) -> bool:
+    """Move an active job to a final status; False when it had already ended (e.g. canceled meanwhile)."""
+    now = now_iso()
+    return db.execute(
+        "UPDATE analysis_jobs SET status = ?, error = ?, completed_at = ?, updated_at = ?, current_step = ? "
+        "WHERE job_id = ? AND status IN ('Pending', 'Running')",
+        (status, error, now, now, step or status.lower(), job_id)) > 0
+
+
+def reset_for_restart(db: Database, job_id: str) -> bool:
+    """Failed/Canceled → Pending, attempt + 1, previous outcomes and report dropped (same job id, same URLs)."""
+    with db.transaction():
+        changed = db.execute(
+            "UPDATE analysis_jobs SET status = 'Pending', attempt = attempt + 1, error = NULL, completed_at = NULL, "
+            "started_at = NULL, checks_total = 0, checks_completed = 0, current_step = 'queued', updated_at = ? "
+            "WHERE job_id = ? AND status IN ('Failed', 'Canceled')", (now_iso(), job_id)) > 0
+        if changed:
+            db.execute("DELETE FROM analysis_outcomes WHERE job_id = ?", (job_id,))
+            db.execute("DELETE FROM analysis_reports WHERE job_id = ?", (job_id,))
+    return changed
+
+
+# -- outcomes ----------------------------------------------------------------------------------------------------
+def record_outcomes(db: Database, job_id: str, outcomes: list[CheckOutcome]) -> int:
+    """Upsert the outcomes of one batch and refresh the job's completed count; returns that count."""
+    now = now_iso()
+    with db.transaction():
+        for outcome in outcomes:
+            db.execute("DELETE FROM analysis_outcomes WHERE job_id = ? AND check_id = ?", (job_id, outcome.check_id))
+            db.execute(
+                "INSERT INTO analysis_outcomes (job_id, check_id, skipped, findings_json, finding_count, "
+                "duration_ms, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (job_id, outcome.check_id, outcome.skipped,
+                 json.dumps([f.to_json() for f in outcome.findings], default=str), len(outcome.findings),
+                 int(outcome.duration_ms), now))
+        done = int(db.query_one("SELECT COUNT(*) AS n FROM analysis_outcomes WHERE job_id = ?", (job_id,))["n"])
+        db.execute("UPDATE analysis_jobs SET checks_completed = ?, updated_at = ? WHERE job_id = ? AND "
+                   "status IN ('Pending', 'Running')", (done, now, job_id))
+    return done
+
+
+def outcomes(db: Database, job_id: str) -> list[CheckOutcome]:
+    rows = db.query("SELECT check_id, skipped, findings_json, duration_ms FROM analysis_outcomes WHERE job_id = ? "
+                    "ORDER BY check_id", (job_id,))
+    return [CheckOutcome.from_json({"checkId": r["check_id"], "skipped": r["skipped"],
+                                    "findings": json.loads(r["findings_json"]), "durationMs": r["duration_ms"]})
+            for r in rows]
+
+
+# -- reports -----------------------------------------------------------------------------------------------------
+def save_report(db: Database, job_id: str, report: dict[str, Any]) -> None:
+    with db.transaction():
+        db.execute("DELETE FROM analysis_reports WHERE job_id = ?", (job_id,))
+        db.execute("INSERT INTO analysis_reports (job_id, report_json, created_at) VALUES (?, ?, ?)",
+                   (job_id, json.dumps(report, default=str), now_iso()))
+
+
+def get_report(db: Database, job_id: str) -> dict[str, Any] | None:
+    row = db.query_one("SELECT report_json FROM analysis_reports WHERE job_id = ?", (job_id,))
+    return json.loads(row["report_json"]) if row else None
+
+
+# -- queue messages ----------------------------------------------------------------------------------------------
+def claim_queue_message(db: Database, message_id: str, job_id: str) -> str | None:
+    """Record message → job; returns the job id an earlier delivery already started, or None if this is new."""
+    try:
+        db.execute("INSERT INTO analysis_queue_messages (message_id, job_id, received_at) VALUES (?, ?, ?)",
+                   (message_id, job_id, now_iso()))
+        return None
+    except IntegrityError:
+        row = db.query_one("SELECT job_id FROM analysis_queue_messages WHERE message_id = ?", (message_id,))
+        return row["job_id"] if row else None
+
+
+def release_queue_message(db: Database, message_id: str, job_id: str) -> None:
+    """Starting the job failed: let a redelivery try again."""
+    db.execute("DELETE FROM analysis_queue_messages WHERE message_id = ? AND job_id = ?", (message_id, job_id))
+
+
+# -- API shapes --------------------------------------------------------------------------------------------------
+def status_json(row: dict[str, Any], live: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The status resource; `live` is the orchestration's custom status (fresher while the job runs)."""
+    total = int(row["checks_total"] or 0)
+    done = int(row["checks_completed"] or 0)
+    step = row["current_step"]
+    if live and row["status"] in ACTIVE_STATUSES:
+        total = int(live.get("checksTotal") or total)
+        done = max(done, int(live.get("checksCompleted") or 0))
+        step = live.get("currentStep") or step
+    if row["status"] == "Completed":
+        percentage = 100
+    else:
+        percentage = 0 if total <= 0 else min(99 if row["status"] in ACTIVE_STATUSES else 100, done * 100 // total)
+    return {"jobId": row["job_id"], "status": row["status"], "progressPercentage": percentage,
+            "currentStep": step, "checksCompleted": done, "checksTotal": total,
+            "analysisType": row["analysis_type"], "engine": row["engine"], "target": row["target"],
+            "source": row["source"], "attempt": int(row["attempt"]),
+            "createdAt": row["created_at"], "updatedAt": row["updated_at"], "startedAt": row["started_at"],
+            "completedAt": row["completed_at"], "error": row["error"]}

@@ -1,0 +1,175 @@
+"""Orchestration payloads of the SQL Analyzer: what the trigger, the orchestrator and the activities pass around.
+
+They travel through the task hub (input, history), so they carry references and counts, never a connection string
+and never the findings themselves (those are persisted by the activity that produced them, which keeps history
+small however many findings a database has). Orchestrators pass them as plain dicts (`to_json()`) so history is
+readable JSON and no class path is baked into it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+STATUSES = ("Pending", "Running", "Completed", "Failed", "Canceled")
+ACTIVE_STATUSES = ("Pending", "Running")
+CANCEL_EVENT = "cancel"
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    checks: list[str] = field(default_factory=list)
+    exclude_checks: list[str] = field(default_factory=list)
+    schemas: list[str] = field(default_factory=list)
+    timeout_seconds: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        if self.checks:
+            body["checks"] = list(self.checks)
+        if self.exclude_checks:
+            body["excludeChecks"] = list(self.exclude_checks)
+        if self.schemas:
+            body["schemas"] = list(self.schemas)
+        if self.timeout_seconds is not None:
+            body["timeoutSeconds"] = self.timeout_seconds
+        return body
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> "AnalysisOptions":
+        data = data or {}
+        return cls(list(data.get("checks") or []), list(data.get("excludeChecks") or []),
+                   list(data.get("schemas") or []), data.get("timeoutSeconds"))
+
+
+@dataclass(frozen=True)
+class ConnectionRef:
+    """Which connection an activity must open: an encrypted secret or a named app setting (exactly one)."""
+
+    secret_ref: str | None = None
+    connection_name: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"secretRef": self.secret_ref} if self.secret_ref else {"connectionName": self.connection_name}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "ConnectionRef":
+        return cls(data.get("secretRef"), data.get("connectionName"))
+
+
+@dataclass(frozen=True)
+class AnalysisInput:
+    """The orchestration input (instance id = job id)."""
+
+    job_id: str
+    analysis_type: str
+    connection: ConnectionRef
+    options: AnalysisOptions = field(default_factory=AnalysisOptions)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"jobId": self.job_id, "analysisType": self.analysis_type, **self.connection.to_json(),
+                "options": self.options.to_json()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "AnalysisInput":
+        return cls(data["jobId"], data["analysisType"], ConnectionRef.from_json(data),
+                   AnalysisOptions.from_json(data.get("options")))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What `analysis_plan` decided: the batches to run and how many may run at once (settings are read there)."""
+
+    ok: bool
+    error: str | None = None
+    batches: list[list[str]] = field(default_factory=list)
+    checks_total: int = 0
+    checks_done: int = 0  # skipped while planning (version / scale guards), already recorded
+    max_parallel: int = 2
+    timeout_seconds: int = 30
+    schemas: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "error": self.error, "batches": self.batches, "checksTotal": self.checks_total,
+                "checksDone": self.checks_done, "maxParallel": self.max_parallel,
+                "timeoutSeconds": self.timeout_seconds, "schemas": self.schemas}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Plan":
+        return cls(data["ok"], data.get("error"), [list(b) for b in data.get("batches") or []],
+                   data.get("checksTotal", 0), data.get("checksDone", 0), data.get("maxParallel", 2),
+                   data.get("timeoutSeconds", 30), list(data.get("schemas") or []))
+
+    @classmethod
+    def failed(cls, error: str) -> "Plan":
+        return cls(False, error)
+
+
+@dataclass(frozen=True)
+class BatchInput:
+    job_id: str
+    index: int
+    check_ids: list[str]
+    connection: ConnectionRef
+    timeout_seconds: int = 30
+    schemas: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"jobId": self.job_id, "index": self.index, "checkIds": self.check_ids,
+                **self.connection.to_json(), "timeoutSeconds": self.timeout_seconds, "schemas": self.schemas}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "BatchInput":
+        return cls(data["jobId"], data["index"], list(data["checkIds"]), ConnectionRef.from_json(data),
+                   data.get("timeoutSeconds", 30), list(data.get("schemas") or []))
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Counts only: the findings were persisted by the activity."""
+
+    ok: bool
+    error: str | None = None
+    completed: int = 0
+    findings: int = 0
+    skipped: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "error": self.error, "completed": self.completed, "findings": self.findings,
+                "skipped": self.skipped}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "BatchResult":
+        return cls(data["ok"], data.get("error"), data.get("completed", 0), data.get("findings", 0),
+                   data.get("skipped", 0))
+
+
+@dataclass(frozen=True)
+class FinalizeInput:
+    job_id: str
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"jobId": self.job_id, "error": self.error}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "FinalizeInput":
+        return cls(data["jobId"], data.get("error"))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The orchestration's custom status: the real-time progress channel."""
+
+    progress_percentage: int
+    current_step: str
+    checks_completed: int
+    checks_total: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"progressPercentage": self.progress_percentage, "currentStep": self.current_step,
+                "checksCompleted": self.checks_completed, "checksTotal": self.checks_total}
+
+    @classmethod
+    def of(cls, step: str, completed: int, total: int) -> "Progress":
+        percentage = 0 if total <= 0 else min(100, int(completed * 100 / total))
+        return cls(percentage, step, completed, total)

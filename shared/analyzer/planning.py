@@ -1,0 +1,63 @@
+"""Which checks an analysis runs, which are skipped before running (and why), and how they are batched.
+
+Pure: the plan activity gathers the facts (engine, version, object count, settings) and calls this, so the rules
+are unit-testable without a database. Batches bound both history size (one activity per batch) and the load on the
+target (one connection per batch, at most `max_parallel` batches in flight).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from shared.analyzer import catalog
+from shared.analyzer.model import Check
+from shared.analyzer.models import AnalysisOptions
+from shared.analyzer.runner import skip_reason_for
+
+# Enough batches that progress moves several times, few enough that each connection does real work.
+WAVES_TARGET = 4
+
+
+@dataclass
+class CheckPlan:
+    runnable: list[Check] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (check id, reason)
+    batches: list[list[str]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.runnable) + len(self.skipped)
+
+
+def plan_checks(*, engine: str, flavor: str, version: str, object_count: int, analysis_type: str,
+                options: AnalysisOptions, max_objects: int, max_parallel: int) -> CheckPlan:
+    plan = CheckPlan()
+    selected = catalog.select(engine, analysis_type, only=options.checks or None,
+                              exclude=options.exclude_checks or None)
+    for check in selected:
+        reason = skip_reason_for(check, version, flavor)
+        if reason is None and check.expensive and object_count > max_objects:
+            reason = (f"skipped on a large catalog: {object_count} objects exceed ANALYZER_MAX_OBJECTS={max_objects} "
+                      "and this check scans the whole catalog; raise the setting or run it alone with "
+                      f"options.checks=[\"{check.id}\"]")
+        if reason:
+            plan.skipped.append((check.id, reason))
+        else:
+            plan.runnable.append(check)
+    plan.batches = batch(plan.runnable, max_parallel)
+    return plan
+
+
+def batch(checks: list[Check], max_parallel: int) -> list[list[str]]:
+    """Split into about `max_parallel * WAVES_TARGET` batches; expensive checks are spread across them first so one
+    batch does not collect every slow query."""
+    if not checks:
+        return []
+    count = min(len(checks), max(1, max_parallel) * WAVES_TARGET)
+    size = math.ceil(len(checks) / count)
+    count = math.ceil(len(checks) / size)
+    ordered = [c for c in checks if c.expensive] + [c for c in checks if not c.expensive]
+    batches: list[list[str]] = [[] for _ in range(count)]
+    for position, check in enumerate(ordered):
+        batches[position % count].append(check.id)
+    return batches

@@ -1,0 +1,82 @@
+"""The report as SARIF 2.1.0, so code-scanning tools can ingest it.
+
+Databases have no source files: each result points at its object with a `logicalLocation` (fully qualified name
+and kind), rules come from the catalog with `helpUri` = the vendor docs link, and severities map to SARIF levels
+(critical/high → error, medium → warning, low/info → note) with the numeric `security-severity` GitHub sorts by.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from shared.analyzer import catalog
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+SECURITY_SEVERITY = {"critical": "9.5", "high": "7.5", "medium": "5.0", "low": "2.0", "info": "0.0"}
+
+_KINDS = (("index_name", "index"), ("constraint_name", "constraint"), ("column_name", "column"),
+          ("table_name", "table"), ("user_name", "user"), ("setting_name", "setting"), ("object_name", "object"),
+          ("schema_name", "namespace"))
+
+
+def _kind(details: dict[str, Any]) -> str:
+    if details.get("object_type"):
+        return str(details["object_type"]).lower()
+    for column, kind in _KINDS:
+        if details.get(column) not in (None, ""):
+            return kind
+    return "database"
+
+
+def _rule_name(title: str) -> str:
+    return "".join(word[:1].upper() + word[1:] for word in title.replace("-", " ").split() if word.isalnum())
+
+
+def render(report: dict[str, Any]) -> dict[str, Any]:
+    checks = [c for c in catalog.all_checks() if c.engine == report["engine"]]
+    known = {c.id for c in checks}
+    index = {c.id: n for n, c in enumerate(checks)}
+    rules = [{
+        "id": c.id,
+        "name": _rule_name(c.title) or c.id,
+        "shortDescription": {"text": c.title},
+        "fullDescription": {"text": c.description},
+        "help": {"text": c.recommendation, "markdown": f"{c.recommendation}\n\n[Documentation]({c.docs})"},
+        "helpUri": c.docs,
+        "defaultConfiguration": {"level": LEVELS[c.severity]},
+        "properties": {"category": c.category, "severity": c.severity, "tags": [c.category, c.engine],
+                       "security-severity": SECURITY_SEVERITY[c.severity]},
+    } for c in checks]
+    results = []
+    for finding in report["findings"]:
+        result: dict[str, Any] = {
+            "ruleId": finding["checkId"],
+            "level": LEVELS[finding["severity"]],
+            "message": {"text": f"{finding['message']} {finding['recommendation']}".strip()},
+            "locations": [{"logicalLocations": [{"fullyQualifiedName": finding["object"],
+                                                 "kind": _kind(finding.get("details") or {})}]}],
+            "partialFingerprints": {"objectHash/v1": hashlib.sha256(
+                f"{finding['checkId']}|{report.get('database')}|{finding['object']}".encode()).hexdigest()[:32]},
+            "properties": {"severity": finding["severity"], "priority": finding.get("priority"),
+                           "details": finding.get("details") or {}},
+        }
+        if finding["checkId"] in known:
+            result["ruleIndex"] = index[finding["checkId"]]
+        results.append(result)
+    notifications = [{"descriptor": {"id": s["checkId"]}, "level": "note", "message": {"text": s["reason"]}}
+                     for s in report["skipped"]]
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "sql-analyzer", "semanticVersion": "1.0.0", "rules": rules}},
+            "automationDetails": {"id": f"sql-analyzer/{report['engine']}/{report['jobId']}"},
+            "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications,
+                             **({"startTimeUtc": report["startedAt"]} if report.get("startedAt") else {}),
+                             **({"endTimeUtc": report["completedAt"]} if report.get("completedAt") else {})}],
+            "properties": {"database": report.get("database"), "serverVersion": report.get("serverVersion"),
+                           "score": report["score"], "summary": report["summary"]},
+            "results": results,
+        }],
+    }
