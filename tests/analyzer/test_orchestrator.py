@@ -1,0 +1,134 @@
+"""`analysis_orchestrator` driven step by step with DF's `orchestrator_generator_wrapper` (no host, no database)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from azure.durable_functions.testing import orchestrator_generator_wrapper
+
+from orchestrators.analysis import RETRY, analysis_orchestrator
+from shared.analyzer.models import Plan
+
+JOB = "analysis-" + "a" * 32
+INPUT = {"jobId": JOB, "analysisType": "quick", "secretRef": "secret-1", "options": {}}
+
+
+class Task:
+    def __init__(self, compute: Callable[[], Any]) -> None:
+        self._compute = compute
+
+    @property
+    def result(self) -> Any:
+        return self._compute()
+
+
+class Context:
+    """Just the `DurableOrchestrationContext` surface the orchestrator uses; records every call."""
+
+    def __init__(self, activities: dict[str, Callable[[dict], Any]]) -> None:
+        self.activities = activities
+        self.calls: list[tuple[str, dict]] = []
+        self.statuses: list[dict] = []
+        self.waves: list[int] = []
+
+    def get_input(self) -> dict:
+        return INPUT
+
+    def set_custom_status(self, status: dict) -> None:
+        self.statuses.append(status)
+
+    def call_activity_with_retry(self, name: str, retry: Any, payload: dict) -> Task:
+        assert retry is RETRY
+        self.calls.append((name, payload))
+        return Task(lambda: self.activities[name](payload))
+
+    def task_all(self, tasks: list[Task]) -> Task:
+        self.waves.append(len(tasks))
+        return Task(lambda: [t.result for t in tasks])
+
+
+def run(context: Context) -> Any:
+    generator_function = analysis_orchestrator._function._func.orchestrator_function  # the user's generator
+    steps = list(orchestrator_generator_wrapper(generator_function(context)))
+    return steps[-1]
+
+
+def plan(batches: int, ok: bool = True, error: str | None = None) -> Callable[[dict], dict]:
+    return lambda payload: Plan(ok, error, [[f"c{i}a", f"c{i}b"] for i in range(batches)], batches * 2 + 1, 1,
+                                2, 30, []).to_json()
+
+
+def batch_ok(payload: dict) -> dict:
+    return {"ok": True, "completed": len(payload["checkIds"]), "findings": 1, "skipped": 0}
+
+
+def finalize(payload: dict) -> dict:
+    return {"status": "Failed" if payload["error"] else "Completed"}
+
+
+def test_batches_run_in_waves_of_max_parallel_and_progress_moves() -> None:
+    context = Context({"analysis_plan": plan(5), "analysis_run_checks": batch_ok, "analysis_finalize": finalize})
+    result = run(context)
+    assert result == {"status": "Completed", "error": None, "checksCompleted": 11, "checksTotal": 11}
+    assert context.waves == [2, 2, 1]
+    batches = [p for name, p in context.calls if name == "analysis_run_checks"]
+    assert [b["index"] for b in batches] == [0, 1, 2, 3, 4]
+    assert all(b["secretRef"] == "secret-1" and b["timeoutSeconds"] == 30 for b in batches)
+    percentages = [s["progressPercentage"] for s in context.statuses]
+    assert percentages == sorted(percentages) and percentages[-1] == 100
+    assert [s["checksCompleted"] for s in context.statuses if "batches" in s["currentStep"]] == [1, 5, 9, 11]
+    assert context.calls[-1] == ("analysis_finalize", {"jobId": JOB, "error": None})
+
+
+def test_payloads_carry_references_never_connection_strings() -> None:
+    context = Context({"analysis_plan": plan(2), "analysis_run_checks": batch_ok, "analysis_finalize": finalize})
+    run(context)
+    for _, payload in context.calls:
+        assert not any("connectionString" in str(k) or "Driver=" in str(v) for k, v in payload.items())
+
+
+def test_permanent_plan_failure_fails_fast_without_running_checks() -> None:
+    context = Context({"analysis_plan": plan(0, ok=False, error="cannot log in to 127.0.0.1:3306: refused"),
+                       "analysis_run_checks": batch_ok, "analysis_finalize": finalize})
+    result = run(context)
+    assert result["status"] == "Failed"
+    assert [name for name, _ in context.calls] == ["analysis_plan", "analysis_finalize"]
+    assert context.calls[-1][1]["error"] == "cannot log in to 127.0.0.1:3306: refused"
+
+
+def test_exhausted_retries_report_the_target_without_internals() -> None:
+    def unreachable(payload: dict) -> dict:
+        raise Exception("Activity function 'analysis_plan' failed: TargetError: cannot connect to 127.0.0.1:1\n"
+                        "Traceback (most recent call last): ... Pwd=hunter2")
+
+    context = Context({"analysis_plan": unreachable, "analysis_finalize": finalize})
+    assert run(context)["status"] == "Failed"
+    error = context.calls[-1][1]["error"]
+    assert error == "cannot connect to 127.0.0.1:1 (after 3 attempts)"
+
+
+def test_unexpected_activity_errors_are_reported_by_step_only() -> None:
+    def broken(payload: dict) -> dict:
+        raise Exception("KeyError: Pwd=hunter2")
+
+    context = Context({"analysis_plan": plan(3), "analysis_run_checks": broken, "analysis_finalize": finalize})
+    run(context)
+    error = context.calls[-1][1]["error"]
+    assert "hunter2" not in error and error.startswith("running checks failed unexpectedly")
+
+
+def test_a_failed_batch_stops_further_waves() -> None:
+    def second_fails(payload: dict) -> dict:
+        if payload["index"] == 1:
+            return {"ok": False, "error": "cannot log in to db:5432: the server refused the credentials"}
+        return batch_ok(payload)
+
+    context = Context({"analysis_plan": plan(6), "analysis_run_checks": second_fails, "analysis_finalize": finalize})
+    result = run(context)
+    assert result["status"] == "Failed" and context.waves == [2]
+    assert "refused the credentials" in context.calls[-1][1]["error"]
+
+
+def test_nothing_to_run_still_completes() -> None:
+    context = Context({"analysis_plan": plan(0), "analysis_finalize": finalize})
+    assert run(context)["status"] == "Completed" and context.waves == []
