@@ -123,6 +123,11 @@ class Host:
                      invocation_id: str | None = None) -> Any:
         async with self.tracker.track():
             with invocation(info.name, reason, invocation_id) as inv:
+                # Queue and timer triggers may also take a durable client (HTTP ones get it from the dispatcher).
+                for binding in info.bindings_of("durableClient"):
+                    if binding["name"] not in inputs and self.engine is not None:
+                        base = f"http://{self.options.host}:{self.options.port}"
+                        inputs = {**inputs, binding["name"]: self._durable_client(base, inv.invocation_id)}
                 return await self.invoker.call(info, inputs, inv.invocation_id)
 
     def _durable_client(self, base_url: str, invocation_id: str) -> Any:
