@@ -88,6 +88,7 @@ class HostConfig:
 def load_host_config(app_dir: Path) -> HostConfig:
     path = app_dir / "host.json"
     raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    _apply_env_overrides(raw)
     extensions = raw.get("extensions", {})
     http = extensions.get("http", {})
     durable = extensions.get("durableTask", {})
@@ -107,3 +108,16 @@ def load_host_config(app_dir: Path) -> HostConfig:
         ),
         raw=raw,
     )
+
+
+def _apply_env_overrides(raw: dict[str, Any]) -> None:
+    """`AzureFunctionsJobHost__extensions__queues__visibilityTimeout=00:00:01` overrides host.json, as in Azure."""
+    prefix = "AzureFunctionsJobHost__"
+    for name, value in os.environ.items():
+        if not name.startswith(prefix):
+            continue
+        *parents, leaf = name[len(prefix):].split("__")
+        node = raw
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
