@@ -6,12 +6,11 @@ the reason (and what turns the statistics on) tells the reader the verdict is mi
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from shared.analyzer import catalog
 from shared.analyzer.handlers import SkipCheck, handler
-from shared.analyzer.model import SEVERITIES
+from shared.analyzer.lint import lint_handler
 
 if TYPE_CHECKING:
     from shared.analyzer.model import Check
@@ -50,29 +49,8 @@ def statement_digests(session: "AnalysisSession", check: "Check") -> list[dict[s
     return _with_since(session, session.query(catalog.sql_text(check)))
 
 
-def lint_rows(objects: Iterable[Mapping[str, Any]], dialect: str) -> list[dict[str, Any]]:
-    """Stored code → one row per linter issue (shared with the SQLite lint check). `objects` carry schema_name, object_name, object_type and definition; one row per issue found."""
-    from shared.analyzer.lint import lint_sql  # imported late: the linter is optional until it is installed
-
-    rows: list[dict[str, Any]] = []
-    for obj in objects:
-        definition = obj.get("definition")
-        if not definition:
-            continue  # no rights to read the body (MySQL shows NULL), or an empty body
-        for issue in lint_sql(str(definition), dialect=dialect):
-            severity = str(getattr(issue, "severity", "") or "").lower()
-            rows.append({
-                "schema_name": obj.get("schema_name"),
-                "object_name": obj.get("object_name"),
-                "object_type": obj.get("object_type"),
-                "rule_id": issue.rule_id,
-                "line": issue.line,
-                "issue": issue.message,
-                **({"severity": severity} if severity in SEVERITIES else {}),
-            })
-    return rows
-
-
 @handler("mysql_stored_code_lint")
 def stored_code_lint(session: "AnalysisSession", check: "Check") -> list[dict[str, Any]]:
-    return lint_rows(session.query(catalog.sql_text(check)), dialect="mysql")
+    objects = [(r["schema_name"], r["object_name"], r["object_type"], r["definition"])
+               for r in session.query(catalog.sql_text(check))]
+    return lint_handler(session, check, objects)
