@@ -12,7 +12,7 @@ WITH idx AS (
     JOIN pragma_index_list(m.name) il
     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite!_%' ESCAPE '!' AND il.partial = 0
 )
-SELECT 'main' AS schema_name, d.table_name, d.index_name, d.key_columns AS index_columns,
+SELECT 'main' AS schema_name, d.table_name, d.index_name, replace(d.key_columns, ' BINARY', '') AS index_columns,
        min(k.index_name) AS covered_by
 FROM idx d
 JOIN idx k ON k.table_name = d.table_name AND k.index_name <> d.index_name
