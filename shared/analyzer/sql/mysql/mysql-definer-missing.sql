@@ -16,5 +16,6 @@ FROM objects o
 WHERE o.schema_name NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')
   AND o.schema_name = COALESCE(DATABASE(), o.schema_name)
   AND NOT EXISTS (SELECT 1 FROM mysql.user u
-                  WHERE CONCAT(u.User, '@', u.Host) = o.definer OR (u.Host = '' AND u.User = o.definer))
+                  WHERE CAST(CONCAT(u.User, '@', u.Host) AS BINARY) = CAST(o.definer AS BINARY)
+                     OR (u.Host = '' AND CAST(u.User AS BINARY) = CAST(o.definer AS BINARY)))
 ORDER BY 1, 3, 2

@@ -10,5 +10,6 @@ WHERE t.TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')
   AND t.TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')
   AND t.TABLE_SCHEMA = COALESCE(DATABASE(), t.TABLE_SCHEMA)
   AND NOT EXISTS (SELECT 1 FROM mysql.innodb_table_stats s
-                  WHERE s.database_name = t.TABLE_SCHEMA AND s.table_name = t.TABLE_NAME)
+                  WHERE CAST(s.database_name AS BINARY) = CAST(t.TABLE_SCHEMA AS BINARY)
+                    AND CAST(s.table_name AS BINARY) = CAST(t.TABLE_NAME AS BINARY))
 ORDER BY 1, 2

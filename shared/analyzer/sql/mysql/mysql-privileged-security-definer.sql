@@ -17,6 +17,6 @@ FROM objects o
 WHERE o.schema_name NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')
   AND o.schema_name = COALESCE(DATABASE(), o.schema_name)
   AND EXISTS (SELECT 1 FROM mysql.user u
-              WHERE CONCAT(u.User, '@', u.Host) = o.definer
+              WHERE CAST(CONCAT(u.User, '@', u.Host) AS BINARY) = CAST(o.definer AS BINARY)
                 AND (u.Super_priv = 'Y' OR u.Grant_priv = 'Y' OR u.Create_user_priv = 'Y'))
 ORDER BY 1, 3, 2

@@ -4,7 +4,8 @@
 SELECT t.TABLE_SCHEMA AS schema_name, t.TABLE_NAME AS table_name, s.last_update AS statistics_updated,
        DATEDIFF(NOW(), s.last_update) AS days_old, s.n_rows AS rows_in_statistics, t.TABLE_ROWS AS estimated_rows
 FROM information_schema.TABLES t
-JOIN mysql.innodb_table_stats s ON s.database_name = t.TABLE_SCHEMA AND s.table_name = t.TABLE_NAME
+JOIN mysql.innodb_table_stats s ON CAST(s.database_name AS BINARY) = CAST(t.TABLE_SCHEMA AS BINARY)
+                               AND CAST(s.table_name AS BINARY) = CAST(t.TABLE_NAME AS BINARY)
 WHERE t.TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')
   AND t.ENGINE = 'InnoDB'
   AND s.last_update < NOW() - INTERVAL 30 DAY
