@@ -1,0 +1,103 @@
+"""End to end through the local host, per engine: start → progress moves → report (JSON, Markdown, HTML, SARIF).
+
+Real PostgreSQL, MariaDB and SQLite databases with planted defects; the job runs as a Durable orchestration on the
+host, and every response is checked against the OpenAPI document.
+"""
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pyodbc
+import pytest
+
+from shared.analyzer import catalog
+from tests.e2e.analysis_support import APP, host_env, report, start, wait_final
+from tests.support.local_host import LocalHost
+
+pytestmark = [pytest.mark.e2e, pytest.mark.live]
+
+
+@pytest.fixture(scope="module")
+def sqlite_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("analysis-sqlite")
+
+
+@pytest.fixture(scope="module")
+def host(local_host: Callable[..., LocalHost], sqlite_dir: Path) -> LocalHost:
+    return local_host(app=APP, env=host_env(ANALYZER_ALLOWED_SQLITE_DIRS=str(sqlite_dir)))
+
+
+def planted(conn_str: str, statements: list[str]) -> str:
+    with pyodbc.connect(conn_str, autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+    return conn_str
+
+
+def assert_full_run(host: LocalHost, conn_str: str, engine: str, expected_check: str | None) -> dict:
+    accepted = start(host, {"connectionString": conn_str, "analysisType": "comprehensive"})
+    seen = wait_final(host, accepted["jobId"])
+    final = seen[-1]
+    assert final["status"] == "Completed", final
+    assert final["progressPercentage"] == 100 and final["checksCompleted"] == final["checksTotal"]
+    assert final["checksTotal"] == len(catalog.select(engine, "comprehensive"))
+    progress = [s["checksCompleted"] for s in seen]
+    assert progress == sorted(progress), "progress never goes back"
+    assert len({(s["status"], s["checksCompleted"]) for s in seen}) >= 2, seen
+    body = report(host, accepted["jobId"]).json()
+    assert body["engine"] == engine and body["serverVersion"] and body["analysisType"] == "comprehensive"
+    assert sum(body["summary"].values()) == len(body["findings"])
+    if expected_check:
+        assert expected_check in {f["checkId"] for f in body["findings"]}, body["findings"]
+    for fmt, media in (("markdown", "text/markdown"), ("html", "text/html"), ("sarif", "application/sarif+json")):
+        rendered = report(host, accepted["jobId"], fmt)
+        assert rendered.headers["content-type"].startswith(media)
+    sarif = report(host, accepted["jobId"], "sarif").json()
+    assert sarif["version"] == "2.1.0" and len(sarif["runs"][0]["results"]) == len(body["findings"])
+    return body
+
+
+def test_postgresql(host: LocalHost, postgres_db: Callable[..., str]) -> None:
+    conn = planted(postgres_db("an"), [
+        "CREATE TABLE customers (id int PRIMARY KEY, email text)",
+        "CREATE TABLE order_lines (order_id int, product text, qty int)",  # no primary key
+    ])
+    body = assert_full_run(host, conn, "postgresql", "pg-table-without-primary-key")
+    objects = {f["object"] for f in body["findings"] if f["checkId"] == "pg-table-without-primary-key"}
+    assert "public.order_lines" in objects and "public.customers" not in objects
+
+
+def test_mariadb(host: LocalHost, mariadb_db: Callable[..., str]) -> None:
+    if not catalog.select("mysql", "comprehensive"):
+        pytest.skip("the MySQL/MariaDB catalog has no checks yet")
+    conn = planted(mariadb_db("an"), [
+        "CREATE TABLE customers (id int PRIMARY KEY, email varchar(200)) ENGINE=InnoDB",
+        "CREATE TABLE order_lines (order_id int, product varchar(50), qty int) ENGINE=InnoDB",
+        "CREATE TABLE legacy (id int PRIMARY KEY) ENGINE=MyISAM",
+    ])
+    body = assert_full_run(host, conn, "mysql", None)
+    assert body["findings"], "planted defects (no primary key, MyISAM) must be found"
+
+
+def test_sqlite(host: LocalHost, sqlite_dir: Path) -> None:
+    if not catalog.select("sqlite", "comprehensive"):
+        pytest.skip("the SQLite catalog has no checks yet")
+    path = sqlite_dir / "planted.db"
+    with sqlite3.connect(path) as db:
+        db.executescript("CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT);"
+                         "CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers(id));"
+                         "CREATE TABLE notes (body TEXT);"
+                         "INSERT INTO orders VALUES (1, 42);")  # dangling foreign key
+    body = assert_full_run(host, f"Driver={{SQLite3}};Database={path};", "sqlite", None)
+    assert body["findings"], "planted defects must be found"
+
+
+def test_empty_database_gives_a_report_with_zero_findings(host: LocalHost, postgres_db: Callable[..., str],
+                                                          sqlite_dir: Path) -> None:
+    accepted = start(host, {"connectionString": postgres_db("empty"), "analysisType": "schema"})
+    assert wait_final(host, accepted["jobId"])[-1]["status"] == "Completed"
+    body = report(host, accepted["jobId"]).json()
+    assert body["findings"] == [] and body["score"] == 100
+    assert body["summary"] == {"critical": 0, "high": 0, "medium": 0, "low": 0, "info": 0}

@@ -1,0 +1,174 @@
+"""End to end: bad input, unreachable and hanging targets, wrong passwords, cancel, and that a secret never leaks
+into the host log, job status, job list, durable status/history or the application database file."""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pyodbc
+import pytest
+
+from tests.e2e.analysis_support import APP, host_env, start, status, wait_final
+from tests.support.local_host import LocalHost
+from tests.support.openapi_contract import assert_matches_openapi
+
+pytestmark = [pytest.mark.e2e, pytest.mark.live]
+
+
+@pytest.fixture(scope="module")
+def host(local_host: Callable[..., LocalHost], tmp_path_factory: pytest.TempPathFactory) -> LocalHost:
+    return local_host(app=APP, env=host_env(ANALYZER_ALLOWED_SQLITE_DIRS=str(tmp_path_factory.mktemp("none"))),
+                      grace=3)
+
+
+@pytest.fixture()
+def hanging_port() -> Iterator[int]:
+    """A TCP server that accepts connections and never answers: the client waits for its login timeout."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(50)
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield server.getsockname()[1]
+    server.close()
+    for conn in held:
+        conn.close()
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def job_total(host: LocalHost) -> int:
+    response = host.get("/api/v1/analysis?pageSize=1")
+    assert_matches_openapi(response)
+    return response.json()["total"]
+
+
+def plan_invocations(host: LocalHost) -> int:
+    return host.log_text().count("Executing 'Functions.analysis_plan'")
+
+
+def assert_nowhere(host: LocalHost, job_id: str, secret: str) -> None:
+    """The secret is in none of the places a user or operator can read."""
+    assert secret not in host.log_text()
+    assert secret not in host.get(f"/api/v1/analysis/status/{job_id}").text
+    assert secret not in host.get("/api/v1/analysis?pageSize=200").text
+    durable = host.get(f"/runtime/webhooks/durabletask/instances/{job_id}"
+                       "?showHistory=true&showHistoryOutput=true&showInput=true")
+    assert durable.status_code == 200 and job_id in durable.text
+    assert secret not in durable.text
+    app_db = Path(host.env["APP_DATABASE_URL"].removeprefix("sqlite:///"))
+    for path in app_db.parent.glob(app_db.name + "*"):  # the database and its WAL
+        assert secret.encode() not in path.read_bytes()
+
+
+PG_OK = "Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=5432;Database=postgres;Uid=postgres;Pwd=x;"
+
+
+@pytest.mark.parametrize("body, field", [
+    ({}, "connectionString"),
+    ({"connectionString": ""}, "connectionString"),
+    ({"connectionString": PG_OK, "analysisType": "deep"}, "analysisType"),
+    ({"connectionString": PG_OK, "options": {"turbo": True}}, "options.turbo"),
+    ({"connectionString": "Driver={Oracle};Server=127.0.0.1"}, "connectionString"),
+    ({"connectionString": PG_OK.replace("127.0.0.1", "192.168.1.10")}, "connectionString"),
+    ({"connectionString": "Driver={SQLite3};Database=/etc/passwd"}, "connectionString"),
+])
+def test_bad_input_is_400_naming_the_field_and_creates_no_job(host: LocalHost, body: dict, field: str) -> None:
+    before = job_total(host)
+    response = host.post("/api/v1/analysis/start", json=body)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert_matches_openapi(response)
+    assert field in [e["field"] for e in response.json()["errors"]]
+    assert job_total(host) == before
+
+
+def test_malformed_json_is_400(host: LocalHost) -> None:
+    before = job_total(host)
+    response = host.post("/api/v1/analysis/start", data=b"{not json")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "body"
+    assert job_total(host) == before
+
+
+def test_unknown_job_is_404_and_report_before_completion_is_409(host: LocalHost, hanging_port: int) -> None:
+    missing = host.get("/api/v1/analysis/status/analysis-" + "0" * 32)
+    assert missing.status_code == 404
+    assert_matches_openapi(missing)
+    conn = PG_OK.replace("5432", str(hanging_port))
+    accepted = start(host, {"connectionString": conn})
+    early = host.get(f"/api/v1/analysis/{accepted['jobId']}/report")
+    assert early.status_code == 409 and early.json()["jobStatus"] in ("Pending", "Running")
+    assert_matches_openapi(early)
+    host.post(f"/api/v1/analysis/{accepted['jobId']}/cancel")
+
+
+def test_unreachable_host_fails_quickly_without_the_secret(host: LocalHost) -> None:
+    port = closed_port()
+    secret = "Unreach-" + uuid.uuid4().hex
+    began = time.monotonic()
+    accepted = start(host, {"connectionString": PG_OK.replace("5432", str(port)).replace("Pwd=x", f"Pwd={secret}")})
+    final = wait_final(host, accepted["jobId"], timeout=30)[-1]
+    assert final["status"] == "Failed"
+    assert final["error"].startswith(f"cannot connect to 127.0.0.1:{port}")
+    assert time.monotonic() - began < 15
+    assert_nowhere(host, accepted["jobId"], secret)
+
+
+def test_wrong_password_fails_without_retries(host: LocalHost, mariadb_db: Callable[..., str]) -> None:
+    mariadb_db("pw")  # skips the test when MariaDB is not running
+    user, right, wrong = "an_" + uuid.uuid4().hex[:8], "Right-" + uuid.uuid4().hex, "Wrong-" + uuid.uuid4().hex
+    admin = "Driver={MariaDB Unicode};Server=127.0.0.1;Port=3306;Uid=root;Pwd=;"
+    with pyodbc.connect(admin, autocommit=True) as conn:
+        for where in ("%", "localhost"):
+            conn.execute(f"CREATE USER '{user}'@'{where}' IDENTIFIED BY '{right}'")
+    try:
+        before = plan_invocations(host)
+        accepted = start(host, {"connectionString": f"Driver={{MariaDB Unicode}};Server=127.0.0.1;Port=3306;"
+                                                    f"Uid={user};Pwd={wrong};"})
+        final = wait_final(host, accepted["jobId"], timeout=30)[-1]
+        assert final["status"] == "Failed"
+        assert final["error"].startswith("cannot log in to 127.0.0.1:3306")
+        assert plan_invocations(host) - before == 1, "a permanent error must not be retried"
+        assert_nowhere(host, accepted["jobId"], wrong)
+    finally:
+        with pyodbc.connect(admin, autocommit=True) as conn:
+            for where in ("%", "localhost"):
+                conn.execute(f"DROP USER IF EXISTS '{user}'@'{where}'")
+
+
+def test_cancel_stops_a_running_job_promptly(host: LocalHost, hanging_port: int) -> None:
+    secret = "Cancel-" + uuid.uuid4().hex
+    conn = PG_OK.replace("5432", str(hanging_port)).replace("Pwd=x", f"Pwd={secret}")
+    accepted = start(host, {"connectionString": conn})
+    job_id = accepted["jobId"]
+    assert status(host, job_id)["status"] in ("Pending", "Running")
+    began = time.monotonic()
+    response = host.post(f"/api/v1/analysis/{job_id}/cancel")
+    assert response.status_code == 200, response.text
+    assert_matches_openapi(response)
+    assert response.json()["status"] == "Canceled" and time.monotonic() - began < 5
+    durable = host.get(f"/runtime/webhooks/durabletask/instances/{job_id}").json()
+    assert durable["runtimeStatus"] == "Terminated"
+    again = host.post(f"/api/v1/analysis/{job_id}/cancel")
+    assert again.status_code == 409
+    time.sleep(1)
+    assert status(host, job_id)["status"] == "Canceled"
+    listed = host.get("/api/v1/analysis?status=Canceled").json()["items"]
+    assert job_id in [j["jobId"] for j in listed]
+    assert_nowhere(host, job_id, secret)
