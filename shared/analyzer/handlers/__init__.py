@@ -35,7 +35,9 @@ def handler(name: str) -> Callable[[Handler], Handler]:
 
 
 def get(name: str) -> Handler:
-    if not _HANDLERS:
+    # Load every handler module on the first miss, not only while the registry is empty: a test or caller that
+    # imported one module directly must not hide the others.
+    if name not in _HANDLERS:
         for module in pkgutil.iter_modules(__path__):
             importlib.import_module(f"{__name__}.{module.name}")
     try:
