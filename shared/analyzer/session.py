@@ -54,8 +54,8 @@ _VERSION_SQL = {
 _STATS_SINCE_SQL = {
     "postgresql": "SELECT COALESCE((SELECT stats_reset FROM pg_stat_database WHERE datname = current_database()), "
                   "pg_postmaster_start_time()) AS since",
-    "mysql": "SELECT DATE_SUB(NOW(), INTERVAL VARIABLE_VALUE SECOND) AS since FROM information_schema.GLOBAL_STATUS "
-             "WHERE VARIABLE_NAME = 'UPTIME'",
+    # MySQL 8 removed information_schema.GLOBAL_STATUS; SHOW works on MySQL and MariaDB alike (see stats_since).
+    "mysql": "SHOW GLOBAL STATUS LIKE 'Uptime'",
     "sqlserver": "SELECT sqlserver_start_time AS since FROM sys.dm_os_sys_info",
 }
 
@@ -204,5 +204,13 @@ class AnalysisSession:
             rows = self.query(sql)
         except Exception:
             return None
+        if self.engine == "mysql":
+            if not rows:
+                return None
+            uptime = int(rows[0].get("value") or 0)
+            now = self.query("SELECT NOW() AS now")[0]["now"]
+            import datetime as _dt
+
+            return (now - _dt.timedelta(seconds=uptime)).isoformat()
         value = rows[0]["since"] if rows else None
         return value.isoformat() if hasattr(value, "isoformat") else (str(value) if value else None)
