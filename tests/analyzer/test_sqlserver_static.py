@@ -449,6 +449,7 @@ def test_weak_password_check_is_skipped_with_a_reason_without_control_server() -
     session = _StubSession({mssql_handlers.CONTROL_SERVER_SQL: [{"allowed": 0}]})
     outcome = runner.run_check(session, check)
     assert outcome.findings == [] and outcome.skipped and outcome.skipped.startswith("permission denied")
+    assert "CONTROL SERVER" in outcome.skipped
 
 
 def test_weak_password_check_reports_logins_when_allowed() -> None:

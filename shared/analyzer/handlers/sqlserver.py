@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from shared.analyzer.handlers import handler
+from shared.analyzer.handlers import SkipCheck, handler
 from shared.analyzer.lint import lint_handler
 
 if TYPE_CHECKING:
@@ -51,5 +51,7 @@ def stored_code_lint(session: "AnalysisSession", check: "Check") -> list[dict[st
 def weak_login_passwords(session: "AnalysisSession", check: "Check") -> list[dict[str, Any]]:
     allowed = session.query(CONTROL_SERVER_SQL)
     if not allowed or not allowed[0].get("allowed"):
-        raise PermissionError("permission denied: PWDCOMPARE needs CONTROL SERVER to read password hashes")
+        raise SkipCheck("permission denied: PWDCOMPARE needs CONTROL SERVER to read password hashes (without it every "
+                        "comparison is false); grant CONTROL SERVER to the analysis login or run this check as a "
+                        "sysadmin")
     return session.query(WEAK_PASSWORD_SQL)
