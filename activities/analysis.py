@@ -67,7 +67,7 @@ def plan(db: Database, request: AnalysisInput) -> Plan:
     job = _active(db, request.job_id)
     if job is None:
         return Plan.failed("the job is no longer active")
-    jobs.set_step(db, request.job_id, "connecting")
+    jobs.mark_started(db, request.job_id, "connecting and planning")
     timeout_s = request.options.timeout_seconds or settings.analyzer_statement_timeout_seconds()
     try:
         conn = resolve_connection(db, request.connection)

@@ -74,6 +74,14 @@ def mark_running(db: Database, job_id: str, *, checks_total: int, server: dict[s
         (now, now, checks_total, json.dumps(server), job_id)) > 0
 
 
+def mark_started(db: Database, job_id: str, step: str) -> bool:
+    """The orchestration picked the job up: Running from now on (a Running job always has an orchestration)."""
+    now = now_iso()
+    return db.execute(
+        "UPDATE analysis_jobs SET status = 'Running', started_at = COALESCE(started_at, ?), updated_at = ?, "
+        "current_step = ? WHERE job_id = ? AND status IN ('Pending', 'Running')", (now, now, step, job_id)) > 0
+
+
 def set_step(db: Database, job_id: str, step: str) -> None:
     db.execute("UPDATE analysis_jobs SET current_step = ?, updated_at = ? WHERE job_id = ? AND "
                "status IN ('Pending', 'Running')", (step[:400], now_iso(), job_id))
