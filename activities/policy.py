@@ -1,4 +1,139 @@
-"""Placeholder blueprint: replaced by the module's owner."""
+"""Activities of the Policy Enforcer: thin wrappers that unpack a payload, call `shared.policies.service`, and
+return JSON. Each is idempotent (retried by `call_activity_with_retry` and after rate-limit pauses).
+
+Rate limits and bad credentials come back as data (`rateLimitedUntil`, `fatal`) so the orchestrator can wait on a
+durable timer or fail the scan at once; GitHub 5xx raise, so the orchestrator's retry policy applies.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from typing import Any
+
 import azure.durable_functions as df
 
+from shared import settings
+from shared.policies import service, store
+from shared.policies.errors import Unavailable
+from shared.policies.github_reader import open_session
+from shared.policies.models import (ActChunkInput, ActRequest, ArchiveInput, ChunkInput, ScanRequest)
+from shared.storage.db import get_database
+
 bp = df.Blueprint()
+log = logging.getLogger(__name__)
+
+
+def _payload(raw: Any) -> dict[str, Any]:
+    return json.loads(raw) if isinstance(raw, str) else dict(raw or {})
+
+
+def _raise_unavailable(exc: Unavailable) -> None:
+    # A plain RuntimeError crosses the activity boundary cleanly; the message holds no secret (paths and status).
+    raise RuntimeError(f"GitHub unavailable: {exc}") from None
+
+
+@bp.activity_trigger(input_name="payload")
+def policy_load_config(payload: Any) -> dict[str, Any]:
+    request = ScanRequest.from_json(_payload(payload))
+    try:
+        return service.plan_scan(get_database(), open_session(), request).to_json()
+    except Unavailable as exc:
+        _raise_unavailable(exc)
+        raise
+
+
+@bp.activity_trigger(input_name="payload")
+def policy_list_repositories(payload: Any) -> dict[str, Any]:
+    data = _payload(payload)
+    try:
+        return service.list_page(get_database(), open_session(), data["scanId"], int(data["page"]),
+                                 list(data.get("repositories") or [])).to_json()
+    except Unavailable as exc:
+        _raise_unavailable(exc)
+        raise
+
+
+@bp.activity_trigger(input_name="payload")
+def policy_evaluate_chunk(payload: Any) -> dict[str, Any]:
+    try:
+        return service.evaluate_chunk(get_database(), open_session(), ChunkInput.from_json(_payload(payload))).to_json()
+    except Unavailable as exc:
+        _raise_unavailable(exc)
+        raise
+
+
+@bp.activity_trigger(input_name="payload")
+def policy_finish_scan(payload: Any) -> dict[str, Any]:
+    """Mark the scan Completed, then ask for its act run through a storage queue (see `policy_act_requests`)."""
+    scan_id = _payload(payload)["scanId"]
+    db = get_database()
+    summary = service.finish_scan(db, scan_id)
+    enqueue_act_request(scan_id, summary["actId"], 1)
+    return summary
+
+
+@bp.activity_trigger(input_name="payload")
+def policy_fail_scan(payload: Any) -> dict[str, Any]:
+    data = _payload(payload)
+    store.fail_scan(get_database(), data["scanId"], str(data.get("error") or "the scan failed"))
+    return {"scanId": data["scanId"], "status": "Failed"}
+
+
+@bp.activity_trigger(input_name="payload")
+def policy_act_plan(payload: Any) -> dict[str, Any]:
+    return service.plan_act(get_database(), ActRequest.from_json(_payload(payload))).to_json()
+
+
+@bp.activity_trigger(input_name="payload")
+def policy_act_chunk(payload: Any) -> dict[str, Any]:
+    try:
+        return service.act_chunk(get_database(), open_session(), ActChunkInput.from_json(_payload(payload))).to_json()
+    except Unavailable as exc:
+        _raise_unavailable(exc)
+        raise
+
+
+@bp.activity_trigger(input_name="payload")
+def policy_archive_repositories(payload: Any) -> dict[str, Any]:
+    try:
+        return service.archive_candidates(get_database(), open_session(),
+                                          ArchiveInput.from_json(_payload(payload))).to_json()
+    except Unavailable as exc:
+        _raise_unavailable(exc)
+        raise
+
+
+@bp.activity_trigger(input_name="payload")
+def policy_act_finish(payload: Any) -> dict[str, Any]:
+    data = _payload(payload)
+    return service.finish_act(get_database(), data["scanId"], data["actId"], data["status"], data.get("error", ""))
+
+
+def enqueue_act_request(scan_id: str, act_id: str, attempt: int) -> None:
+    """Fire-and-forget start of the act orchestration: a queue trigger turns the message into `start_new`.
+
+    An orchestrator cannot start an unrelated instance, and a sub-orchestration would keep the scan running for
+    the whole act run (days, with an archive grace period). The queue decouples them and survives a restart.
+    """
+    from azure.storage.queue import QueueClient
+
+    body = json.dumps({"scanId": scan_id, "actId": act_id, "attempt": attempt})
+    client = QueueClient.from_connection_string(_storage_connection(), settings.policy_act_queue())
+    try:
+        try:
+            client.create_queue()
+        except Exception:  # noqa: BLE001 - exists already
+            pass
+        client.send_message(base64.b64encode(body.encode()).decode("ascii"))
+    finally:
+        client.close()
+
+
+def _storage_connection() -> str:
+    conn = settings.storage_connection()
+    if conn.strip().lower().startswith("usedevelopmentstorage=true"):
+        return ("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey="
+                "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"
+                "QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1")
+    return conn

@@ -105,3 +105,12 @@ def policy_config_path() -> str:
 
 def policy_dry_run() -> bool:
     return _bool("POLICY_DRY_RUN")
+
+
+def storage_connection() -> str:
+    """The host's storage account (queues carrying the Policy Enforcer's act requests)."""
+    return _get("AzureWebJobsStorage", "UseDevelopmentStorage=true")
+
+
+def policy_act_queue() -> str:
+    return _get("POLICY_ACT_QUEUE", "policy-act-requests")

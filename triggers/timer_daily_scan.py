@@ -1,4 +1,31 @@
-"""Placeholder blueprint: replaced by the module's owner."""
+"""`daily_scan`: the scheduled scan at midnight UTC (the old Hangfire recurring job `daily-scan`, `0 0 * * *`).
+
+It goes through the same start path as `POST /api/v1/scans`: configuration validated, singleton lock, one
+orchestration. When a scan is already running, or the configuration is invalid, the run is logged and skipped;
+`use_monitor` keeps a missed midnight (host down) from being lost.
+"""
+from __future__ import annotations
+
+import logging
+
 import azure.durable_functions as df
+import azure.functions as func
+
+from shared.api.problems import Problem
+from triggers.http_scans import start_scan
 
 bp = df.Blueprint()
+log = logging.getLogger(__name__)
+
+
+@bp.timer_trigger(arg_name="timer", schedule="0 0 0 * * *", use_monitor=True, run_on_startup=False)
+@bp.durable_client_input(client_name="client")
+async def daily_scan(timer: func.TimerRequest, client: df.DurableOrchestrationClient) -> None:
+    if timer.past_due:
+        log.warning("daily_scan is running late (the host was down at midnight UTC)")
+    try:
+        scan_id = await start_scan(client, "schedule", False, [], [])
+    except Problem as problem:
+        log.error("daily_scan: no scan started: %s", problem.detail)
+        return
+    log.info("daily_scan started %s", scan_id)
