@@ -1,0 +1,79 @@
+"""The analyzer's SQL (`shared/analyzer/jobs.py`) on SQLite and, live, on PostgreSQL through pyodbc: the same
+statements must behave the same on both (portability of the application database)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from shared.analyzer import jobs
+from shared.analyzer.model import CheckOutcome, Finding
+from shared.analyzer.models import AnalysisOptions
+from shared.storage.db import Database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    if request.param == "sqlite":
+        return Database(f"sqlite:///{tmp_path}/app.db")
+    conn = request.getfixturevalue("postgres_db")("app")
+    return Database("odbc:" + conn)
+
+
+def new_job(db: Database) -> str:
+    job_id = jobs.new_job_id()
+    jobs.create_job(db, job_id, analysis_type="quick", engine="sqlite", target="samples/shop.db",
+                    options=AnalysisOptions(checks=["a"]), source="http", secret_ref="secret-x", connection_name=None)
+    return job_id
+
+
+def test_lifecycle_and_idempotent_outcomes(db: Database) -> None:
+    job_id = new_job(db)
+    assert jobs.get_job(db, job_id)["status"] == "Pending"
+    assert jobs.mark_started(db, job_id, "connecting")
+    assert jobs.mark_running(db, job_id, checks_total=3, server={"engine": "sqlite"})
+    finding = Finding("a", "schema", "high", "t", "m", "r", {"table_name": "t"})
+    assert jobs.record_outcomes(db, job_id, [CheckOutcome("a", [finding]), CheckOutcome("b", skipped="why")]) == 2
+    assert jobs.record_outcomes(db, job_id, [CheckOutcome("a", [finding, finding])]) == 2  # a retried batch
+    stored = {o.check_id: o for o in jobs.outcomes(db, job_id)}
+    assert len(stored["a"].findings) == 2 and stored["b"].skipped == "why"
+    status = jobs.status_json(jobs.get_job(db, job_id))
+    assert (status["status"], status["checksCompleted"], status["checksTotal"]) == ("Running", 2, 3)
+    assert jobs.finish(db, job_id, "Completed")
+    assert not jobs.finish(db, job_id, "Failed", "late")  # a final state is final
+    assert jobs.get_job(db, job_id)["status"] == "Completed"
+    jobs.save_report(db, job_id, {"score": 90})
+    jobs.save_report(db, job_id, {"score": 80})
+    assert jobs.get_report(db, job_id) == {"score": 80}
+
+
+def test_cancel_wins_over_late_activities_and_restart_resets(db: Database) -> None:
+    job_id = new_job(db)
+    assert jobs.finish(db, job_id, "Canceled", "canceled by request")
+    assert not jobs.mark_running(db, job_id, checks_total=5, server={})
+    jobs.record_outcomes(db, job_id, [CheckOutcome("a")])
+    assert jobs.get_job(db, job_id)["status"] == "Canceled"
+    assert jobs.reset_for_restart(db, job_id)
+    row = jobs.get_job(db, job_id)
+    assert (row["status"], row["attempt"], row["error"]) == ("Pending", 2, None)
+    assert jobs.outcomes(db, job_id) == []
+    assert not jobs.reset_for_restart(db, job_id)  # only Failed / Canceled jobs restart
+
+
+def test_a_queue_message_maps_to_one_job(db: Database) -> None:
+    first, second = jobs.new_job_id(), jobs.new_job_id()
+    assert jobs.claim_queue_message(db, "msg-1", first) is None
+    assert jobs.claim_queue_message(db, "msg-1", second) == first
+    jobs.release_queue_message(db, "msg-1", first)
+    assert jobs.claim_queue_message(db, "msg-1", second) is None
+
+
+def test_list_filters_and_pages_newest_first(db: Database) -> None:
+    ids = [new_job(db) for _ in range(3)]
+    jobs.finish(db, ids[0], "Failed", "x")
+    rows, total = jobs.list_jobs(db, None, 0, 2)
+    assert total == 3 and [r["job_id"] for r in rows] == [ids[2], ids[1]]
+    failed, n = jobs.list_jobs(db, "Failed", 0, 50)
+    assert n == 1 and failed[0]["job_id"] == ids[0]
+    assert jobs.count_by_status(db) == {"Pending": 2, "Failed": 1}
