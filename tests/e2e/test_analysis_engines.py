@@ -6,6 +6,7 @@ host, and every response is checked against the OpenAPI document.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -77,8 +78,26 @@ def test_mariadb(host: LocalHost, mariadb_db: Callable[..., str]) -> None:
         "CREATE TABLE order_lines (order_id int, product varchar(50), qty int) ENGINE=InnoDB",
         "CREATE TABLE legacy (id int PRIMARY KEY) ENGINE=MyISAM",
     ])
-    body = assert_full_run(host, conn, "mysql", None)
+    database = conn.split("Database=")[1].split(";")[0]
+    peak, stop = [0], threading.Event()
+
+    def sample_connections() -> None:  # sessions on the analysed database, seen from an admin connection
+        with pyodbc.connect(conn.replace(f"Database={database};", ""), autocommit=True) as admin:
+            while not stop.is_set():
+                n = admin.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> "
+                                  "CONNECTION_ID()", database).fetchone()[0]
+                peak[0] = max(peak[0], n)
+                stop.wait(0.01)
+
+    sampler = threading.Thread(target=sample_connections)
+    sampler.start()
+    try:
+        body = assert_full_run(host, conn, "mysql", None)
+    finally:
+        stop.set()
+        sampler.join()
     assert body["findings"], "planted defects (no primary key, MyISAM) must be found"
+    assert 1 <= peak[0] <= 2, f"ANALYZER_MAX_CONNECTIONS=2 but {peak[0]} sessions were open on the target"
 
 
 def test_sqlite(host: LocalHost, sqlite_dir: Path) -> None:
