@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,11 +120,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"Azurite is running (blob {args.blob_port}, queue {args.queue_port}, table {args.table_port}), "
           f"data in {args.location}", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: azurite.stop())
+    # The handler only sets a flag: stopping inside it would re-enter Popen.wait, whose lock the interrupted
+    # wait holds (a deadlock on SIGTERM).
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
-        azurite.process.wait()
+        while not stopping.wait(0.5):
+            if azurite.process.poll() is not None:
+                print(f"error: Azurite exited with code {azurite.process.returncode}", file=sys.stderr)
+                return 1
     except KeyboardInterrupt:
-        azurite.stop()
+        pass
+    azurite.stop()
     return 0
 
 
