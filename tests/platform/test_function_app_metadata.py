@@ -1,0 +1,228 @@
+"""What `func start` and Azure would reject, checked without them: the function metadata the Python worker reports
+for `function_app.app`, `host.json`, and `local.settings.example.json`.
+
+Core Tools cannot be installed here, and the local host is more forgiving than the real one (it never parses a
+binding name or a route template the way ASP.NET does). So this indexes the app like the worker
+(`app.get_functions()`, then each function's raw binding JSON as sent in `RpcFunctionMetadata.raw_bindings`) and
+applies the host's own validation rules, plus the conventions `docs/architecture.md` promises.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devhost.ncrontab import parse as parse_ncrontab
+
+ROOT = Path(__file__).resolve().parents[2]
+APP_CODE = [ROOT / "function_app.py", *[p for d in ("shared", "triggers", "activities", "orchestrators")
+                                         for p in (ROOT / d).rglob("*.py")]]
+
+# Host rules (Microsoft.Azure.WebJobs.Script: Utility.IsValidFunctionName, BindingMetadata name validation).
+FUNCTION_NAME = re.compile(r"^[a-z][a-z0-9_\-]{0,127}$", re.IGNORECASE)
+BINDING_NAME = re.compile(r"^([a-zA-Z][a-zA-Z0-9]{0,127}|\$return)$")
+ROUTE_PARAM = re.compile(r"\{([^{}]*)\}")
+ROUTE_PARAM_BODY = re.compile(r"^\*?([A-Za-z_][A-Za-z0-9_]*)(:[A-Za-z]+(\([^)]*\))?)*\??$")
+HTTP_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"}
+# Azure Storage queue names: 3-63 chars, lowercase letters, digits and single hyphens, not at either end.
+QUEUE_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9]))*$")
+TRIGGERS = {"httpTrigger", "timerTrigger", "queueTrigger", "orchestrationTrigger", "activityTrigger",
+            "entityTrigger", "blobTrigger", "serviceBusTrigger", "eventHubTrigger"}
+DURABLE_NAMES = {"analysis_orchestrator", "policy_scan_orchestrator", "policy_scan_batch_orchestrator",
+                 "policy_act_orchestrator"}
+ANONYMOUS_ROUTES = {"openapi.json", "health", "dashboard"}
+TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):([0-5]\d):([0-5]\d)(?:\.\d{1,7})?$")
+
+
+@pytest.fixture(scope="module")
+def indexed() -> dict[str, dict[str, Any]]:
+    """Index a freshly imported app once: `get_functions()` refuses to run twice on one app object."""
+    import function_app
+
+    app = importlib.reload(function_app).app
+    functions = app.get_functions()
+    result: dict[str, dict[str, Any]] = {}
+    for function in functions:
+        raw = [json.loads(b) for b in function.get_raw_bindings()]
+        result[function.get_function_name()] = {"function": function, "bindings": raw,
+                                                "json": json.loads(function.get_function_json())}
+    return result
+
+
+def trigger_of(entry: dict[str, Any]) -> dict[str, Any]:
+    return next(b for b in entry["bindings"] if b["type"] in TRIGGERS)
+
+
+def by_trigger(indexed: dict[str, dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: trigger_of(entry) for name, entry in indexed.items() if trigger_of(entry)["type"] == kind}
+
+
+# -- functions and bindings ------------------------------------------------------------------------------------
+def test_function_names_are_valid_and_unique_ignoring_case(indexed: dict[str, dict[str, Any]]) -> None:
+    names = list(indexed)
+    assert len(names) >= 30, "the app registers both products' functions"
+    assert [n for n in names if not FUNCTION_NAME.match(n)] == []
+    assert [n for n, c in Counter(n.lower() for n in names).items() if c > 1] == []
+
+
+def test_every_function_has_exactly_one_trigger_and_valid_unique_binding_names(indexed: dict[str, Any]) -> None:
+    for name, entry in indexed.items():
+        bindings = entry["bindings"]
+        assert sum(b["type"] in TRIGGERS for b in bindings) == 1, name
+        assert all(b["direction"] in ("IN", "OUT", "INOUT") for b in bindings), name
+        assert [b["name"] for b in bindings if not BINDING_NAME.match(b["name"])] == [], name
+        assert len({b["name"] for b in bindings}) == len(bindings), name
+        assert entry["json"]["scriptFile"] == "function_app.py", name
+
+
+def test_input_bindings_match_the_python_parameters(indexed: dict[str, Any]) -> None:
+    """The worker refuses a function whose parameters and bindings differ (FunctionLoadError at start-up)."""
+    for name, entry in indexed.items():
+        params = set(inspect.signature(inspect.unwrap(entry["function"].get_user_function())).parameters)
+        inputs = {b["name"] for b in entry["bindings"] if b["direction"] == "IN"}
+        assert params == inputs, f"{name}: parameters {sorted(params)} vs bindings {sorted(inputs)}"
+
+
+def test_http_routes_are_valid_templates_unique_per_method(indexed: dict[str, Any]) -> None:
+    seen: dict[tuple[str, str], str] = {}
+    for name, trigger in by_trigger(indexed, "httpTrigger").items():
+        route = trigger["route"]
+        assert route and not route.startswith("/") and not route.endswith("/"), f"{name}: {route!r}"
+        assert not re.search(r"[?#\s]|//", route), f"{name}: {route!r}"
+        params = ROUTE_PARAM.findall(route)
+        assert ROUTE_PARAM.sub("", route).count("{") == 0 and ROUTE_PARAM.sub("", route).count("}") == 0, name
+        names = [ROUTE_PARAM_BODY.match(p).group(1) if ROUTE_PARAM_BODY.match(p) else None for p in params]
+        assert None not in names, f"{name}: bad parameter in {route!r}"
+        assert len(set(names)) == len(names), f"{name}: repeated parameter in {route!r}"
+        shape = ROUTE_PARAM.sub("{}", route).lower()
+        assert trigger["methods"], f"{name}: no methods (the host would accept every verb)"
+        for method in trigger["methods"]:
+            assert method in HTTP_METHODS, f"{name}: {method}"
+            other = seen.setdefault((method, shape), name)
+            assert other == name, f"{method} {route}: both {other} and {name}"
+    assert ("POST", "v1/analysis/start") in seen and ("POST", "v1/scans") in seen
+
+
+def test_auth_levels_follow_the_architecture(indexed: dict[str, Any]) -> None:
+    for name, trigger in by_trigger(indexed, "httpTrigger").items():
+        expected = "ANONYMOUS" if trigger["route"] in ANONYMOUS_ROUTES else "FUNCTION"
+        assert trigger["authLevel"] == expected, f"{name} ({trigger['route']}): {trigger['authLevel']}"
+        if expected == "FUNCTION":
+            assert trigger["route"].startswith("v1/"), f"{name}: keyed routes live under /api/v1"
+    anonymous = {t["route"] for t in by_trigger(indexed, "httpTrigger").values() if t["authLevel"] == "ANONYMOUS"}
+    assert anonymous == ANONYMOUS_ROUTES
+
+
+def test_daily_scan_runs_at_midnight_utc_with_the_schedule_monitor(indexed: dict[str, Any]) -> None:
+    timers = by_trigger(indexed, "timerTrigger")
+    assert timers["daily_scan"]["schedule"] == "0 0 0 * * *"
+    assert timers["daily_scan"]["useMonitor"] is True
+    for name, trigger in timers.items():
+        assert len(trigger["schedule"].split()) == 6, f"{name}: NCRONTAB has six fields, seconds first"
+        parse_ncrontab(trigger["schedule"])
+
+
+def test_queue_triggers_name_existing_settings_and_valid_queues(indexed: dict[str, Any]) -> None:
+    values = example_values()
+    queues = by_trigger(indexed, "queueTrigger")
+    assert {"analysis-requests", "policy-act-requests"} <= {t["queueName"] for t in queues.values()}
+    for name, trigger in queues.items():
+        connection = trigger.get("connection") or "AzureWebJobsStorage"
+        assert connection in values or f"AzureWebJobs{connection}" in values, f"{name}: setting {connection}"
+        assert QUEUE_NAME.match(trigger["queueName"]), f"{name}: {trigger['queueName']}"
+        assert QUEUE_NAME.match(trigger["queueName"] + "-poison"), f"{name}: poison queue name too long"
+
+
+def test_durable_functions_have_their_triggers_and_clients(indexed: dict[str, Any]) -> None:
+    assert set(by_trigger(indexed, "orchestrationTrigger")) == DURABLE_NAMES
+    activities = set(by_trigger(indexed, "activityTrigger"))
+    assert activities and all(a.split("_")[0] in ("analysis", "policy") for a in activities), activities
+    with_client = {name for name, entry in indexed.items()
+                   if any(b["type"] == "durableClient" for b in entry["bindings"])}
+    # Whatever starts or queries orchestrations: the start endpoints, the timer, both queue triggers.
+    must = {"analysis_start", "analysis_status", "analysis_cancel", "scans_start", "jobs_list", "daily_scan",
+            *by_trigger(indexed, "queueTrigger")}
+    assert must <= with_client, sorted(must - with_client)
+    for name in with_client:
+        client = next(b for b in indexed[name]["bindings"] if b["type"] == "durableClient")
+        assert client["direction"] == "IN" and "taskHub" not in client, name
+
+
+# -- host.json ----------------------------------------------------------------------------------------------------
+HOST_KEYS = {"version", "logging", "extensionBundle", "functionTimeout", "extensions", "aggregator", "healthMonitor",
+             "singleton", "retry", "concurrency", "watchDirectories", "watchFiles", "managedDependency",
+             "customHandler", "functions", "telemetryMode"}
+EXTENSION_KEYS = {"http", "durableTask", "queues", "blobs", "serviceBus", "eventHubs", "cosmosDB", "sendGrid"}
+LOG_LEVELS = {"Trace", "Debug", "Information", "Warning", "Error", "Critical", "None"}
+
+
+def timespan(value: Any) -> float:
+    match = TIMESPAN.match(str(value))
+    assert match, f"{value!r} is not a TimeSpan ([d.]hh:mm:ss)"
+    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    assert hours < 24
+    return days * 86400 + hours * 3600 + minutes * 60 + seconds
+
+
+def test_host_json_is_valid_for_functions_host_v4() -> None:
+    host = json.loads((ROOT / "host.json").read_text())
+    assert host["version"] == "2.0"
+    assert set(host) <= HOST_KEYS, set(host) - HOST_KEYS
+    bundle = host["extensionBundle"]
+    assert bundle["id"] == "Microsoft.Azure.Functions.ExtensionBundle"
+    # A NuGet range that starts at bundle 4 (Durable Functions for the Python v2 model) and stays below 5.
+    assert re.fullmatch(r"\[4\.(\*|\d+\.\d+), 5\.0\.0\)", bundle["version"]), bundle["version"]
+    # Consumption allows at most 10 minutes; the product's activities are sized for that.
+    assert 0 < timespan(host["functionTimeout"]) <= 600
+    for category, level in host.get("logging", {}).get("logLevel", {}).items():
+        assert level in LOG_LEVELS, category
+    extensions = host["extensions"]
+    assert set(extensions) <= EXTENSION_KEYS, set(extensions) - EXTENSION_KEYS
+    assert isinstance(extensions["http"]["routePrefix"], str) and not extensions["http"]["routePrefix"].startswith("/")
+    durable = extensions["durableTask"]
+    # Azure Storage task hub: 3-45 alphanumerics, starting with a letter.
+    assert re.fullmatch(r"[A-Za-z][A-Za-z0-9]{2,44}", durable["hubName"]), durable["hubName"]
+    for key in ("maxConcurrentActivityFunctions", "maxConcurrentOrchestratorFunctions"):
+        assert isinstance(durable[key], int) and durable[key] >= 1, key
+    queues = extensions["queues"]
+    assert 1 <= queues["batchSize"] <= 32
+    assert 0 <= queues["newBatchThreshold"] and queues["maxDequeueCount"] >= 1
+    assert timespan(queues["maxPollingInterval"]) >= 1 and timespan(queues["visibilityTimeout"]) >= 0
+
+
+# -- local.settings.example.json -------------------------------------------------------------------------------------
+SETTING_READ = re.compile(r"""(?:_get|_list|_bool|_int|environ\.get|getenv)\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']""")
+
+
+def example_values() -> dict[str, Any]:
+    data = json.loads((ROOT / "local.settings.example.json").read_text())
+    assert data["IsEncrypted"] is False
+    return data["Values"]
+
+
+def settings_the_app_reads() -> set[str]:
+    names: set[str] = set()
+    for path in APP_CODE:
+        names |= set(SETTING_READ.findall(path.read_text()))
+    return names
+
+
+def test_example_settings_are_plain_strings_and_list_every_setting_the_app_reads() -> None:
+    values = example_values()
+    assert all(isinstance(v, str) for v in values.values()), "Core Tools wants every value as a string"
+    assert values["FUNCTIONS_WORKER_RUNTIME"] == "python"
+    read = settings_the_app_reads()
+    assert {"APP_DATABASE_URL", "ANALYZER_SECRET_KEY", "GITHUB_ORG", "POLICY_DRY_RUN"} <= read, "the scan works"
+    assert sorted(read - set(values)) == []
+
+
+def test_example_settings_commit_no_secret() -> None:
+    values = example_values()
+    for name in ("ANALYZER_SECRET_KEY", "GITHUB_TOKEN", "GITHUB_APP_PRIVATE_KEY"):
+        assert values[name] == "", f"{name}: generated by make start or set in local.settings.json, never committed"
