@@ -1,8 +1,10 @@
 """Throw-away PostgreSQL / MariaDB / SQLite databases reached through pyodbc, one per call, dropped at the end.
 
 Servers are the loopback ones (`scripts/ensure_databases.sh` starts them for `make test`); override with
-`TEST_POSTGRES_HOST/PORT/USER/PASSWORD` and `TEST_MARIADB_HOST/PORT/USER/PASSWORD`. When a server does not answer
-the test is skipped with the reason, except under `CI=true`, where it fails: live tests must never vanish silently.
+`TEST_PG_HOST/PORT/USER/PASSWORD` and `TEST_MARIADB_HOST/PORT/USER/PASSWORD` (the names
+`scripts/ensure_databases.sh` and `tests/analyzer/check_cases.py` use; `TEST_POSTGRES_*` is still accepted).
+When a server does not answer the test is skipped with the reason, except under `CI=true`, where it fails: live
+tests must never vanish silently.
 """
 from __future__ import annotations
 
@@ -74,11 +76,14 @@ class ServerDatabases:
         self.created.clear()
 
 
+def _pg_setting(name: str, default: str) -> str:
+    return os.environ.get(f"TEST_PG_{name}") or os.environ.get(f"TEST_POSTGRES_{name}") or default
+
+
 def postgres_server() -> ServerDatabases:
-    return ServerDatabases("postgresql", "PostgreSQL Unicode", os.environ.get("TEST_POSTGRES_HOST", "127.0.0.1"),
-                           int(os.environ.get("TEST_POSTGRES_PORT", "5432")),
-                           os.environ.get("TEST_POSTGRES_USER", "postgres"),
-                           os.environ.get("TEST_POSTGRES_PASSWORD", ""))
+    return ServerDatabases("postgresql", "PostgreSQL Unicode", _pg_setting("HOST", "127.0.0.1"),
+                           int(_pg_setting("PORT", "5432")), _pg_setting("USER", "postgres"),
+                           _pg_setting("PASSWORD", ""))
 
 
 def mariadb_server() -> ServerDatabases:
