@@ -40,19 +40,22 @@ ANONYMOUS_ROUTES = {"openapi.json", "health", "dashboard"}
 TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):([0-5]\d):([0-5]\d)(?:\.\d{1,7})?$")
 
 
+def index(app: Any) -> dict[str, dict[str, Any]]:
+    """What the worker sends the host per function: name, raw binding JSON, function.json view."""
+    result: dict[str, dict[str, Any]] = {}
+    for function in app.get_functions():
+        raw = [json.loads(b) for b in function.get_raw_bindings()]
+        result[function.get_function_name()] = {"function": function, "bindings": raw,
+                                                "json": json.loads(function.get_function_json())}
+    return result
+
+
 @pytest.fixture(scope="module")
 def indexed() -> dict[str, dict[str, Any]]:
     """Index a freshly imported app once: `get_functions()` refuses to run twice on one app object."""
     import function_app
 
-    app = importlib.reload(function_app).app
-    functions = app.get_functions()
-    result: dict[str, dict[str, Any]] = {}
-    for function in functions:
-        raw = [json.loads(b) for b in function.get_raw_bindings()]
-        result[function.get_function_name()] = {"function": function, "bindings": raw,
-                                                "json": json.loads(function.get_function_json())}
-    return result
+    return index(importlib.reload(function_app).app)
 
 
 def trigger_of(entry: dict[str, Any]) -> dict[str, Any]:
@@ -63,50 +66,111 @@ def by_trigger(indexed: dict[str, dict[str, Any]], kind: str) -> dict[str, dict[
     return {name: trigger_of(entry) for name, entry in indexed.items() if trigger_of(entry)["type"] == kind}
 
 
-# -- functions and bindings ------------------------------------------------------------------------------------
-def test_function_names_are_valid_and_unique_ignoring_case(indexed: dict[str, dict[str, Any]]) -> None:
-    names = list(indexed)
-    assert len(names) >= 30, "the app registers both products' functions"
-    assert [n for n in names if not FUNCTION_NAME.match(n)] == []
-    assert [n for n, c in Counter(n.lower() for n in names).items() if c > 1] == []
+def name_problems(indexed: dict[str, dict[str, Any]]) -> list[str]:
+    problems = [f"{n}: invalid function name" for n in indexed if not FUNCTION_NAME.match(n)]
+    return problems + [f"{n}: duplicate name (ignoring case)" for n, c in Counter(n.lower() for n in indexed).items()
+                       if c > 1]
 
 
-def test_every_function_has_exactly_one_trigger_and_valid_unique_binding_names(indexed: dict[str, Any]) -> None:
+def binding_problems(indexed: dict[str, dict[str, Any]]) -> list[str]:
+    problems = []
     for name, entry in indexed.items():
         bindings = entry["bindings"]
-        assert sum(b["type"] in TRIGGERS for b in bindings) == 1, name
-        assert all(b["direction"] in ("IN", "OUT", "INOUT") for b in bindings), name
-        assert [b["name"] for b in bindings if not BINDING_NAME.match(b["name"])] == [], name
-        assert len({b["name"] for b in bindings}) == len(bindings), name
-        assert entry["json"]["scriptFile"] == "function_app.py", name
-
-
-def test_input_bindings_match_the_python_parameters(indexed: dict[str, Any]) -> None:
-    """The worker refuses a function whose parameters and bindings differ (FunctionLoadError at start-up)."""
-    for name, entry in indexed.items():
+        if sum(b["type"] in TRIGGERS for b in bindings) != 1:
+            problems.append(f"{name}: needs exactly one trigger")
+        problems += [f"{name}: direction {b['direction']}" for b in bindings
+                     if b["direction"] not in ("IN", "OUT", "INOUT")]
+        problems += [f"{name}: invalid binding name {b['name']!r}" for b in bindings
+                     if not BINDING_NAME.match(b["name"])]
+        if len({b["name"] for b in bindings}) != len(bindings):
+            problems.append(f"{name}: repeated binding name")
+        if entry["json"]["scriptFile"] != "function_app.py":
+            problems.append(f"{name}: scriptFile {entry['json']['scriptFile']}")
+        # The worker refuses a function whose parameters and input bindings differ (FunctionLoadError).
         params = set(inspect.signature(inspect.unwrap(entry["function"].get_user_function())).parameters)
-        inputs = {b["name"] for b in entry["bindings"] if b["direction"] == "IN"}
-        assert params == inputs, f"{name}: parameters {sorted(params)} vs bindings {sorted(inputs)}"
+        inputs = {b["name"] for b in bindings if b["direction"] == "IN"}
+        if params != inputs:
+            problems.append(f"{name}: parameters {sorted(params)} vs bindings {sorted(inputs)}")
+    return problems
+
+
+def route_problems(indexed: dict[str, dict[str, Any]]) -> list[str]:
+    problems: list[str] = []
+    seen: dict[tuple[str, str], str] = {}
+    for name, trigger in by_trigger(indexed, "httpTrigger").items():
+        route = trigger.get("route") or name
+        if route.startswith("/") or route.endswith("/") or re.search(r"[?#\s]|//", route):
+            problems.append(f"{name}: malformed route {route!r}")
+        if re.search(r"[{}]", ROUTE_PARAM.sub("", route)):
+            problems.append(f"{name}: unbalanced braces in {route!r}")
+        params = [ROUTE_PARAM_BODY.match(p) for p in ROUTE_PARAM.findall(route)]
+        if None in params:
+            problems.append(f"{name}: bad parameter in {route!r}")
+        names = [m.group(1) for m in params if m]
+        if len(set(names)) != len(names):
+            problems.append(f"{name}: repeated parameter in {route!r}")
+        if not trigger.get("methods"):
+            problems.append(f"{name}: no methods (the host would accept every verb)")
+        shape = ROUTE_PARAM.sub("{}", route).lower()
+        for method in trigger.get("methods") or []:
+            if method not in HTTP_METHODS:
+                problems.append(f"{name}: method {method}")
+            other = seen.setdefault((method, shape), name)
+            if other != name:
+                problems.append(f"{method} {route}: both {other} and {name}")
+    return problems
+
+
+# -- functions and bindings ------------------------------------------------------------------------------------
+def test_function_names_are_valid_and_unique_ignoring_case(indexed: dict[str, dict[str, Any]]) -> None:
+    assert len(indexed) >= 30, "the app registers both products' functions"
+    assert name_problems(indexed) == []
+
+
+def test_every_function_has_one_trigger_valid_bindings_and_matching_parameters(indexed: dict[str, Any]) -> None:
+    assert binding_problems(indexed) == []
 
 
 def test_http_routes_are_valid_templates_unique_per_method(indexed: dict[str, Any]) -> None:
-    seen: dict[tuple[str, str], str] = {}
-    for name, trigger in by_trigger(indexed, "httpTrigger").items():
-        route = trigger["route"]
-        assert route and not route.startswith("/") and not route.endswith("/"), f"{name}: {route!r}"
-        assert not re.search(r"[?#\s]|//", route), f"{name}: {route!r}"
-        params = ROUTE_PARAM.findall(route)
-        assert ROUTE_PARAM.sub("", route).count("{") == 0 and ROUTE_PARAM.sub("", route).count("}") == 0, name
-        names = [ROUTE_PARAM_BODY.match(p).group(1) if ROUTE_PARAM_BODY.match(p) else None for p in params]
-        assert None not in names, f"{name}: bad parameter in {route!r}"
-        assert len(set(names)) == len(names), f"{name}: repeated parameter in {route!r}"
-        shape = ROUTE_PARAM.sub("{}", route).lower()
-        assert trigger["methods"], f"{name}: no methods (the host would accept every verb)"
-        for method in trigger["methods"]:
-            assert method in HTTP_METHODS, f"{name}: {method}"
-            other = seen.setdefault((method, shape), name)
-            assert other == name, f"{method} {route}: both {other} and {name}"
-    assert ("POST", "v1/analysis/start") in seen and ("POST", "v1/scans") in seen
+    assert route_problems(indexed) == []
+    routes = {(m, t["route"]) for t in by_trigger(indexed, "httpTrigger").values() for m in t["methods"]}
+    assert {("POST", "v1/analysis/start"), ("POST", "v1/scans"), ("GET", "openapi.json")} <= routes
+
+
+def test_the_checks_catch_what_the_real_host_rejects() -> None:
+    """A deliberately broken app: every rule above must speak up, or the passing tests prove nothing."""
+    import azure.functions as func
+
+    bad = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
+
+    @bad.function_name("items_by_id")
+    @bad.route(route="v1/items/{id}", methods=["GET"])
+    def items_by_id(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse()
+
+    @bad.function_name("Items_By_Name")
+    @bad.route(route="v1/items/{name}", methods=["GET"])
+    def items_by_name(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse()
+
+    @bad.function_name("ITEMS_BY_ID")
+    @bad.route(route="v1/pairs/{a}/{a}", methods=["GET"])
+    def pairs(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse()
+
+    @bad.function_name("underscored")
+    @bad.queue_trigger(arg_name="queue_msg", queue_name="work", connection="AzureWebJobsStorage")
+    def underscored(queue_msg: func.QueueMessage, extra: str) -> None:
+        return None
+
+    problems = index(bad)
+    assert any("duplicate name" in p for p in name_problems(problems))
+    found = binding_problems(problems)
+    assert any("invalid binding name 'queue_msg'" in p for p in found), found
+    assert any("underscored: parameters" in p for p in found), found
+    routes = route_problems(problems)
+    assert any("both items_by_id and Items_By_Name" in p for p in routes), routes
+    assert any("repeated parameter" in p for p in routes), routes
 
 
 def test_auth_levels_follow_the_architecture(indexed: dict[str, Any]) -> None:
