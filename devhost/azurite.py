@@ -131,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
     except KeyboardInterrupt:
         pass
-    azurite.stop()
+    # Azurite saves and closes its services at once on SIGTERM, but after serving clients its process can linger
+    # for many seconds; a short wait keeps Ctrl-C on `make start` snappy without cutting the save short.
+    azurite.stop(timeout=3.0)
     return 0
 
 
