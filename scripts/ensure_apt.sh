@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the app and the tests need, only those missing (a second run costs one dpkg query).
 set -euo pipefail
-packages=(unixodbc odbc-postgresql odbc-mariadb libsqliteodbc "$@")
+# python3-venv: `make` builds .venv with `python3 -m venv`; curl: start.sh polls the host with it.
+packages=(unixodbc odbc-postgresql odbc-mariadb libsqliteodbc python3-venv curl "$@")
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 missing=()
