@@ -1,215 +1,262 @@
-"""Monitoring of both products' background jobs (the Hangfire dashboard's role): list with counts, durations and
-errors, manual retry, and a small HTML dashboard page.
+"""Monitoring for both products (running / succeeded / failed jobs, timings, errors, manual retry, history and
+stats, queues): the Hangfire dashboard's role, the Azure way.
 
-Jobs come from the application database (the durable record of what was asked and how it ended); orchestration
-counts come from the durable client's `get_status_by`, so an operator sees both the business view and the engine's.
-The dashboard page is anonymous and holds no data: it calls this API with a function key the user types in.
+The durable instance store is the source of truth for what runs (`get_status_all`, `get_status`), joined with the
+products' own job tables for the business outcome (`shared.monitoring`). Retry dispatches to each product's own
+retry so their rules (409s, idempotency, secrets) apply unchanged. Active rows are first reconciled with the
+products' own `reconcile` functions, so a job lost to a host restart shows Failed here too. The dashboard page is
+anonymous and holds no data: it calls this API with a function key the user types in once.
 """
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import azure.durable_functions as df
 import azure.functions as func
 
+from shared import settings
 from shared.analyzer import jobs as analysis_jobs
 from shared.api.paging import parse_page
-from shared.api.problems import bad_request, conflict, not_found
+from shared.api.problems import Problem, bad_request, conflict, not_found
+from shared.monitoring import jobs as monitoring
+from shared.monitoring.catalog import BY_TYPE, JOB_STATUSES, PRODUCT_ALIASES, scan_id_of_act, type_of_instance
+from shared.monitoring.page import DASHBOARD_HTML
+from shared.monitoring.redaction import redact_value
+from shared.monitoring.sources import load_record, load_records
+from shared.monitoring.stats import job_stats
+from shared.monitoring.summary import JobSummary, summarize
+from shared.policies import store as policy_store
 from shared.storage.db import get_database
+from triggers import http_scans
 from triggers._http import api_handler, base_url, json_response
-from triggers.http_analysis import links, reconcile, restart_job
+from triggers.http_analysis import reconcile, restart_job
 
 bp = df.Blueprint()
 
-PRODUCTS = ("analysis", "policy-scan")
-STATUSES = ("Pending", "Running", "Completed", "Failed", "Canceled")
 ORCHESTRATION_WINDOW = timedelta(days=7)
+JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:_\-]{0,199}$")
+QUEUE_TIMEOUT_SECONDS = 5
 
 
-def _duration(started: str | None, ended: str | None) -> float | None:
-    if not started:
-        return None
-    end = datetime.fromisoformat(ended) if ended else datetime.now(timezone.utc)
-    return round((end - datetime.fromisoformat(started)).total_seconds(), 3)
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
-def _analysis_item(row: dict[str, Any], base: str) -> dict[str, Any]:
-    return {"id": row["job_id"], "product": "analysis", "status": row["status"], "createdAt": row["created_at"],
-            "startedAt": row["started_at"], "completedAt": row["completed_at"],
-            "durationSeconds": _duration(row["started_at"], row["completed_at"]), "error": row["error"],
-            "detail": f"{row['analysis_type']} on {row['engine']} {row['target']} "
-                      f"({row['checks_completed']}/{row['checks_total']} checks)",
-            "attempt": int(row["attempt"]), "statusUrl": links(base, row["job_id"])["statusUrl"],
-            "retryable": row["status"] in ("Failed", "Canceled")}
+def _payload(status: Any) -> dict[str, Any]:
+    """A `DurableOrchestrationStatus` as the plain status payload `shared.monitoring` reads."""
+    runtime = getattr(status, "runtime_status", None)
+    return {"instanceId": status.instance_id, "name": status.name,
+            "runtimeStatus": runtime.value if runtime is not None else None,
+            "createdTime": status.created_time, "lastUpdatedTime": status.last_updated_time,
+            "customStatus": status.custom_status, "output": status.output}
 
 
-def _scan_item(row: dict[str, Any], base: str) -> dict[str, Any]:
-    error = row["error"] or (f"actions: {row['act_error']}" if row.get("act_error") else None)
-    return {"id": row["scan_id"], "product": "policy-scan", "status": row["status"], "createdAt": row["created_at"],
-            "startedAt": row["started_at"], "completedAt": row["completed_at"],
-            "durationSeconds": _duration(row["started_at"], row["completed_at"]), "error": error,
-            "detail": f"{row['trigger_kind']} scan of {row['org']}: {row['repositories_scanned']} repositories, "
-                      f"{row['violations_found']} violations, actions {row['act_status'] or 'not started'}",
-            "attempt": int(row["act_attempt"] or 1), "statusUrl": f"{base}/api/v1/scans/{row['scan_id']}",
-            "retryable": row["status"] == "Failed"}
-
-
-def _rows(table: str, status: str | None, limit: int) -> tuple[list[dict[str, Any]], int, dict[str, int]]:
+async def _reconcile_active(client: df.DurableOrchestrationClient, types: set[str]) -> None:
+    """Let the products mark their lost jobs (local host restart) before anything is counted."""
     db = get_database()
-    where, params = ("WHERE status = ?", (status,)) if status else ("", ())
-    total = int(db.query_one(f"SELECT COUNT(*) AS n FROM {table} {where}", params)["n"])
-    rows = db.query(db.limit(f"SELECT * FROM {table} {where} ORDER BY created_at DESC", limit), params)
-    counts = {r["status"]: int(r["n"]) for r in db.query(f"SELECT status, COUNT(*) AS n FROM {table} GROUP BY status")}
-    return rows, total, counts
+    if "analysis" in types:
+        for row in analysis_jobs.active_jobs(db):
+            await reconcile(client, db, row)
+    if types & {"scan", "act"}:
+        active = db.query("SELECT * FROM policy_scans WHERE status IN ('Pending', 'Running') "
+                          "OR act_status IN ('Pending', 'Running')")
+        for scan in active:
+            await http_scans.reconcile_scan(client, scan)
 
 
+async def _all_jobs(client: df.DurableOrchestrationClient,
+                    types: set[str]) -> tuple[list[JobSummary], list[dict[str, Any]]]:
+    await _reconcile_active(client, types)
+    instances = [_payload(s) for s in await client.get_status_all()]
+    records = load_records(get_database(), sorted(types))
+    return monitoring.collect(instances, records, _now(), types), instances
+
+
+def _types_param(req: func.HttpRequest) -> set[str]:
+    kind = req.params.get("type") or None
+    product = req.params.get("product") or None
+    if kind is not None and kind not in BY_TYPE:
+        raise bad_request("type", f"must be one of {', '.join(BY_TYPE)}")
+    if product is not None and product not in PRODUCT_ALIASES:
+        raise bad_request("product", f"must be one of {', '.join(PRODUCT_ALIASES)} (or use type)")
+    chosen = {kind} if kind else set(BY_TYPE)
+    if product:
+        chosen &= {PRODUCT_ALIASES[product]}
+    return chosen
+
+
+def _job_id(req: func.HttpRequest) -> str:
+    job_id = req.route_params.get("id", "")
+    if not JOB_ID.match(job_id):
+        raise bad_request("id", "a job id is letters, digits, ':', '_' or '-' (at most 200)")
+    return job_id
+
+
+# -- routes -------------------------------------------------------------------------------------------------------
 @bp.route(route="v1/jobs", methods=["GET"])
 @bp.durable_client_input(client_name="client")
 @api_handler
 async def jobs_list(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    product = req.params.get("product") or None
-    if product is not None and product not in PRODUCTS:
-        raise bad_request("product", f"must be one of {', '.join(PRODUCTS)}")
+    types = _types_param(req)
     status = req.params.get("status") or None
-    if status is not None and status not in STATUSES:
-        raise bad_request("status", f"must be one of {', '.join(STATUSES)}")
+    if status is not None and status not in JOB_STATUSES:
+        raise bad_request("status", f"must be one of {', '.join(JOB_STATUSES)}")
     page = parse_page(req.params)
+    everything, instances = await _all_jobs(client, types)
+    selected = monitoring.filter_status(everything, status)
     base = base_url(req)
-    wanted = page.offset + page.page_size
-    items: list[dict[str, Any]] = []
-    counts: dict[str, dict[str, int]] = {}
-    total = 0
-    db = get_database()
-    if product in (None, "analysis"):
-        for row in analysis_jobs.active_jobs(db):
-            await reconcile(client, db, row)  # a job lost to a host restart shows Failed here too
-        rows, n, counts["analysis"] = _rows("analysis_jobs", status, wanted)
-        items += [_analysis_item(r, base) for r in rows]
-        total += n
-    if product in (None, "policy-scan"):
-        rows, n, counts["policy-scan"] = _rows("policy_scans", status, wanted)
-        items += [_scan_item(r, base) for r in rows]
-        total += n
-    items.sort(key=lambda item: item["createdAt"], reverse=True)
-    body = page.envelope(items[page.offset:wanted], total)
-    body["counts"] = counts
-    body["orchestrations"] = await _orchestration_counts(client)
+    body = page.envelope([j.to_json(base) for j in selected[page.offset:page.offset + page.page_size]],
+                         len(selected))
+    body["counts"] = monitoring.counts_by_type(everything)
+    body["orchestrations"] = monitoring.runtime_counts(instances, _now() - ORCHESTRATION_WINDOW)
     return json_response(body)
 
 
-async def _orchestration_counts(client: df.DurableOrchestrationClient) -> dict[str, int]:
-    """Runtime statuses of the last week's orchestrations, as the durable engine sees them."""
-    since = datetime.now(timezone.utc) - ORCHESTRATION_WINDOW
-    counts: dict[str, int] = {}
-    for state in await client.get_status_by(created_time_from=since):
-        name = state.runtime_status.value if state.runtime_status is not None else "Unknown"
-        counts[name] = counts.get(name, 0) + 1
-    return counts
+@bp.route(route="v1/jobs/stats", methods=["GET"])
+@bp.durable_client_input(client_name="client")
+@api_handler
+async def jobs_stats(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    everything, instances = await _all_jobs(client, set(BY_TYPE))
+    now = _now()
+    body = job_stats(everything, now)
+    body["orchestrations"] = monitoring.runtime_counts(instances, now - ORCHESTRATION_WINDOW)
+    body["queues"] = await asyncio.to_thread(_queue_depths)
+    body["generatedAt"] = now.isoformat()
+    return json_response(body)
+
+
+@bp.route(route="v1/jobs/{id}", methods=["GET"])
+@bp.durable_client_input(client_name="client")
+@api_handler
+async def jobs_get(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    job_id = _job_id(req)
+    summary, status = await _find_job(client, job_id, history=True)
+    body = summary.to_json(base_url(req))
+    output = getattr(status, "output", None) if status else None
+    body["output"] = redact_value(output)
+    events = (getattr(status, "history", None) or getattr(status, "historyEvents", None)) if status else None
+    body["history"] = monitoring.compact_history(events)
+    return json_response(body)
+
+
+async def _find_job(client: df.DurableOrchestrationClient, job_id: str,
+                    history: bool = False) -> tuple[JobSummary, Any]:
+    """The job and its durable status (None when the engine no longer has it); 404 when neither side knows it."""
+    status = await client.get_status(job_id, show_history=history)
+    found = status if status and getattr(status, "runtime_status", None) is not None else None
+    job_type = type_of_instance(getattr(found, "name", None) if found else None, job_id)
+    if job_type is None:
+        raise not_found(f"job {job_id}")
+    db = get_database()
+    record = load_record(db, job_type.type, job_id)
+    if record is not None and record.status in ("Pending", "Running") and job_type.type == "analysis":
+        row = analysis_jobs.get_job(db, job_id)
+        if row is not None:
+            await reconcile(client, db, row)
+            record = load_record(db, job_type.type, job_id)
+    if found is None and record is None:
+        raise not_found(f"job {job_id}")
+    return summarize(job_type, _payload(found) if found else None, record, _now()), found
 
 
 @bp.route(route="v1/jobs/{id}/retry", methods=["POST"])
 @bp.durable_client_input(client_name="client")
 @api_handler
 async def jobs_retry(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    job_id = req.route_params.get("id", "")
-    base = base_url(req)
-    if analysis_jobs.is_job_id(job_id):
-        if analysis_jobs.get_job(get_database(), job_id) is None:
-            raise not_found(f"job {job_id}")
+    """Dispatch to the product's own retry: an analysis restarts under its id, a scan starts again as a new scan
+    with the same request, an act step gets a new attempt `<scanId>:act:<n>`."""
+    job_id = _job_id(req)
+    job, _ = await _find_job(client, job_id)
+    if not job.finished:
+        raise conflict(f"job {job_id} is {job.status}; retry it once it has ended (or cancel it)",
+                       jobStatus=job.status)
+    if job.type == "analysis":
         await restart_job(client, job_id)
-        body = {"id": job_id, "product": "analysis", "statusUrl": links(base, job_id)["statusUrl"]}
-        return json_response(body, 202, {"Location": body["statusUrl"]})
-    if job_id.startswith("scan-"):
-        from shared.policies import store as policy_store  # only when a scan is concerned
-        from triggers.http_scans import start_scan
-
-        scan = policy_store.get_scan(get_database(), job_id)
-        if scan is None:
-            raise not_found(f"job {job_id}")
-        if scan["status"] != "Failed":
-            raise conflict(f"scan {job_id} is {scan['status']}: only a failed scan is retried here (retry a "
-                           f"completed scan's actions with POST /api/v1/scans/{job_id}/actions/retry)",
-                           jobStatus=scan["status"])
-        request = json.loads(scan["request_json"] or "{}")
-        new_id = await start_scan(client, "manual", bool(scan["dry_run"]), request.get("repositories") or [],
-                                  request.get("policies") or [])
-        body = {"id": new_id, "product": "policy-scan", "statusUrl": f"{base}/api/v1/scans/{new_id}",
-                "retryOf": job_id}
-        return json_response(body, 202, {"Location": body["statusUrl"]})
-    raise not_found(f"job {job_id[:100]}")
+        new_id = job_id
+    elif job.type == "scan":
+        new_id = await _retry_scan(client, job_id)
+    else:
+        new_id = await _retry_act(req, client, job.scan_id or scan_id_of_act(job_id))
+    base = base_url(req)
+    job_type = BY_TYPE[job.type]
+    status_path = job_type.status_path.replace("{id}", new_id).replace("{scanId}", scan_id_of_act(new_id))
+    body = {"id": new_id, "type": job.type, "product": job_type.product, "retryOf": job_id,
+            "statusUrl": f"{base}{status_path}", "links": {"self": f"{base}/api/v1/jobs/{new_id}",
+                                                          "status": f"{base}{status_path}"}}
+    return json_response(body, 202, {"Location": body["links"]["self"]})
 
 
+async def _retry_scan(client: df.DurableOrchestrationClient, scan_id: str) -> str:
+    scan = policy_store.get_scan(get_database(), scan_id)
+    if scan is None:
+        raise conflict(f"scan {scan_id} has no stored request to run again; start a new scan with POST /api/v1/scans")
+    request = json.loads(scan["request_json"] or "{}")
+    return await http_scans.start_scan(client, "manual", bool(scan["dry_run"]), request.get("repositories") or [],
+                                       request.get("policies") or [])
+
+
+async def _retry_act(req: func.HttpRequest, client: df.DurableOrchestrationClient, scan_id: str) -> str:
+    """The Policy Enforcer keeps its act retry inside its route (`scans_actions_retry`), so call that handler
+    in-process rather than copy its attempt numbering and idempotency rules."""
+    handler = http_scans.scans_actions_retry._function.get_user_function()
+    inner = func.HttpRequest(method="POST", url=f"{base_url(req)}/api/v1/scans/{scan_id}/actions/retry",
+                             headers={}, params={}, route_params={"scanId": scan_id}, body=b"")
+    response = await handler(inner, client)
+    data = json.loads(response.get_body() or b"{}")
+    if response.status_code != 202:
+        extra = {k: v for k, v in data.items() if k not in ("type", "title", "status", "detail", "errors")}
+        raise Problem(response.status_code, data.get("detail") or "the act step could not be retried", extra=extra)
+    return str(data["actId"])
+
+
+# -- queues -------------------------------------------------------------------------------------------------------
+def _queue_names() -> list[str]:
+    """The storage queues that feed jobs, each with the poison queue the host moves failing messages to."""
+    return [name for queue in ("analysis-requests", settings.policy_act_queue()) for name in (queue, f"{queue}-poison")]
+
+
+def _storage_connection() -> str:
+    conn = settings.storage_connection()
+    if conn.replace(" ", "").lower().startswith("usedevelopmentstorage=true"):
+        return ("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey="
+                "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"
+                "QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1")
+    return conn
+
+
+def _queue_depths() -> list[dict[str, Any]]:
+    """Approximate message counts; a queue not created yet is empty, an unreachable account is reported without
+    its connection string."""
+    from azure.core.exceptions import ResourceNotFoundError
+    from azure.storage.queue import QueueClient
+
+    depths: list[dict[str, Any]] = []
+    for name in _queue_names():
+        entry: dict[str, Any] = {"name": name, "poison": name.endswith("-poison"), "depth": 0, "exists": True}
+        try:
+            client = QueueClient.from_connection_string(_storage_connection(), name, retry_total=0,
+                                                        connection_timeout=QUEUE_TIMEOUT_SECONDS,
+                                                        read_timeout=QUEUE_TIMEOUT_SECONDS)
+            with client:
+                entry["depth"] = int(client.get_queue_properties().approximate_message_count or 0)
+        except ResourceNotFoundError:
+            entry["exists"] = False
+        except Exception as exc:  # noqa: BLE001 - storage down must not break the stats page
+            entry.update(depth=None, exists=None, error=f"storage unavailable ({type(exc).__name__})")
+        depths.append(entry)
+    return depths
+
+
+# -- the dashboard page -------------------------------------------------------------------------------------------
 @bp.route(route="dashboard", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def dashboard(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(DASHBOARD_HTML, mimetype="text/html", charset="utf-8",
-                             headers={"Content-Security-Policy": "default-src 'self'; script-src 'unsafe-inline'; "
-                                      "style-src 'unsafe-inline'; connect-src 'self'",
-                                      "Cache-Control": "no-store"})
+                             headers={"Content-Security-Policy": "default-src 'none'; script-src 'unsafe-inline'; "
+                                      "style-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; "
+                                      "frame-ancestors 'none'",
+                                      "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
 
-
-DASHBOARD_HTML = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Background jobs</title>
-<style>body{font-family:system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse;width:100%}
-td,th{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top;font-size:.9em}
-.Failed{color:#b00}.Running,.Pending{color:#06c}.Completed{color:#080}.Canceled{color:#777}
-#counts span{margin-right:1.5em}</style></head><body>
-<h1>Background jobs</h1>
-<p><label>Function key <input id="key" type="password" size="40"></label>
-<select id="product"><option value="">all products</option><option>analysis</option><option>policy-scan</option>
-</select><select id="status"><option value="">any status</option><option>Pending</option><option>Running</option>
-<option>Completed</option><option>Failed</option><option>Canceled</option></select>
-<button id="load">Load</button> <small>refreshes every 5 s</small></p>
-<p id="counts"></p><p id="message"></p>
-<table><thead><tr><th>job</th><th>product</th><th>status</th><th>created</th><th>duration (s)</th><th>detail</th>
-<th>error</th><th></th></tr></thead><tbody id="rows"></tbody></table>
-<script>
-const $ = id => document.getElementById(id);
-$("key").value = sessionStorage.getItem("fkey") || "";
-function cell(text, cls) { const td = document.createElement("td"); td.textContent = text ?? ""; if (cls) td.className = cls; return td; }
-async function api(path, method) {
-  const r = await fetch(path, {method: method || "GET", headers: {"x-functions-key": $("key").value}});
-  const body = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(body.detail || r.status);
-  return body;
-}
-async function load() {
-  sessionStorage.setItem("fkey", $("key").value);
-  const q = new URLSearchParams({pageSize: "100"});
-  if ($("product").value) q.set("product", $("product").value);
-  if ($("status").value) q.set("status", $("status").value);
-  try {
-    const data = await api("/api/v1/jobs?" + q);
-    $("counts").textContent = "";
-    for (const [product, counts] of Object.entries(data.counts)) {
-      const span = document.createElement("span");
-      span.textContent = product + ": " + Object.entries(counts).map(([s, n]) => s + " " + n).join(", ");
-      $("counts").appendChild(span);
-    }
-    const span = document.createElement("span");
-    span.textContent = "orchestrations (7 days): " + Object.entries(data.orchestrations).map(([s, n]) => s + " " + n).join(", ");
-    $("counts").appendChild(span);
-    const rows = $("rows"); rows.textContent = "";
-    for (const job of data.items) {
-      const tr = document.createElement("tr");
-      const link = document.createElement("td"); const a = document.createElement("a");
-      a.textContent = job.id; a.href = "#"; a.onclick = async e => { e.preventDefault();
-        $("message").textContent = JSON.stringify(await api(job.statusUrl.replace(/^https?:\\/\\/[^/]+/, "")), null, 1); };
-      link.appendChild(a); tr.appendChild(link);
-      [job.product, job.status, job.createdAt, job.durationSeconds, job.detail, job.error].forEach((v, i) =>
-        tr.appendChild(cell(v, i === 1 ? job.status : "")));
-      const act = document.createElement("td");
-      if (job.retryable) { const b = document.createElement("button"); b.textContent = "retry";
-        b.onclick = async () => { try { await api("/api/v1/jobs/" + encodeURIComponent(job.id) + "/retry", "POST");
-          load(); } catch (e) { $("message").textContent = "retry refused: " + e.message; } };
-        act.appendChild(b); }
-      tr.appendChild(act); rows.appendChild(tr);
-    }
-  } catch (e) { $("message").textContent = "cannot load jobs: " + e.message; }
-}
-$("load").onclick = load;
-setInterval(() => { if ($("key").value) load(); }, 5000);
-if ($("key").value) load();
-</script></body></html>
-"""
