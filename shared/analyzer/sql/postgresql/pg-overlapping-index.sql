@@ -19,7 +19,7 @@ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND cb.relam = ca.relam
   AND a.indisvalid AND b.indisvalid
   AND NOT a.indisunique
-  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = a.indexrelid)
+  AND a.indexrelid NOT IN (SELECT k.conindid FROM pg_constraint k WHERE k.conindid <> 0)
   AND a.indexprs IS NULL AND b.indexprs IS NULL
   AND a.indpred IS NULL AND b.indpred IS NULL
   AND a.indnkeyatts < b.indnkeyatts

@@ -13,7 +13,7 @@ WHERE s.idx_scan = 0
   AND i.indisvalid
   AND NOT i.indisunique
   AND NOT i.indisprimary
-  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = s.indexrelid)
+  AND s.indexrelid NOT IN (SELECT k.conindid FROM pg_constraint k WHERE k.conindid <> 0)
   AND s.schemaname NOT IN ('pg_catalog', 'information_schema')
   AND s.schemaname !~ '^pg_(toast|temp_)'
-ORDER BY pg_relation_size(s.indexrelid) DESC, 1, 2, 3
+ORDER BY index_size_bytes DESC, 1, 2, 3

@@ -1,0 +1,242 @@
+"""SQL Analyzer benchmark: a generated PostgreSQL database of 2,000 tables, 6,000 indexes and 500 views, analysed
+`comprehensive` (a) directly, every planned check in sequence in one `AnalysisSession` (the floor), and (b) through
+the app on the local host (POST /api/v1/analysis/start, long-poll the status until it ends).
+
+Prints the wall time of each and their ratio (aim: app ≤ 1.5 × floor), the host's peak RSS (psutil, sampled every
+50 ms, children included), the most `sql-analyzer` sessions seen at once on the target (pg_stat_activity sampled
+every 50 ms from another database) and the sessions opened (pg_stat_database.sessions delta, PostgreSQL 14+).
+The database holds planted defects (foreign keys without an index, duplicate indexes, views with leading-wildcard
+LIKE) so both runs produce findings, and the two finding counts are printed side by side as a sanity check.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TABLES, INDEXES, VIEWS = 2000, 6000, 500
+PG_HOST, PG_PORT = os.environ.get("TEST_PG_HOST", "127.0.0.1"), os.environ.get("TEST_PG_PORT", "5432")
+APPLICATION_NAME = "sql-analyzer"  # set by AnalysisSession on every target connection
+SAMPLE_S = 0.05
+POLL_S = 0.1
+
+
+def conn_str(database: str) -> str:
+    return f"Driver={{PostgreSQL Unicode}};Server={PG_HOST};Port={PG_PORT};Database={database};Uid=postgres;Pwd=;"
+
+
+# -- the generated database --------------------------------------------------------------------------------------
+def ddl_chunks(tables: int = TABLES, views: int = VIEWS, per_chunk: int = 100) -> Iterator[str]:
+    """One script per `per_chunk` tables: a single 8,500-object transaction would exhaust the shared lock table.
+
+    Every table has a primary key (2,000 indexes) and two secondary indexes (4,000), i.e. 6,000 indexes in all.
+    Every 10th table's foreign key has no index of its own; every 25th table's second index duplicates its first.
+    """
+    assert tables * 3 == INDEXES or tables != TABLES
+    for start in range(0, tables, per_chunk):
+        lines = []
+        for t in range(start, min(start + per_chunk, tables)):
+            parent = f", parent_id bigint REFERENCES t{t - 1:04d} (id)" if t else ""
+            lines.append(f"CREATE TABLE t{t:04d} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+                         f"code text NOT NULL, amount numeric(12,2), status smallint, created_at timestamptz "
+                         f"DEFAULT now(){parent});")
+            first = "(parent_id)" if t and t % 10 else "(code)"
+            lines.append(f"CREATE INDEX t{t:04d}_i1 ON t{t:04d} {first};")
+            second = first if t % 25 == 0 else "(created_at, status)"
+            lines.append(f"CREATE INDEX t{t:04d}_i2 ON t{t:04d} {second};")
+        yield "\n".join(lines)
+    view_lines = []
+    for v in range(views):
+        t = (v * 4) % tables
+        where = "code LIKE '%-x'" if v % 5 == 0 else "status = 1"
+        view_lines.append(f"CREATE VIEW v{v:03d} AS SELECT id, code, amount FROM t{t:04d} WHERE {where};")
+    yield "\n".join(view_lines)
+
+
+def create_database() -> tuple[str, float]:
+    import pyodbc
+
+    name = f"bench_analyzer_{uuid.uuid4().hex[:8]}"
+    started = time.perf_counter()
+    with pyodbc.connect(conn_str("postgres"), autocommit=True, timeout=10) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    with pyodbc.connect(conn_str(name), autocommit=True, timeout=10) as conn:
+        for script in ddl_chunks():
+            conn.execute(script)
+        conn.execute("ANALYZE")
+    return name, time.perf_counter() - started
+
+
+def drop_database(name: str) -> None:
+    import pyodbc
+
+    with pyodbc.connect(conn_str("postgres"), autocommit=True, timeout=10) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+# -- measurements ------------------------------------------------------------------------------------------------
+class Sampler:
+    """Polls `probe` every 50 ms on a thread and keeps the maximum it returned."""
+
+    def __init__(self, probe: Callable[[], float]) -> None:
+        self.probe, self.peak, self._stop = probe, 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.peak = max(self.peak, float(self.probe()))
+            except Exception:  # noqa: BLE001 - a process exiting between samples is not a failure
+                pass
+            self._stop.wait(SAMPLE_S)
+
+    def __enter__(self) -> "Sampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@contextmanager
+def target_monitor(database: str) -> Iterator[dict[str, Any]]:
+    """Concurrent analyzer sessions (peak) and sessions opened (delta) on `database`, watched from `postgres`."""
+    import pyodbc
+
+    monitor = pyodbc.connect(conn_str("postgres"), autocommit=True, timeout=10)
+    lock = threading.Lock()
+
+    def scalar(sql: str) -> int:
+        with lock:
+            return int(monitor.execute(sql, database).fetchone()[0] or 0)
+
+    sessions_sql = "SELECT sessions FROM pg_stat_database WHERE datname = ?"
+    concurrent_sql = (f"SELECT count(*) FROM pg_stat_activity WHERE datname = ? "
+                      f"AND application_name = '{APPLICATION_NAME}'")
+    figures: dict[str, Any] = {}
+    before = scalar(sessions_sql)
+    try:
+        with Sampler(lambda: scalar(concurrent_sql)) as sampler:
+            yield figures
+        time.sleep(0.5)  # ended sessions are counted when their backends exit
+        figures["peak_concurrent"] = int(sampler.peak)
+        figures["sessions_opened"] = scalar(sessions_sql) - before
+    finally:
+        monitor.close()
+
+
+# -- (a) the floor: every planned check in one session -----------------------------------------------------------
+def run_direct(database: str) -> dict[str, Any]:
+    """Imports (sqlglot for the linter, the ODBC driver) are loaded before the clock starts, as they are in a host
+    that is already running."""
+    from shared import settings
+    from shared.analyzer import handlers
+    from shared.analyzer.models import AnalysisOptions
+    from shared.analyzer.planning import plan_checks
+    from shared.analyzer.runner import run_check
+    from shared.analyzer.session import AnalysisSession
+
+    handlers.get("pg_stored_code_lint")
+    started = time.perf_counter()
+    with AnalysisSession(conn_str(database), statement_timeout_s=settings.analyzer_statement_timeout_seconds(),
+                         lock_timeout_ms=settings.analyzer_lock_timeout_ms()) as session:
+        assert session.server is not None
+        object_count = session.object_count()
+        session.stats_since()
+        plan = plan_checks(engine="postgresql", flavor=session.server.flavor, version=session.server.version,
+                           object_count=object_count, analysis_type="comprehensive", options=AnalysisOptions(),
+                           max_objects=settings.analyzer_max_objects(), max_parallel=1)
+        outcomes = [run_check(session, check) for check in plan.runnable]
+    wall = time.perf_counter() - started
+    slowest = sorted(outcomes, key=lambda o: o.duration_ms, reverse=True)[:5]
+    return {"wall": wall, "object_count": object_count, "checks": len(outcomes), "planned_skips": len(plan.skipped),
+            "findings": sum(len(o.findings) for o in outcomes),
+            "skipped": [(o.check_id, o.skipped) for o in outcomes if o.skipped],
+            "slowest": [(o.check_id, round(o.duration_ms)) for o in slowest]}
+
+
+# -- (b) through the app on the local host -----------------------------------------------------------------------
+def run_through_app(database: str) -> dict[str, Any]:
+    import psutil
+    from cryptography.fernet import Fernet
+
+    from devhost.azurite import Azurite
+    from tests.support.local_host import LocalHost
+
+    work = Path(tempfile.mkdtemp(prefix="bench-analyzer-"))
+    azurite = Azurite(work / "azurite").start()
+    host = LocalHost(app="function_app:app", workdir=work / "host",
+                     storage_connection_string=azurite.connection_string,
+                     env={"ANALYZER_SECRET_KEY": Fernet.generate_key().decode(),
+                          "ANALYZER_ALLOWED_HOSTS": "127.0.0.1,localhost"})
+    try:
+        host.start()
+        assert host.process is not None
+        process = psutil.Process(host.process.pid)
+
+        def rss() -> float:
+            return process.memory_info().rss + sum(c.memory_info().rss for c in process.children(recursive=True))
+
+        with Sampler(rss) as memory, target_monitor(database) as target:
+            started = time.perf_counter()
+            response = host.post("/api/v1/analysis/start", timeout=30,
+                                 json={"connectionString": conn_str(database), "analysisType": "comprehensive"})
+            assert response.status_code == 202, response.text
+            job_id = response.json()["jobId"]
+            status: dict[str, Any] = {}
+            while status.get("status") not in ("Completed", "Failed", "Canceled"):
+                time.sleep(POLL_S)  # plain polling: the long-poll's own re-check interval would blur the end
+                status = host.get(f"/api/v1/analysis/status/{job_id}", timeout=60).json()
+            wall = time.perf_counter() - started
+        assert status["status"] == "Completed", status
+        report = host.get(f"/api/v1/analysis/{job_id}/report", timeout=60).json()
+        return {"wall": wall, "peak_rss_mb": memory.peak / 2**20, **target,
+                "findings": len(report["findings"]), "skipped": len(report["skipped"]),
+                "checks_total": status.get("checksTotal")}
+    finally:
+        host.stop()
+        azurite.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    database, build_s = create_database()
+    try:
+        print(f"analyzer benchmark: PostgreSQL database with {TABLES} tables, {INDEXES} indexes, {VIEWS} views "
+              f"(built in {build_s:.1f} s)")
+        runs = []
+        for _ in range(2):  # the faster of two runs: the floor is the best case
+            with target_monitor(database) as direct_target:
+                runs.append((run_direct(database), direct_target))
+        direct, direct_target = min(runs, key=lambda run: run[0]["wall"])
+        walls = ", ".join(f"{run['wall']:.2f}" for run, _ in runs)
+        print(f"  (a) direct, one session: {direct['wall']:6.2f} s (runs: {walls} s) | "
+              f"{direct['checks']} checks run, "
+              f"{direct['planned_skips']} skipped by plan | {direct['findings']} findings | "
+              f"{direct_target['sessions_opened']} session(s) | catalog objects {direct['object_count']}")
+        print(f"      slowest checks (ms): {direct['slowest']}")
+        if direct["skipped"]:
+            print(f"      skipped while running: {direct['skipped']}")
+        app = run_through_app(database)
+        print(f"  (b) through the app:     {app['wall']:6.2f} s | {app['checks_total']} checks | "
+              f"{app['findings']} findings, {app['skipped']} skipped | host peak RSS {app['peak_rss_mb']:.0f} MB | "
+              f"target: {app['peak_concurrent']} concurrent sessions at most, {app['sessions_opened']} opened")
+        print(f"  ratio app / direct: {app['wall'] / direct['wall']:.2f}x (aim <= 1.5x)")
+    finally:
+        drop_database(database)
+
+
+if __name__ == "__main__":
+    main()
