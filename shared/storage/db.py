@@ -196,33 +196,41 @@ class Database:
                 raise
 
     def _apply_migrations(self) -> None:
-        conn = self._connection()
         types = _TYPES[self.dialect]
-        self._execute_ddl(conn, f"CREATE TABLE schema_migrations (version {types['id']} PRIMARY KEY, "
-                                f"applied_at {types['ts']} NOT NULL)", ignore_exists=True)
+        self._create_if_missing("schema_migrations", f"CREATE TABLE schema_migrations (version {types['id']} "
+                                                     f"PRIMARY KEY, applied_at {types['ts']} NOT NULL)")
         applied = {r["version"] for r in self.query("SELECT version FROM schema_migrations")}
         for path in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql")):
             version = path.stem
             if version in applied:
                 continue
             script = path.read_text().format(**types)
-            with self.transaction():
-                for statement in _split_statements(script):
-                    self._execute(statement, ())
-                try:
+            claimed = False
+            try:
+                with self.transaction():
+                    # Claim the version before its DDL: a second instance starting at the same moment waits on
+                    # this key (or, on SQLite, on the write lock), then finds it taken and skips the file instead
+                    # of failing on CREATE TABLE. A failed migration rolls the claim back with its DDL.
                     self._execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                                   (version, _now()))
-                except IntegrityError:
-                    pass  # another process applied it concurrently; its DDL already failed or matched
+                    claimed = True
+                    for statement in _split_statements(script):
+                        self._execute(statement, ())
+            except IntegrityError:
+                if claimed:
+                    raise
+                # another instance applied this version meanwhile
 
-    def _execute_ddl(self, conn: Any, sql: str, ignore_exists: bool) -> None:
+    def _create_if_missing(self, table: str, ddl: str) -> None:
+        """CREATE TABLE that tolerates a concurrent creator: errors differ per dialect (PostgreSQL may even report
+        a unique violation on its catalog), so success is judged by whether the table is there afterwards."""
         try:
-            self._execute(sql, ())
-        except DatabaseError as exc:
-            if not ignore_exists:
-                raise
-            if "exist" not in str(exc).lower() and "42S01" not in str(exc) and "42P07" not in str(exc):
-                raise
+            self._execute(ddl, ())
+        except DatabaseError:
+            try:
+                self._execute(f"SELECT COUNT(*) FROM {table}", ())
+            except DatabaseError:
+                raise DatabaseError(f"cannot create {table} in the application database") from None
 
 
 def _split_statements(script: str) -> list[str]:
