@@ -10,6 +10,7 @@ anonymous and holds no data: it calls this API with a function key the user type
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import re
 from datetime import datetime, timedelta, timezone
@@ -200,17 +201,17 @@ async def _retry_scan(client: df.DurableOrchestrationClient, scan_id: str) -> st
 
 
 async def _retry_act(req: func.HttpRequest, client: df.DurableOrchestrationClient, scan_id: str) -> str:
-    """The Policy Enforcer keeps its act retry inside its route (`scans_actions_retry`), so call that handler
-    in-process rather than copy its attempt numbering and idempotency rules."""
-    handler = http_scans.scans_actions_retry._function.get_user_function()
+    """The Policy Enforcer keeps its act retry inside its route (`scans_actions_retry`), so call that route's own
+    code in-process rather than copy its attempt numbering and idempotency rules. It is unwrapped past the DF
+    client middleware (which expects the binding's JSON, not a client) and past `api_handler`, so its `Problem`s
+    (404, 409) propagate to ours unchanged."""
+    handler = inspect.unwrap(http_scans.scans_actions_retry._function.get_user_function())
     inner = func.HttpRequest(method="POST", url=f"{base_url(req)}/api/v1/scans/{scan_id}/actions/retry",
                              headers={}, params={}, route_params={"scanId": scan_id}, body=b"")
     response = await handler(inner, client)
-    data = json.loads(response.get_body() or b"{}")
     if response.status_code != 202:
-        extra = {k: v for k, v in data.items() if k not in ("type", "title", "status", "detail", "errors")}
-        raise Problem(response.status_code, data.get("detail") or "the act step could not be retried", extra=extra)
-    return str(data["actId"])
+        raise Problem(response.status_code, "the act step could not be retried; see the host log")
+    return str(json.loads(response.get_body())["actId"])
 
 
 # -- queues -------------------------------------------------------------------------------------------------------
