@@ -30,12 +30,25 @@ _ROOT = Path(__file__).resolve().parents[2]
 
 
 def _origin() -> str:
+    """file:line of the innermost frame outside this folder's helpers (a product module, or a test)."""
+    helpers = {Path(__file__).resolve(), _ROOT / "tests" / "storage" / "concurrency.py"}
+    facade = Path(db_module.__file__).resolve()
+    inside_facade = ""
     for frame in reversed(traceback.extract_stack()[:-2]):
+        if frame.filename.startswith("<"):
+            continue
         path = Path(frame.filename).resolve()
-        if path.is_relative_to(_ROOT) and not path.is_relative_to(_ROOT / "tests") \
-                and path != Path(db_module.__file__).resolve():
+        if path == facade:  # the facade's own statements (migrations) count only when nothing else ran them
+            inside_facade = inside_facade or f"shared/storage/db.py:{frame.lineno}"
+        elif path.is_relative_to(_ROOT) and path not in helpers and ".venv" not in path.parts:
             return f"{path.relative_to(_ROOT)}:{frame.lineno}"
-    return "shared/storage/db.py"
+    return inside_facade or "unknown"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The check of recorded statements needs every other storage test to have run first."""
+    last = [i for i in items if i.name == "test_statements_executed_by_the_live_store_tests_are_tsql"]
+    items[:] = [i for i in items if i not in last] + last
 
 
 @pytest.fixture(scope="session", autouse=True)
