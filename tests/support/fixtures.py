@@ -27,12 +27,13 @@ def azurite() -> Iterator[dict[str, Any]]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def local_host(azurite: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
                ) -> Iterator[Callable[..., LocalHost]]:
     """Factory: `local_host(app="function_app:app", env={...}, grace=10.0)` starts a host and returns it.
 
-    Every host started here is stopped at the end of the session; stop it earlier with `.stop()`.
+    Every host started here is stopped at the end of the test module (stop it earlier with `.stop()`): hosts
+    share the session's Azurite, and a host left running would keep consuming other modules' queue messages.
     """
     started: list[LocalHost] = []
 
