@@ -51,6 +51,11 @@ class DatabaseUrl:
             conn = url[len("odbc:"):]
             driver = (re.search(r"driver\s*=\s*\{?([^};]+)", conn, re.I) or [None, ""])[1].lower()
             if "postgres" in driver:
+                if re.search(r"(^|;)\s*protocol\s*=\s*[\d.]+-[01]\s*(;|$)", conn, re.I):
+                    # The stores catch a duplicate insert inside a transaction and go on; with rollback level 0
+                    # PostgreSQL aborts the transaction, with level 1 the driver silently undoes its earlier work.
+                    raise DatabaseError("APP_DATABASE_URL: drop the psqlODBC Protocol=...-0/-1 option; the app needs "
+                                        "the default statement-level rollback (Protocol=7.4-2)")
                 return cls("postgresql", conn)
             if "sql server" in driver or "freetds" in driver or "tds" in driver:
                 return cls("sqlserver", conn)

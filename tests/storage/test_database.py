@@ -106,6 +106,17 @@ def test_integrity_error_inside_a_transaction_lets_it_go_on(app_db: Database) ->
         ["analysis-1", "analysis-2"]
 
 
+@pytest.mark.parametrize("option", ["Protocol=7.4-0", "protocol = 7.4-1"])
+def test_postgresql_without_statement_level_rollback_is_refused(option: str) -> None:
+    """psqlODBC's rollback level 0 aborts the transaction after a duplicate insert, level 1 silently undoes the
+    statements before it (both seen live); the stores need level 2, the default."""
+    url = f"odbc:Driver={{PostgreSQL Unicode}};Server=h;{option};Uid=app;Pwd=hunter2;"
+    with pytest.raises(DatabaseError, match="Protocol") as caught:
+        Database(url)
+    assert "hunter2" not in str(caught.value)
+    assert Database(url.replace(option, "Protocol=7.4-2")).dialect == "postgresql"
+
+
 def test_bad_sql_is_a_database_error_and_the_connection_survives(app_db: Database) -> None:
     with pytest.raises(DatabaseError) as caught:
         app_db.query("SELECT no_such_column FROM analysis_reports")
