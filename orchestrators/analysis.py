@@ -1,8 +1,8 @@
-"""`analysis_orchestrator`: plan → batches of checks in waves of at most N connections → finalize.
+"""`analysis_orchestrator`: plan → batches of checks, at most N connections at a time → finalize.
 
 Deterministic: it only calls activities and builds payloads. The plan activity reads settings (parallelism,
-timeouts) and returns them. Each wave runs at most `maxParallel` batch activities, so the target never sees more
-than N connections from one job; after each wave the custom status carries progress. Batch activities persist
+timeouts) and returns them. At most `maxParallel` batch activities run at once, so the target never sees more
+than N connections from one job; after each batch the custom status carries progress. Batch activities persist
 their findings themselves and return counts, so history holds a few small records per batch whatever the size of
 the database. Transient connection errors are retried by the retry policy; permanent ones come back as results and
 fail the job at once. Cancel is a terminate from the API (the job row is marked Canceled there).
@@ -32,6 +32,36 @@ def failure_message(exc: Exception, step: str) -> str:
     return f"{step} failed unexpectedly; see the host log for the activity's error"
 
 
+def _run_batches(context: df.DurableOrchestrationContext, request: AnalysisInput, plan: Plan, done: int,
+                 total: int) -> Generator[Any, Any, tuple[int, str | None]]:
+    """A sliding window: a new batch starts the moment one ends, so all `maxParallel` connections stay busy until
+    the queue is empty (waves would idle a connection while its partner finishes the wave's slowest batch). The plan
+    orders batches longest first, so the stragglers at the end are short. Stops at the first failed batch; batches
+    still in flight then end on their own (each records its outcomes, and the job is already final)."""
+    width = max(1, plan.max_parallel)
+    queued = list(enumerate(plan.batches))
+    in_flight: list[Any] = []
+    finished = 0
+    while queued or in_flight:
+        while queued and len(in_flight) < width:
+            index, check_ids = queued.pop(0)
+            batch = BatchInput(request.job_id, index, check_ids, request.connection, plan.timeout_seconds,
+                               plan.schemas)
+            in_flight.append(context.call_activity_with_retry("analysis_run_checks", RETRY, batch.to_json()))
+        winner = yield context.task_any(in_flight)
+        in_flight = [task for task in in_flight if task is not winner]
+        if isinstance(winner.result, Exception):  # retries exhausted: task_any hands back the failed task
+            return done, failure_message(winner.result, "running checks")
+        outcome = BatchResult.from_json(winner.result)
+        if not outcome.ok:
+            return done, outcome.error or "a batch of checks failed"
+        done += outcome.completed
+        finished += 1
+        context.set_custom_status(Progress.of(f"running checks ({finished} of {len(plan.batches)} batches)", done,
+                                              total).to_json())
+    return done, None
+
+
 @bp.orchestration_trigger(context_name="context", orchestration="analysis_orchestrator")
 def analysis_orchestrator(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
     request = AnalysisInput.from_json(context.get_input())
@@ -48,26 +78,7 @@ def analysis_orchestrator(context: df.DurableOrchestrationContext) -> Generator[
         done, total = plan.checks_done, plan.checks_total
         context.set_custom_status(Progress.of(f"running checks (0 of {len(plan.batches)} batches)", done,
                                               total).to_json())
-        width = max(1, plan.max_parallel)
-        for start in range(0, len(plan.batches), width):
-            wave = [BatchInput(request.job_id, start + offset, check_ids, request.connection, plan.timeout_seconds,
-                               plan.schemas)
-                    for offset, check_ids in enumerate(plan.batches[start:start + width])]
-            try:
-                results = yield context.task_all([
-                    context.call_activity_with_retry("analysis_run_checks", RETRY, b.to_json()) for b in wave])
-            except Exception as exc:  # noqa: BLE001
-                error = failure_message(exc, "running checks")
-                break
-            outcomes = [BatchResult.from_json(r) for r in results]
-            failed = next((r for r in outcomes if not r.ok), None)
-            if failed is not None:
-                error = failed.error or "a batch of checks failed"
-                break
-            done += sum(r.completed for r in outcomes)
-            finished_batches = min(start + width, len(plan.batches))
-            context.set_custom_status(Progress.of(
-                f"running checks ({finished_batches} of {len(plan.batches)} batches)", done, total).to_json())
+        done, error = yield from _run_batches(context, request, plan, done, total)
     context.set_custom_status(Progress.of("failing" if error else "writing the report", done, total).to_json())
     result = yield context.call_activity_with_retry("analysis_finalize", RETRY,
                                                     FinalizeInput(request.job_id, error).to_json())

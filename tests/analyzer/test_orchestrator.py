@@ -14,12 +14,26 @@ INPUT = {"jobId": JOB, "analysisType": "quick", "secretRef": "secret-1", "option
 
 
 class Task:
+    """Completes when first read. A failed task read by the replay wrapper (it was yielded) throws into the
+    orchestrator; one read by orchestrator code (the children of `task_any`) returns its exception, as in DF."""
+
+    _unset = object()
+
     def __init__(self, compute: Callable[[], Any]) -> None:
         self._compute = compute
+        self._value: Any = self._unset
+        self.throws = True
 
     @property
     def result(self) -> Any:
-        return self._compute()
+        if self._value is self._unset:
+            try:
+                self._value = self._compute()
+            except Exception as exc:  # noqa: BLE001 - a failed activity
+                self._value = exc
+        if self.throws and isinstance(self._value, Exception):
+            raise self._value
+        return self._value
 
 
 class Context:
@@ -30,6 +44,8 @@ class Context:
         self.calls: list[tuple[str, dict]] = []
         self.statuses: list[dict] = []
         self.waves: list[int] = []
+        self.in_flight: list[list[int]] = []  # batch indexes in flight at each task_any
+        self.finish_order: list[int] | None = None  # batch indexes in the order they finish (default: as started)
 
     def get_input(self) -> dict:
         return INPUT
@@ -40,11 +56,22 @@ class Context:
     def call_activity_with_retry(self, name: str, retry: Any, payload: dict) -> Task:
         assert retry is RETRY
         self.calls.append((name, payload))
-        return Task(lambda: self.activities[name](payload))
+        task = Task(lambda: self.activities[name](payload))
+        task.batch_index = payload.get("index")  # type: ignore[attr-defined]
+        return task
 
     def task_all(self, tasks: list[Task]) -> Task:
         self.waves.append(len(tasks))
         return Task(lambda: [t.result for t in tasks])
+
+    def task_any(self, tasks: list[Task]) -> Task:
+        indexes = [t.batch_index for t in tasks]  # type: ignore[attr-defined]
+        self.in_flight.append(indexes)
+        for task in tasks:
+            task.throws = False
+        order = self.finish_order or sorted(indexes)
+        winner = min(tasks, key=lambda t: order.index(t.batch_index))  # type: ignore[attr-defined]
+        return Task(lambda: winner)
 
 
 def run(context: Context) -> Any:
@@ -66,17 +93,17 @@ def finalize(payload: dict) -> dict:
     return {"status": "Failed" if payload["error"] else "Completed"}
 
 
-def test_batches_run_in_waves_of_max_parallel_and_progress_moves() -> None:
+def test_batches_run_at_most_max_parallel_at_once_and_progress_moves() -> None:
     context = Context({"analysis_plan": plan(5), "analysis_run_checks": batch_ok, "analysis_finalize": finalize})
     result = run(context)
     assert result == {"status": "Completed", "error": None, "checksCompleted": 11, "checksTotal": 11}
-    assert context.waves == [2, 2, 1]
+    assert context.waves == [] and [len(w) for w in context.in_flight] == [2, 2, 2, 2, 1]
     batches = [p for name, p in context.calls if name == "analysis_run_checks"]
     assert [b["index"] for b in batches] == [0, 1, 2, 3, 4]
     assert all(b["secretRef"] == "secret-1" and b["timeoutSeconds"] == 30 for b in batches)
     percentages = [s["progressPercentage"] for s in context.statuses]
     assert percentages == sorted(percentages) and percentages[-1] == 100
-    assert [s["checksCompleted"] for s in context.statuses if "batches" in s["currentStep"]] == [1, 5, 9, 11]
+    assert [s["checksCompleted"] for s in context.statuses if "batches" in s["currentStep"]] == [1, 3, 5, 7, 9, 11]
     assert context.calls[-1] == ("analysis_finalize", {"jobId": JOB, "error": None})
 
 
@@ -117,7 +144,16 @@ def test_unexpected_activity_errors_are_reported_by_step_only() -> None:
     assert "hunter2" not in error and error.startswith("running checks failed unexpectedly")
 
 
-def test_a_failed_batch_stops_further_waves() -> None:
+def test_a_slow_batch_does_not_hold_back_the_next_one() -> None:
+    """Batch 0 is slow: batches 2, 3 and 4 start on the other connection as each predecessor ends (a wave would
+    have waited for batch 0 before starting batch 2)."""
+    context = Context({"analysis_plan": plan(5), "analysis_run_checks": batch_ok, "analysis_finalize": finalize})
+    context.finish_order = [1, 2, 3, 0, 4]
+    assert run(context)["status"] == "Completed"
+    assert context.in_flight == [[0, 1], [0, 2], [0, 3], [0, 4], [4]]
+
+
+def test_a_failed_batch_stops_starting_batches() -> None:
     def second_fails(payload: dict) -> dict:
         if payload["index"] == 1:
             return {"ok": False, "error": "cannot log in to db:5432: the server refused the credentials"}
@@ -125,10 +161,22 @@ def test_a_failed_batch_stops_further_waves() -> None:
 
     context = Context({"analysis_plan": plan(6), "analysis_run_checks": second_fails, "analysis_finalize": finalize})
     result = run(context)
-    assert result["status"] == "Failed" and context.waves == [2]
+    assert result["status"] == "Failed" and context.in_flight == [[0, 1], [1, 2]]
+    assert [p["index"] for name, p in context.calls if name == "analysis_run_checks"] == [0, 1, 2]
     assert "refused the credentials" in context.calls[-1][1]["error"]
+    assert result["checksCompleted"] == 1 + 2  # skipped at plan time + batch 0
+
+
+def test_a_batch_that_exhausts_its_retries_fails_the_job_naming_the_target() -> None:
+    def unreachable(payload: dict) -> dict:
+        raise Exception("Activity function 'analysis_run_checks' failed: TargetError: cannot connect to db:5432\n"
+                        "Traceback ... Pwd=hunter2")
+
+    context = Context({"analysis_plan": plan(4), "analysis_run_checks": unreachable, "analysis_finalize": finalize})
+    assert run(context)["status"] == "Failed"
+    assert context.calls[-1][1]["error"] == "cannot connect to db:5432 (after 3 attempts)"
 
 
 def test_nothing_to_run_still_completes() -> None:
     context = Context({"analysis_plan": plan(0), "analysis_finalize": finalize})
-    assert run(context)["status"] == "Completed" and context.waves == []
+    assert run(context)["status"] == "Completed" and context.in_flight == []
