@@ -10,7 +10,6 @@ anonymous and holds no data: it calls this API with a function key the user type
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import re
 from datetime import datetime, timedelta, timezone
@@ -22,7 +21,7 @@ import azure.functions as func
 from shared import settings
 from shared.analyzer import jobs as analysis_jobs
 from shared.api.paging import parse_page
-from shared.api.problems import Problem, bad_request, conflict, not_found
+from shared.api.problems import bad_request, conflict, not_found
 from shared.monitoring import jobs as monitoring
 from shared.monitoring.catalog import BY_TYPE, JOB_STATUSES, PRODUCT_ALIASES, scan_id_of_act, type_of_instance
 from shared.monitoring.page import DASHBOARD_HTML
@@ -181,7 +180,7 @@ async def jobs_retry(req: func.HttpRequest, client: df.DurableOrchestrationClien
     elif job.type == "scan":
         new_id = await _retry_scan(client, job_id)
     else:
-        new_id = await _retry_act(req, client, job.scan_id or scan_id_of_act(job_id))
+        new_id = await _retry_act(client, job.scan_id or scan_id_of_act(job_id))
     base = base_url(req)
     job_type = BY_TYPE[job.type]
     status_path = job_type.status_path.replace("{id}", new_id).replace("{scanId}", scan_id_of_act(new_id))
@@ -200,18 +199,9 @@ async def _retry_scan(client: df.DurableOrchestrationClient, scan_id: str) -> st
                                        request.get("policies") or [])
 
 
-async def _retry_act(req: func.HttpRequest, client: df.DurableOrchestrationClient, scan_id: str) -> str:
-    """The Policy Enforcer keeps its act retry inside its route (`scans_actions_retry`), so call that route's own
-    code in-process rather than copy its attempt numbering and idempotency rules. It is unwrapped past the DF
-    client middleware (which expects the binding's JSON, not a client) and past `api_handler`, so its `Problem`s
-    (404, 409) propagate to ours unchanged."""
-    handler = inspect.unwrap(http_scans.scans_actions_retry._function.get_user_function())
-    inner = func.HttpRequest(method="POST", url=f"{base_url(req)}/api/v1/scans/{scan_id}/actions/retry",
-                             headers={}, params={}, route_params={"scanId": scan_id}, body=b"")
-    response = await handler(inner, client)
-    if response.status_code != 202:
-        raise Problem(response.status_code, "the act step could not be retried; see the host log")
-    return str(json.loads(response.get_body())["actId"])
+async def _retry_act(client: df.DurableOrchestrationClient, scan_id: str) -> str:
+    """The Policy Enforcer's own act retry, so attempt numbering and idempotency live in one place."""
+    return await http_scans.retry_act(client, scan_id)
 
 
 # -- queues -------------------------------------------------------------------------------------------------------

@@ -1,5 +1,4 @@
-"""HTTP API of the Policy Enforcer (`/api/v1/scans...`, `/api/v1/policies`) and the queue trigger that starts act
-runs.
+"""HTTP API of the Policy Enforcer (`/api/v1/scans...`, `/api/v1/policies`).
 
 Starting a scan validates the request and the policy configuration first (a bad file is a 400 naming the line and
 nothing is written), then takes the singleton lock in the database: one scan at a time, a second request gets 409
@@ -49,7 +48,7 @@ def config_problem(exc: ConfigError) -> Problem:
     return problem
 
 
-async def _alive(client: Any, instance_id: str | None) -> bool | None:
+async def instance_alive(client: Any, instance_id: str | None) -> bool | None:
     """True running/pending, False gone or finished, None when the status cannot be read."""
     if not instance_id:
         return False
@@ -76,12 +75,12 @@ async def reconcile_scan(client: Any, scan: dict[str, Any]) -> dict[str, Any]:
     changed = False
     if scan["status"] in store.ACTIVE_SCAN_STATES and \
             (scan["status"] == "Running" or _older_than(scan["created_at"], PENDING_GRACE)):
-        if await _alive(client, scan["scan_id"]) is False:
+        if await instance_alive(client, scan["scan_id"]) is False:
             store.fail_scan(db, scan["scan_id"], LOST)
             changed = True
     if scan.get("act_status") in ("Pending", "Running") and \
             (scan["act_status"] == "Running" or _older_than(scan.get("act_requested_at"), PENDING_GRACE)):
-        if await _alive(client, scan.get("act_id")) is False:
+        if await instance_alive(client, scan.get("act_id")) is False:
             store.mark_act_lost(db, scan["scan_id"], scan["act_id"], LOST)
             changed = True
     return store.get_scan(db, scan["scan_id"]) if changed else scan
@@ -238,23 +237,30 @@ async def scans_actions(req: func.HttpRequest) -> func.HttpResponse:
     return json_response(page.envelope(items, total))
 
 
-@bp.route(route="v1/scans/{scanId}/actions/retry", methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@api_handler
-async def scans_actions_retry(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    scan = await reconcile_scan(client, _scan_or_404(req.route_params["scanId"]))
+async def retry_act(client: Any, scan_id: str) -> str:
+    """Run the act step of a completed scan again; returns the act instance id. Idempotent: while an act run is
+    alive, this joins it instead of starting another. Used by this API and by the monitoring dashboard's retry."""
+    scan = await reconcile_scan(client, _scan_or_404(scan_id))
     if scan["status"] != "Completed":
         raise conflict(f"scan {scan['scan_id']} is {scan['status']}: only a completed scan's actions can be retried",
                        scanStatus=scan["status"])
-    status_url = f"{base_url(req)}/api/v1/scans/{scan['scan_id']}"
-    if scan["act_status"] in ("Pending", "Running") and await _alive(client, scan["act_id"]):
-        # Idempotent: the act step is already running, so this request joins it.
-        return json_response({"scanId": scan["scan_id"], "actId": scan["act_id"], "statusUrl": status_url}, 202)
+    if scan["act_status"] in ("Pending", "Running") and await instance_alive(client, scan["act_id"]):
+        return str(scan["act_id"])
     attempt = int(scan["act_attempt"] or 0) + 1
     act_id = service.act_id_for(scan["scan_id"], attempt)
     store.request_act(get_database(), scan["scan_id"], act_id, attempt)
     await client.start_new("policy_act_orchestrator", act_id, ActRequest(scan["scan_id"], act_id, attempt).to_json())
-    return json_response({"scanId": scan["scan_id"], "actId": act_id, "statusUrl": status_url}, 202,
+    return act_id
+
+
+@bp.route(route="v1/scans/{scanId}/actions/retry", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+@api_handler
+async def scans_actions_retry(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    scan_id = req.route_params["scanId"]
+    act_id = await retry_act(client, scan_id)
+    status_url = f"{base_url(req)}/api/v1/scans/{scan_id}"
+    return json_response({"scanId": scan_id, "actId": act_id, "statusUrl": status_url}, 202,
                          {"Location": status_url})
 
 
@@ -271,19 +277,3 @@ async def policies_get(req: func.HttpRequest) -> func.HttpResponse:
                                                           "message": i.message} for i in exc.issues],
                               "checks": catalog})
     return json_response({"valid": True, "errors": [], **config.to_json(), "checks": catalog})
-
-
-@bp.queue_trigger(arg_name="msg", queue_name="policy-act-requests", connection="AzureWebJobsStorage")
-@bp.durable_client_input(client_name="client")
-async def policy_act_requests(msg: func.QueueMessage, client: df.DurableOrchestrationClient) -> None:
-    """Start `<scanId>:act` for a completed scan; a redelivered message finds it started and does nothing."""
-    data = json.loads(msg.get_body().decode("utf-8"))
-    request = ActRequest(data["scanId"], data["actId"], int(data.get("attempt") or 1))
-    if await _alive(client, request.act_id) or await _exists(client, request.act_id):
-        return
-    await client.start_new("policy_act_orchestrator", request.act_id, request.to_json())
-
-
-async def _exists(client: Any, instance_id: str) -> bool:
-    status = await client.get_status(instance_id)
-    return bool(status) and getattr(status, "runtime_status", None) is not None
