@@ -104,7 +104,8 @@ def plan(db: Database, request: AnalysisInput) -> Plan:
     check_plan = planning.plan_checks(
         engine=server["engine"], flavor=server["flavor"], version=server["version"], object_count=object_count,
         analysis_type=request.analysis_type, options=request.options, max_objects=settings.analyzer_max_objects(),
-        max_parallel=max_parallel)
+        max_parallel=max_parallel,
+        durations=jobs.last_durations(db, engine=job["engine"], target=job["target"], before_job=request.job_id))
     jobs.record_outcomes(db, request.job_id, [CheckOutcome(i, skipped=r) for i, r in check_plan.skipped])
     jobs.mark_running(db, request.job_id, checks_total=check_plan.total, server=server)
     return Plan(True, None, check_plan.batches, check_plan.total, len(check_plan.skipped), max_parallel, timeout_s,

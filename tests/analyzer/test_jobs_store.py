@@ -77,3 +77,29 @@ def test_list_filters_and_pages_newest_first(db: Database) -> None:
     failed, n = jobs.list_jobs(db, "Failed", 0, 50)
     assert n == 1 and failed[0]["job_id"] == ids[0]
     assert jobs.count_by_status(db) == {"Pending": 2, "Failed": 1}
+
+
+def test_last_durations_come_from_the_newest_completed_job_of_the_same_target(db: Database) -> None:
+    def completed(durations: dict[str, float], target: str = "samples/shop.db") -> str:
+        job_id = new_job(db) if target == "samples/shop.db" else jobs.new_job_id()
+        if target != "samples/shop.db":
+            jobs.create_job(db, job_id, analysis_type="quick", engine="sqlite", target=target,
+                            options=AnalysisOptions(), source="http", secret_ref=None, connection_name=None)
+        jobs.record_outcomes(db, job_id, [CheckOutcome(c, duration_ms=ms) for c, ms in durations.items()] +
+                             [CheckOutcome("skipped-one", skipped="why", duration_ms=1)])
+        jobs.finish(db, job_id, "Completed")
+        return job_id
+
+    current = new_job(db)
+    assert jobs.last_durations(db, engine="sqlite", target="samples/shop.db", before_job=current) == {}
+    completed({"a": 500, "b": 10})
+    newest = completed({"a": 300.7, "b": 20})
+    completed({"a": 9999}, target="samples/other.db")
+    failed = new_job(db)
+    jobs.record_outcomes(db, failed, [CheckOutcome("a", duration_ms=1)])
+    jobs.finish(db, failed, "Failed", "boom")
+    assert jobs.last_durations(db, engine="sqlite", target="samples/shop.db", before_job=current) == \
+        {"a": 300, "b": 20}
+    assert jobs.last_durations(db, engine="mysql", target="samples/shop.db", before_job=current) == {}
+    assert jobs.last_durations(db, engine="sqlite", target="samples/shop.db", before_job=newest) == \
+        {"a": 500, "b": 10}

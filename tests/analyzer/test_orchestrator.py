@@ -180,3 +180,35 @@ def test_a_batch_that_exhausts_its_retries_fails_the_job_naming_the_target() -> 
 def test_nothing_to_run_still_completes() -> None:
     context = Context({"analysis_plan": plan(0), "analysis_finalize": finalize})
     assert run(context)["status"] == "Completed" and context.in_flight == []
+
+
+# -- the plan's batches: what the sliding window runs first -----------------------------------------------------
+def _pg_checks() -> list:
+    from shared.analyzer import catalog
+
+    return catalog.select("postgresql", "comprehensive")
+
+
+def test_batches_cover_every_check_once_longest_first_with_the_lint_alone_at_the_front() -> None:
+    from shared.analyzer.planning import WAVES_TARGET, batch, cost
+
+    checks = _pg_checks()
+    batches = batch(checks, 2)
+    assert len(batches) == 2 * WAVES_TARGET
+    assert sorted(i for b in batches for i in b) == sorted(c.id for c in checks)
+    assert batches[0] == ["pg-stored-code-lint"]
+    by_id = {c.id: c for c in checks}
+    loads = [sum(cost(by_id[i]) for i in b) for b in batches]
+    assert loads == sorted(loads, reverse=True)
+    expensive = [i for i, b in enumerate(batches) for c in b if by_id[c].expensive]
+    assert len(expensive) == len(set(expensive))  # never two expensive checks in one batch
+
+
+def test_measured_durations_reorder_the_batches() -> None:
+    from shared.analyzer.planning import batch
+
+    checks = _pg_checks()
+    measured = {c.id: 10 for c in checks} | {"pg-unused-index": 900, "pg-stored-code-lint": 400}
+    batches = batch(checks, 2, measured)
+    assert batches[0] == ["pg-unused-index"] and batches[1] == ["pg-stored-code-lint"]
+    assert sorted(len(b) for b in batch(checks[:3], 4)) == [1, 1, 1]  # never more batches than checks

@@ -209,3 +209,19 @@ DETECTORS: dict[str, Detector] = {
     "update-without-where": _without_where,
     "set-rowcount": set_rowcount,
 }
+
+# The node types each detector starts from (its `find_all`): a statement holding none of them cannot trigger it,
+# so the engine skips that detector after one walk of the tree instead of one walk per detector.
+TRIGGERS: dict[Detector, tuple[type[exp.Expression], ...]] = {
+    select_star: (exp.Select,),
+    null_comparison: (exp.EQ, exp.NEQ),
+    leading_wildcard_like: (exp.Like, exp.ILike),
+    nolock_hint: (exp.WithTableHint,),
+    deprecated_type: (exp.DataType,),
+    order_by_ordinal: (exp.Ordered,),
+    non_sargable_predicate: _COMPARISONS,
+    cartesian_join: (exp.Select,),
+    not_in_subquery: (exp.Not,),
+    _without_where: (exp.Delete, exp.Update),
+    set_rowcount: (exp.SetItem,),
+}

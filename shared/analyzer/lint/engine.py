@@ -15,7 +15,7 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 from sqlglot.tokens import Token, TokenType
 
 from shared.analyzer.lint import splitter
-from shared.analyzer.lint.ast_rules import DETECTORS
+from shared.analyzer.lint.ast_rules import DETECTORS, TRIGGERS
 from shared.analyzer.lint.rules import LintIssue, Rule, normalize_dialect, rules
 from shared.analyzer.lint.token_rules import TOKEN_DETECTORS
 
@@ -150,7 +150,11 @@ def _lint_segment(segment: splitter.Segment, base: int, original: str, dialect: 
     progress.parsed += 1
     run = {id(fn): fn for rid, fn in DETECTORS.items() if rid in table}
     for tree in trees:
+        present = {type(node) for node in tree.walk()}
         for detect in run.values():
+            triggers = TRIGGERS.get(detect)  # a detector without declared triggers always runs
+            if triggers and not any(issubclass(kind, triggers) for kind in present):
+                continue  # nothing in this statement the detector looks at
             for rid, node, detail in detect(tree, dialect):
                 if rid not in table:
                     continue
