@@ -172,3 +172,33 @@ def test_cancel_stops_a_running_job_promptly(host: LocalHost, hanging_port: int)
     listed = host.get("/api/v1/analysis?status=Canceled").json()["items"]
     assert job_id in [j["jobId"] for j in listed]
     assert_nowhere(host, job_id, secret)
+
+
+def test_long_poll_holds_while_nothing_changes_and_answers_promptly_when_the_job_ends(
+        host: LocalHost, hanging_port: int) -> None:
+    """The job hangs on a login that never completes: `wait=1` comes back after about a second with nothing new;
+    a `wait=20` in flight answers within a fraction of a second of the cancel (the job row is re-read every 0.1 s),
+    not at its deadline nor at the next durable-status read."""
+    accepted = start(host, {"connectionString": PG_OK.replace("5432", str(hanging_port))})
+    job_id = accepted["jobId"]
+    deadline = time.monotonic() + 10
+    while status(host, job_id)["currentStep"] != "connecting and planning":
+        assert time.monotonic() < deadline, "the job never started planning"
+        time.sleep(0.05)
+    began = time.monotonic()
+    held = status(host, job_id, wait=1)
+    assert held["status"] == "Running" and 0.9 <= time.monotonic() - began < 3
+    answered: dict[str, float] = {}
+
+    def long_poll() -> None:
+        answered["status"] = status(host, job_id, wait=20)["status"]  # type: ignore[assignment]
+        answered["at"] = time.monotonic()
+
+    poller = threading.Thread(target=long_poll)
+    poller.start()
+    time.sleep(0.7)  # the poll is parked and past its first durable-status read
+    canceled_at = time.monotonic()
+    assert host.post(f"/api/v1/analysis/{job_id}/cancel").status_code == 200
+    poller.join(timeout=25)
+    assert answered["status"] == "Canceled"
+    assert answered["at"] - canceled_at < 1.0, answered["at"] - canceled_at
