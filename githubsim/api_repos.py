@@ -1,4 +1,5 @@
-"""Organization and repository endpoints: listing, settings, tree, contents, protection, rules, collaborators."""
+"""Organization and repository endpoints: listing, settings, tree, contents, branches, protection, rules (repository
+and organization rulesets), collaborators."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -131,11 +132,45 @@ def get_branch_rules(call: Call) -> Reply:
         return paginate(call, render.branch_rules(call.state, repo, call.params["branch"]))
 
 
+def get_branch(call: Call) -> Reply:
+    with call.state.lock:
+        repo = call.repo()
+        _branch(repo, call.params["branch"])
+        return Reply(200, render.branch(call.state, call.api, repo, call.params["branch"]))
+
+
+def list_org_rulesets(call: Call) -> Reply:
+    _org(call)
+    with call.state.lock:
+        reply = paginate(call, list(call.state.org_rulesets))
+        reply.body = [render.org_ruleset(call.state, call.api, rs, full=False) for rs in reply.body]
+        return reply
+
+
+def get_org_ruleset(call: Call) -> Reply:
+    _org(call)
+    with call.state.lock:
+        for rs in call.state.org_rulesets:
+            if str(rs["id"]) == call.params["ruleset_id"]:
+                return Reply(200, render.org_ruleset(call.state, call.api, rs, full=True))
+    raise ApiError(404, "Not Found")
+
+
 def get_vulnerability_alerts(call: Call) -> Reply:
     with call.state.lock:
         enabled = call.repo().vulnerability_alerts
     # GitHub documents both answers without a body.
     return Reply(204 if enabled else 404, None)
+
+
+def list_dependabot_alerts(call: Call) -> Reply:
+    with call.state.lock:
+        repo = call.repo()
+        if repo.archived:
+            raise ApiError(403, "Dependabot alerts are not available for archived repositories.")
+        if not repo.vulnerability_alerts:
+            raise ApiError(403, "Dependabot alerts are disabled for this repository.")
+        return paginate(call, [])  # the simulator tracks the setting, not the alerts
 
 
 def list_collaborators(call: Call) -> Reply:
@@ -177,14 +212,18 @@ ROUTES: list[Route] = [
     route("GET", "/orgs/{org}", get_org),
     route("GET", "/orgs/{org}/repos", list_org_repos),
     route("GET", "/orgs/{org}/outside_collaborators", list_outside_collaborators),
+    route("GET", "/orgs/{org}/rulesets", list_org_rulesets),
+    route("GET", "/orgs/{org}/rulesets/{ruleset_id}", get_org_ruleset),
     route("GET", "/repos/{owner}/{repo}", get_repo),
     route("PATCH", "/repos/{owner}/{repo}", patch_repo),
     route("GET", "/repos/{owner}/{repo}/git/trees/{ref}", get_tree),
     route("GET", "/repos/{owner}/{repo}/contents/", get_root_contents),
     route("GET", "/repos/{owner}/{repo}/contents/{path}", get_contents),
     route("GET", "/repos/{owner}/{repo}/branches/{branch}/protection", get_branch_protection),
+    route("GET", "/repos/{owner}/{repo}/branches/{branch}", get_branch),
     route("GET", "/repos/{owner}/{repo}/rules/branches/{branch}", get_branch_rules),
     route("GET", "/repos/{owner}/{repo}/vulnerability-alerts", get_vulnerability_alerts),
+    route("GET", "/repos/{owner}/{repo}/dependabot/alerts", list_dependabot_alerts),
     route("GET", "/repos/{owner}/{repo}/collaborators", list_collaborators),
     route("GET", "/repos/{owner}/{repo}/topics", get_topics),
     route("GET", "/repos/{owner}/{repo}/properties/values", get_custom_properties),

@@ -148,6 +148,11 @@ class SimState:
                                  token_ttl_seconds=int(app.get("token_ttl_seconds", 3600)))
         self.installation_tokens: dict[str, tuple[int, float]] = {}  # token -> (installation id, expires epoch)
         self.org_outside_collaborators: list[str] = list(seed.get("outside_collaborators", []))
+        # Organization rulesets: {id?, name, enforcement, branches (ref_name include), repository_name
+        # {include, exclude} or repository_property {include, exclude: [{name, property_values}]}, rules}.
+        self.org_rulesets: list[dict[str, Any]] = [
+            {**rs, "id": int(rs.get("id", stable_id("org-ruleset", self.org_login, rs["name"])))}
+            for rs in seed.get("org_rulesets", [])]
         self.repos: dict[str, Repo] = {}
         self.next_id = 1000
         for raw in seed.get("repos", []):

@@ -6,6 +6,8 @@ derived from the API root of the request so that PyGithub can follow them back t
 from __future__ import annotations
 
 import base64
+import fnmatch
+import hashlib
 from typing import Any
 
 from githubsim.model import DEFAULT_TS, AppConfig, Comment, Issue, Label, Repo, SimState, blob_sha, stable_id
@@ -270,22 +272,98 @@ def branch_protection(state: SimState, api: str, repo: Repo, branch: str, p: dic
     return body
 
 
+def org_ruleset_applies(rs: dict[str, Any], repo: Repo) -> bool:
+    """GitHub's organization ruleset repository conditions: name globs (`~ALL`) or custom property values."""
+    if "repository_property" in rs:
+        cond = rs["repository_property"]
+
+        def has(spec: dict[str, Any]) -> bool:
+            value = repo.custom_properties.get(spec["name"])
+            values = value if isinstance(value, list) else [value]
+            return any(v in spec.get("property_values", []) for v in values)
+
+        return all(has(s) for s in cond.get("include", [])) and not any(has(s) for s in cond.get("exclude", []))
+    cond = rs.get("repository_name") or {"include": ["~ALL"]}
+
+    def named(patterns: list[str]) -> bool:
+        return any(p == "~ALL" or fnmatch.fnmatchcase(repo.name, p) for p in patterns)
+
+    return named(cond.get("include", [])) and not named(cond.get("exclude", []))
+
+
+def _targets_branch(rs: dict[str, Any], repo: Repo, branch: str) -> bool:
+    targets = rs.get("branches", ["~DEFAULT_BRANCH"])
+    return any(t == "~ALL" or t == branch or t == f"refs/heads/{branch}"
+               or (t == "~DEFAULT_BRANCH" and branch == repo.default_branch) for t in targets)
+
+
 def branch_rules(state: SimState, repo: Repo, branch: str) -> list[dict[str, Any]]:
-    """The rules of every ruleset whose target includes `branch` (repository and organization rulesets)."""
+    """The rules of every active ruleset whose target includes `branch` (repository and organization rulesets)."""
     rules: list[dict[str, Any]] = []
-    for rs in repo.rulesets:
-        if rs.get("enforcement", "active") != "active":
+    scoped = [(rs, rs.get("source_type", "Repository")) for rs in repo.rulesets]
+    scoped += [(rs, "Organization") for rs in state.org_rulesets if org_ruleset_applies(rs, repo)]
+    for rs, source_type in scoped:
+        if rs.get("enforcement", "active") != "active" or not _targets_branch(rs, repo, branch):
             continue
-        targets = rs.get("branches", ["~DEFAULT_BRANCH"])
-        if not any(t == "~ALL" or t == branch or (t == "~DEFAULT_BRANCH" and branch == repo.default_branch)
-                   for t in targets):
-            continue
-        source_type = rs.get("source_type", "Repository")
         source = state.org_login if source_type == "Organization" else f"{state.org_login}/{repo.name}"
         for rule in rs.get("rules", []):
             rules.append({**rule, "ruleset_source_type": source_type, "ruleset_source": source,
                           "ruleset_id": int(rs.get("id", stable_id("ruleset", repo.name, rs.get("name"))))})
     return rules
+
+
+def org_ruleset(state: SimState, api: str, rs: dict[str, Any], full: bool) -> dict[str, Any]:
+    """`repository-ruleset` as GitHub answers for an organization ruleset; the list omits conditions and rules."""
+    u = f"{api}/orgs/{state.org_login}/rulesets/{rs['id']}"
+    body: dict[str, Any] = {
+        "id": rs["id"], "name": rs["name"], "target": "branch", "source_type": "Organization",
+        "source": state.org_login, "enforcement": rs.get("enforcement", "active"),
+        "node_id": node_id("RepositoryRuleset", rs["id"]),
+        "_links": {"self": {"href": u}, "html": {"href": f"{state.html_base}/organizations/{state.org_login}"
+                                                          f"/settings/rules/{rs['id']}"}},
+        "created_at": DEFAULT_TS, "updated_at": rs.get("updated_at", DEFAULT_TS)}
+    if full:
+        conditions: dict[str, Any] = {"ref_name": {"include": list(rs.get("branches", ["~DEFAULT_BRANCH"])),
+                                                   "exclude": []}}
+        if "repository_property" in rs:
+            prop = rs["repository_property"]
+            conditions["repository_property"] = {
+                key: [{"name": s["name"], "property_values": list(s.get("property_values", [])), "source": "custom"}
+                      for s in prop.get(key, [])] for key in ("include", "exclude")}
+        else:
+            names = rs.get("repository_name") or {"include": ["~ALL"]}
+            conditions["repository_name"] = {"include": list(names.get("include", [])),
+                                             "exclude": list(names.get("exclude", [])), "protected": False}
+        body.update(bypass_actors=[], current_user_can_bypass="never", conditions=conditions,
+                    rules=[dict(r) for r in rs.get("rules", [])])
+    return body
+
+
+def branch(state: SimState, api: str, repo: Repo, name: str) -> dict[str, Any]:
+    """`branch-with-protection`; the commit follows the tree, so a push (or protection change) changes the ETag."""
+    full = f"{state.org_login}/{repo.name}"
+    sha = hashlib.sha1(f"{repo.tree_sha()}:{name}".encode()).hexdigest()
+    tree = repo.tree_sha()
+    c = f"{api}/repos/{full}/commits/{sha}"
+    person = {"name": "octocat", "email": "octocat@github.com", "date": repo.pushed_at}
+    p = repo.branch_protection.get(name)
+    checks = list((p or {}).get("required_status_checks", []))
+    return {
+        "name": name,
+        "commit": {"url": c, "sha": sha, "node_id": node_id("Commit", stable_id("commit", full, sha)),
+                   "html_url": f"{state.html_base}/{full}/commit/{sha}", "comments_url": f"{c}/comments",
+                   "commit": {"author": person, "committer": person, "message": "Update", "comment_count": 0,
+                              "tree": {"sha": tree, "url": f"{api}/repos/{full}/git/trees/{tree}"},
+                              "url": f"{api}/repos/{full}/git/commits/{sha}"},
+                   "author": None, "committer": None, "parents": []},
+        "_links": {"self": f"{api}/repos/{full}/branches/{name}", "html": f"{state.html_base}/{full}/tree/{name}"},
+        "protected": p is not None,
+        "protection": {"enabled": p is not None,
+                       "required_status_checks": {"enforcement_level": "non_admins" if checks else "off",
+                                                  "contexts": checks, "checks": [{"context": x, "app_id": None}
+                                                                                 for x in checks]}},
+        "protection_url": f"{api}/repos/{full}/branches/{name}/protection",
+    }
 
 
 def collaborator(state: SimState, api: str, entry: dict[str, Any]) -> dict[str, Any]:

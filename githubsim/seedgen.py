@@ -1,8 +1,13 @@
 """Large synthetic organizations for tests and benchmarks (`python -m githubsim --generate 2000`).
 
-The mix is deterministic (derived from the repository index), so a benchmark run is repeatable: roughly a third of
-the repositories lack a license or a description, some lack branch protection or a SECURITY.md, a few are forks,
-archived, private, or have issues disabled.
+The mix is deterministic (derived from the repository index), so a benchmark run is repeatable. Of every 100
+repositories, about: 33 lack a license, 14 a description, 33 a SECURITY.md; 4 are forks, 3 archived, 17 private,
+6 have issues disabled. Protection: an active organization ruleset ("default-branch-baseline": 1 review, no force
+pushes) covers the default branch of the repositories whose `team` property is platform or payments (2/3, a
+rollout in progress); independently 75 have classic protection and 25 have none, so 8 have neither. Dependabot
+alerts are off in 20, security updates on in 60 (only where alerts are on, as GitHub requires), so 40 need the
+per-repository alerts request. 5 have an outside collaborator with admin rights (9 contractors in all), so the
+organization has outside collaborators and each repository's must be read.
 """
 from __future__ import annotations
 
@@ -37,7 +42,7 @@ def generate_repo(i: int) -> dict[str, Any]:
         "vulnerability_alerts": i % 5 != 2,
         "security_and_analysis": {"secret_scanning": "enabled" if i % 3 else "disabled",
                                   "secret_scanning_push_protection": "enabled" if i % 6 else "disabled",
-                                  "dependabot_security_updates": "enabled" if i % 4 else "disabled"},
+                                  "dependabot_security_updates": "enabled" if i % 4 and i % 5 != 2 else "disabled"},
         "files": files,
         "branch_protection": {"main": {"required_approving_review_count": 1 + i % 2, "enforce_admins": i % 2 == 0,
                                        "dismiss_stale_reviews": True, "allow_force_pushes": False,
@@ -49,7 +54,19 @@ def generate_repo(i: int) -> dict[str, Any]:
     return repo
 
 
+BASELINE_RULESET = {
+    "name": "default-branch-baseline", "enforcement": "active", "branches": ["~DEFAULT_BRANCH"],
+    "repository_property": {"include": [{"name": "team", "property_values": ["platform", "payments"]}],
+                            "exclude": []},
+    "rules": [{"type": "pull_request", "parameters": {
+        "required_approving_review_count": 1, "dismiss_stale_reviews_on_push": True, "require_code_owner_review": False,
+        "require_last_push_approval": False, "required_review_thread_resolution": False}},
+        {"type": "non_fast_forward"}],
+}
+
+
 def generate_org(n_repos: int, org: str = "acme", token: str = "ghp_simtoken") -> dict[str, Any]:
     return {"org": {"login": org, "name": org.title(), "description": f"{org} (synthetic, {n_repos} repos)"},
             "tokens": [{"token": token, "login": "policy-bot"}],
+            "org_rulesets": [dict(BASELINE_RULESET)],
             "repos": [generate_repo(i) for i in range(n_repos)]}

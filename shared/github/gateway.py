@@ -20,6 +20,9 @@ from shared.github.etag_cache import EtagCache
 from shared.github.transport import GatewayOptions, RateLimitInfo, Transport, raise_for
 
 
+_NOT_PROTECTED = "404@"  # ETag-cache marker: the protection URL answered 404 while the branch had this ETag
+
+
 def _q(segment: str) -> str:
     return urllib.parse.quote(segment, safe="")
 
@@ -97,14 +100,54 @@ class GitHubGateway:
             return None
 
     def get_branch_protection(self, repo_full_name: str, branch: str) -> dict[str, Any] | None:
-        """Classic branch protection JSON, or None when the branch is not protected (or does not exist)."""
+        """Classic branch protection JSON, or None when the branch is not protected (or does not exist).
+
+        "Not protected" is a 404, which carries no ETag and so would cost a request on every scan. The verdict is
+        remembered with the ETag of `GET …/branches/{branch}` (whose body holds `protected` and the head commit):
+        while that answers 304, nothing about the branch changed and the verdict stands, for free.
+        """
         url = f"{_repo_path(repo_full_name)}/branches/{_q(branch)}/protection"
+        branch_url = f"{_repo_path(repo_full_name)}/branches/{_q(branch)}"
+        remembered = self.transport.cache.get(url) if self.transport.cache else None
+        if remembered is not None and remembered.etag.startswith(_NOT_PROTECTED):
+            anchor = self.transport.get(branch_url)
+            if anchor.status == 404:
+                return None
+            if anchor.status == 200 and anchor.headers.get("etag") == remembered.etag[len(_NOT_PROTECTED):]:
+                return None
+            if anchor.status == 200 and anchor.data.get("protected") is False and anchor.headers.get("etag"):
+                self.transport.cache.put(url, _NOT_PROTECTED + anchor.headers["etag"], "null", None)
+                return None
         resp = self.transport.get(url)
         if resp.status == 404:
+            self._remember_unprotected(url, branch_url)
             return None
         if resp.status != 200:
             raise_for(resp, url)
         return resp.data
+
+    def _remember_unprotected(self, url: str, branch_url: str) -> None:
+        if self.transport.cache is None:
+            return
+        anchor = self.transport.get(branch_url)
+        # Only a branch that itself says "not protected" anchors the verdict (a concurrent change could otherwise
+        # pin a stale answer to a fresh ETag).
+        if anchor.status == 200 and anchor.data.get("protected") is False and anchor.headers.get("etag"):
+            self.transport.cache.put(url, _NOT_PROTECTED + anchor.headers["etag"], "null", None)
+
+    def list_org_rulesets(self, org: str) -> list[dict[str, Any]]:
+        """Every organization ruleset in full (conditions and rules): the list holds summaries only."""
+        summaries = self.transport.get_paged(f"/orgs/{_q(org)}/rulesets?per_page={self.per_page}")
+        out = []
+        for summary in summaries:
+            url = f"/orgs/{_q(org)}/rulesets/{int(summary['id'])}"
+            resp = self.transport.get(url)
+            if resp.status == 404:
+                continue  # deleted between the two requests
+            if resp.status != 200:
+                raise_for(resp, url)
+            out.append(resp.data)
+        return out
 
     def get_branch_rules(self, repo_full_name: str, branch: str) -> list[dict[str, Any]]:
         """Active ruleset rules for the branch (repository and organization rulesets)."""
@@ -120,6 +163,22 @@ class GitHubGateway:
         if resp.status == 404:
             return False
         if resp.status == 403:
+            return None
+        raise_for(resp, url)
+        return None  # pragma: no cover
+
+    def dependabot_alerts_enabled(self, repo_full_name: str) -> bool | None:
+        """Whether Dependabot alerts are on, from the alerts list: 200 (+ ETag, so an unchanged repository answers
+        304 for free) = on, 403 "…alerts are disabled…" = off. None when the list cannot tell (token without the
+        Dependabot alerts permission, archived repository): ask `vulnerability_alerts_enabled` instead."""
+        url = f"{_repo_path(repo_full_name)}/dependabot/alerts?per_page=1"
+        resp = self.transport.get(url)
+        if resp.status == 200:
+            return True
+        if resp.status == 403:
+            message = str((resp.data or {}).get("message", "") if isinstance(resp.data, dict) else "").lower()
+            return False if "alerts are disabled" in message else None
+        if resp.status == 404:
             return None
         raise_for(resp, url)
         return None  # pragma: no cover

@@ -22,12 +22,14 @@ from shared.github import (GitHubAuthError, GitHubError, GitHubForbidden, GitHub
                            GitHubNotFound, GitHubRateLimited, GitHubUnavailable, gateway_from_settings)
 from shared.github.transport import raise_for
 from shared.policies.errors import AuthFailed, Forbidden, IssuesDisabled, NotFound, RateLimited, Unavailable
+from shared.policies.org_rulesets import rules_covering
 from shared.policies.repo import RepoSnapshot
 from shared.policies.tracker import Issue, WriteError
 
 T = TypeVar("T")
 _ORG_CACHE_SECONDS = 300
 _org_outside: dict[str, tuple[float, frozenset[str]]] = {}
+_org_rulesets: dict[str, tuple[float, tuple[dict[str, Any], ...]]] = {}
 _org_lock = threading.Lock()
 
 
@@ -63,6 +65,7 @@ class GitHubSession:
         self._gateway = gateway if isinstance(gateway, GitHubGateway) else None
         self._factory = None if isinstance(gateway, GitHubGateway) else gateway
         self.reserve = rate_limit_reserve() if reserve is None else reserve
+        self.alerts_list_unreadable = False
 
     @property
     def gateway(self) -> GitHubGateway:
@@ -119,6 +122,22 @@ class GitHubSession:
             _org_outside[org] = (now, logins)
         return logins
 
+    def org_rulesets(self, org: str) -> tuple[dict[str, Any], ...]:
+        """Organization rulesets in full, once per `_ORG_CACHE_SECONDS` per process (conditional, so cheap anyway);
+        a token that may not read them (403/404) just forgoes the shortcut."""
+        now = time.monotonic()
+        with _org_lock:
+            cached = _org_rulesets.get(org)
+            if cached and now - cached[0] < _ORG_CACHE_SECONDS:
+                return cached[1]
+        try:
+            rulesets = tuple(self.call(lambda: self.gateway.list_org_rulesets(org)))
+        except (NotFound, Forbidden):
+            rulesets = ()
+        with _org_lock:
+            _org_rulesets[org] = (now, rulesets)
+        return rulesets
+
     def repo_reader(self) -> "RepoReader":
         return RepoReader(self)
 
@@ -145,6 +164,9 @@ class RepoReader:
         paths = self._once("tree", lambda: self.session.gateway.get_tree_paths(repo.full_name, repo.default_branch))
         return frozenset(paths or ())
 
+    def org_rules(self, repo: RepoSnapshot) -> list[dict[str, Any]]:
+        return rules_covering(self.session.org_rulesets(repo.owner), repo)
+
     def classic_protection(self, repo: RepoSnapshot) -> dict[str, Any] | None:
         return self._once("protection", lambda: self.session.gateway.get_branch_protection(
             repo.full_name, repo.default_branch))
@@ -153,6 +175,14 @@ class RepoReader:
         return self._once("rules", lambda: self.session.gateway.get_branch_rules(repo.full_name, repo.default_branch))
 
     def vulnerability_alerts_enabled(self, repo: RepoSnapshot) -> bool:
+        # The alerts list is conditional (304 on an unchanged re-scan); `vulnerability-alerts` answers 204/404
+        # without an ETag, so it costs a request on every scan: it is only the fallback.
+        if not self.session.alerts_list_unreadable:
+            listed = self._once("alerts-list", lambda: self.session.gateway.dependabot_alerts_enabled(repo.full_name))
+            if listed is not None:
+                return listed
+            if not repo.archived:
+                self.session.alerts_list_unreadable = True  # the token lacks the permission: stop trying
         enabled = self._once("alerts", lambda: self.session.gateway.vulnerability_alerts_enabled(repo.full_name))
         if enabled is None:
             raise PermissionError("the token may not read the vulnerability alerts setting (403)")

@@ -35,6 +35,11 @@ class InMemoryGitHub:
     def file_paths(self, repo: RepoSnapshot) -> frozenset[str]:
         return frozenset(self._get("files"))
 
+    def org_rules(self, repo: RepoSnapshot) -> list[dict[str, Any]]:
+        # Cases that do not mention organization rulesets have none (as most organizations).
+        self.calls.append("org_rules")
+        return self.data.get("org_rules", [])
+
     def classic_protection(self, repo: RepoSnapshot) -> dict[str, Any] | None:
         return self._get("protection")
 
@@ -90,4 +95,21 @@ def test_classic_protection_that_suffices_skips_the_rulesets_request() -> None:
     check = REGISTRY["branch-protection"]
     repo = RepoSnapshot("svc", "acme/svc")
     assert check.evaluate(repo, check.resolve_params({}), github).passed
-    assert github.calls == ["protection"]
+    assert github.calls == ["org_rules", "protection"]
+
+
+def test_sufficient_organization_rulesets_skip_every_per_repository_request() -> None:
+    rules = [{"type": "pull_request", "parameters": {"required_approving_review_count": 1}},
+             {"type": "non_fast_forward"}]
+    github = InMemoryGitHub({"org_rules": rules}, None)
+    check = REGISTRY["branch-protection"]
+    result = check.evaluate(RepoSnapshot("svc", "acme/svc"), check.resolve_params({}), github)
+    assert result.passed and github.calls == ["org_rules"]
+
+
+def test_insufficient_organization_rulesets_fall_back_to_the_repository() -> None:
+    github = InMemoryGitHub({"org_rules": [{"type": "non_fast_forward"}], "protection": None,
+                             "rules": [{"type": "non_fast_forward"}]}, None)
+    check = REGISTRY["branch-protection"]
+    result = check.evaluate(RepoSnapshot("svc", "acme/svc"), check.resolve_params({}), github)
+    assert not result.passed and github.calls == ["org_rules", "protection", "rules"]

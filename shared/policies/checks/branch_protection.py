@@ -1,7 +1,9 @@
 """Default branch protection, by classic branch protection **or** rulesets (either may satisfy each rule).
 
-Classic protection is read first; the rulesets request is only made when classic protection alone does not
-satisfy the policy, so a well-protected organization costs one request per repository.
+Organization rulesets (read once per scan) are tried first: when those certainly covering the default branch
+satisfy the policy, no per-repository request is made. Otherwise classic protection is read; the rulesets request is
+only made when classic protection alone does not satisfy the policy. Protection only adds up (more reviews, more
+checks), so a verdict reached early cannot change with the requests skipped.
 """
 from __future__ import annotations
 
@@ -33,11 +35,11 @@ class EffectiveProtection:
         self.status_checks |= set(checks.get("contexts") or [])
         self.status_checks |= {c.get("context", "") for c in checks.get("checks") or [] if c.get("context")}
 
-    def add_rules(self, rules: list[Mapping[str, Any]]) -> None:
+    def add_rules(self, rules: list[Mapping[str, Any]], source: str = "rulesets") -> None:
         if not rules:
             return
         self.protected = True
-        self.sources.append("rulesets")
+        self.sources.append(source)
         for rule in rules:
             kind, params = rule.get("type"), rule.get("parameters") or {}
             if kind == "pull_request":
@@ -68,11 +70,14 @@ class EffectiveProtection:
 
 def _evaluate(repo: RepoSnapshot, params: Mapping[str, Any], github: BranchProtectionSource) -> CheckResult:
     effective = EffectiveProtection()
-    classic = github.classic_protection(repo)
-    if classic is not None:
-        effective.add_classic(classic)
-    if classic is None or effective.shortfalls(params):
-        effective.add_rules(github.branch_rules(repo))
+    effective.add_rules(github.org_rules(repo), "organization rulesets")
+    if not effective.protected or effective.shortfalls(params):
+        effective = EffectiveProtection()
+        classic = github.classic_protection(repo)
+        if classic is not None:
+            effective.add_classic(classic)
+        if classic is None or effective.shortfalls(params):
+            effective.add_rules(github.branch_rules(repo))  # repository and organization rulesets
     problems = effective.shortfalls(params)
     details = {"branch": repo.default_branch, "sources": effective.sources,
                "requiredReviews": effective.required_reviews, "forcePushesBlocked": effective.force_pushes_blocked,
@@ -94,5 +99,8 @@ CHECKS = (
            Param("blockForcePushes", "bool", True, "force pushes must be blocked"),
            Param("requireStatusChecks", "bool", False, "at least one status check must be required"),
            Param("statusChecks", "list", [], "status check contexts that must be required")),
-          calls=("branch protection", "branch rules (only when classic protection does not suffice)")),
+          calls=("organization rulesets (once per scan)",
+                 "branch protection (only when organization rulesets do not suffice)",
+                 "branch (when unprotected: anchors the 404 so an unchanged branch re-scans for free)",
+                 "branch rules (only when classic protection does not suffice)")),
 )

@@ -22,6 +22,10 @@ class RepoFiles(Protocol):
 
 
 class BranchProtectionSource(Protocol):
+    def org_rules(self, repo: RepoSnapshot) -> list[dict[str, Any]]:
+        """Rules of active organization rulesets that certainly cover the default branch, decided without a
+        per-repository request (`shared.policies.org_rulesets`); [] when undecidable."""
+
     def classic_protection(self, repo: RepoSnapshot) -> dict[str, Any] | None:
         """`GET /repos/{o}/{r}/branches/{default}/protection` JSON, or None when the branch has none."""
 
