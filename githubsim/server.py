@@ -168,6 +168,9 @@ def _json(obj: Any) -> bytes:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes; with Nagle on, the body waits for the client's delayed ACK (~40 ms on
+    # Linux), which would add a stall per request that GitHub does not have.
+    disable_nagle_algorithm = True
     server: "SimHTTPServer"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence per-request stderr lines

@@ -30,7 +30,7 @@ T = TypeVar("T")
 _ORG_CACHE_SECONDS = 300
 _org_outside: dict[str, tuple[float, frozenset[str]]] = {}
 _org_rulesets: dict[str, tuple[float, tuple[dict[str, Any], ...]]] = {}
-_org_lock = threading.Lock()
+_org_lock = threading.RLock()
 
 
 def rate_limit_reserve() -> int:
@@ -112,31 +112,30 @@ class GitHubSession:
             return None
 
     def org_outside_collaborators(self, org: str) -> frozenset[str]:
-        now = time.monotonic()
+        # Held while fetching, so the chunks that start together wait for one request instead of all sending it.
         with _org_lock:
+            now = time.monotonic()
             cached = _org_outside.get(org)
             if cached and now - cached[0] < _ORG_CACHE_SECONDS:
                 return cached[1]
-        logins = frozenset(self.call(lambda: self.gateway.outside_collaborators(org)))
-        with _org_lock:
+            logins = frozenset(self.call(lambda: self.gateway.outside_collaborators(org)))
             _org_outside[org] = (now, logins)
-        return logins
+            return logins
 
     def org_rulesets(self, org: str) -> tuple[dict[str, Any], ...]:
         """Organization rulesets in full, once per `_ORG_CACHE_SECONDS` per process (conditional, so cheap anyway);
         a token that may not read them (403/404) just forgoes the shortcut."""
-        now = time.monotonic()
         with _org_lock:
+            now = time.monotonic()
             cached = _org_rulesets.get(org)
             if cached and now - cached[0] < _ORG_CACHE_SECONDS:
                 return cached[1]
-        try:
-            rulesets = tuple(self.call(lambda: self.gateway.list_org_rulesets(org)))
-        except (NotFound, Forbidden):
-            rulesets = ()
-        with _org_lock:
+            try:
+                rulesets = tuple(self.call(lambda: self.gateway.list_org_rulesets(org)))
+            except (NotFound, Forbidden):
+                rulesets = ()
             _org_rulesets[org] = (now, rulesets)
-        return rulesets
+            return rulesets
 
     def repo_reader(self) -> "RepoReader":
         return RepoReader(self)

@@ -13,7 +13,7 @@ from shared.policies import store
 from shared.policies.config import ConfigError, ConfigIssue, PolicyConfig, load_config_file, parse_config
 from shared.policies.dispatcher import ActContext, dispatch
 from shared.policies.errors import AuthFailed, RateLimited
-from shared.policies.evaluation import evaluate_policy, evaluate_repository
+from shared.policies.evaluation import PolicyOutcome, evaluate_policy, evaluate_repository
 from shared.policies.github_reader import GitHubSession
 from shared.policies.models import (ActChunkInput, ActChunkResult, ActPlan, ActRequest, ArchiveInput, ChunkInput,
                                     ChunkResult, ListPageResult, ScanPlan, ScanRequest)
@@ -104,26 +104,32 @@ def list_page(db: Database, session: GitHubSession, scan_id: str, page: int, nam
 def evaluate_chunk(db: Database, session: GitHubSession, chunk: ChunkInput) -> ChunkResult:
     config = store.scan_config(db, chunk.scan_id)
     repos = store.load_repositories(db, chunk.scan_id, chunk.offset, chunk.limit)
+    names = [r.name for r in repos]
+    marks = ",".join("?" * len(names))
     done = {r["repository"] for r in db.query(
-        "SELECT DISTINCT repository FROM policy_results WHERE scan_id = ?", (chunk.scan_id,))} if repos else set()
+        f"SELECT DISTINCT repository FROM policy_results WHERE scan_id = ? AND repository IN ({marks})",
+        (chunk.scan_id, *names))} if names else set()
     today = datetime.now(timezone.utc).date()
     result = ChunkResult()
-    for repo in repos:
-        if repo.name in done:  # evaluated before a rate-limit pause or a retry
-            continue
-        reader = session.repo_reader()
-        try:
-            outcomes = evaluate_repository(repo, config.policies, reader, today)
-        except RateLimited as exc:
-            result.rate_limited_until = exc.reset_at
-            break
-        except AuthFailed:
-            result.fatal = AUTH_MESSAGE
-            break
-        store.store_results(db, chunk.scan_id, outcomes)
-    names = [r.name for r in repos]
+    evaluated: list[PolicyOutcome] = []
+    try:
+        for repo in repos:
+            if repo.name in done:  # evaluated before a rate-limit pause or a retry
+                continue
+            reader = session.repo_reader()
+            try:
+                evaluated += evaluate_repository(repo, config.policies, reader, today)
+            except RateLimited as exc:
+                result.rate_limited_until = exc.reset_at
+                break
+            except AuthFailed:
+                result.fatal = AUTH_MESSAGE
+                break
+    finally:
+        # One transaction per chunk, not per repository; what was evaluated before a pause or a failure is kept.
+        if evaluated:
+            store.store_results(db, chunk.scan_id, evaluated)
     if names:
-        marks = ",".join("?" * len(names))
         row = db.query_one(f"SELECT COUNT(DISTINCT repository) AS n, SUM(CASE WHEN outcome = 'fail' THEN 1 ELSE 0 END) "
                            f"AS v, SUM(CASE WHEN outcome = 'error' THEN 1 ELSE 0 END) AS e FROM policy_results "
                            f"WHERE scan_id = ? AND repository IN ({marks})", (chunk.scan_id, *names))
