@@ -31,6 +31,7 @@ _ORG_CACHE_SECONDS = 300
 _org_outside: dict[str, tuple[float, frozenset[str]]] = {}
 _org_rulesets: dict[str, tuple[float, tuple[dict[str, Any], ...]]] = {}
 _org_lock = threading.RLock()
+_alerts_list_denied_until = [0.0]
 
 
 def rate_limit_reserve() -> int:
@@ -65,7 +66,9 @@ class GitHubSession:
         self._gateway = gateway if isinstance(gateway, GitHubGateway) else None
         self._factory = None if isinstance(gateway, GitHubGateway) else gateway
         self.reserve = rate_limit_reserve() if reserve is None else reserve
-        self.alerts_list_unreadable = False
+        # Process-wide for `_ORG_CACHE_SECONDS`: every chunk opens a session, and each would otherwise waste one
+        # request finding out again that the token lacks the Dependabot alerts permission.
+        self.alerts_list_unreadable = time.monotonic() < _alerts_list_denied_until[0]
 
     @property
     def gateway(self) -> GitHubGateway:
@@ -180,8 +183,9 @@ class RepoReader:
             listed = self._once("alerts-list", lambda: self.session.gateway.dependabot_alerts_enabled(repo.full_name))
             if listed is not None:
                 return listed
-            if not repo.archived:
-                self.session.alerts_list_unreadable = True  # the token lacks the permission: stop trying
+            if not repo.archived:  # the token lacks the permission: stop trying
+                self.session.alerts_list_unreadable = True
+                _alerts_list_denied_until[0] = time.monotonic() + _ORG_CACHE_SECONDS
         enabled = self._once("alerts", lambda: self.session.gateway.vulnerability_alerts_enabled(repo.full_name))
         if enabled is None:
             raise PermissionError("the token may not read the vulnerability alerts setting (403)")

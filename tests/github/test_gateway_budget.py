@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from shared.github import GitHubGateway
 from tests.support.githubsim import GitHubSim
 
@@ -86,11 +88,13 @@ def test_dependabot_alerts_list_that_cannot_tell_defers_to_the_setting(githubsim
 
 
 def test_reader_falls_back_to_the_setting_once_the_alerts_list_is_denied(githubsim: GitHubSim,
-                                                                          make_gateway: Callable[..., GitHubGateway]
-                                                                          ) -> None:
+                                                                          make_gateway: Callable[..., GitHubGateway],
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.policies import github_reader
     from shared.policies.github_reader import GitHubSession
     from shared.policies.repo import RepoSnapshot
 
+    monkeypatch.setattr(github_reader, "_alerts_list_denied_until", [0.0])  # process-wide: restored afterwards
     session = GitHubSession(make_gateway(githubsim), reserve=0)
     githubsim.fault("/repos/acme/payments-api/dependabot/alerts", 403,
                     message="Resource not accessible by integration")
@@ -101,3 +105,4 @@ def test_reader_falls_back_to_the_setting_once_the_alerts_list_is_denied(githubs
     templates = _counted(githubsim)
     assert templates["GET /repos/{owner}/{repo}/dependabot/alerts"] == {"403": 1}  # not asked again
     assert templates["GET /repos/{owner}/{repo}/vulnerability-alerts"] == {"204": 1, "404": 1}
+    assert GitHubSession(make_gateway(githubsim), reserve=0).alerts_list_unreadable  # the next chunk knows too
