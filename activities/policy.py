@@ -119,7 +119,7 @@ def enqueue_act_request(scan_id: str, act_id: str, attempt: int) -> None:
     from azure.storage.queue import QueueClient
 
     body = json.dumps({"scanId": scan_id, "actId": act_id, "attempt": attempt})
-    client = QueueClient.from_connection_string(_storage_connection(), settings.policy_act_queue())
+    client = QueueClient.from_connection_string(settings.storage_connection(), settings.policy_act_queue())
     try:
         try:
             client.create_queue()
@@ -128,12 +128,3 @@ def enqueue_act_request(scan_id: str, act_id: str, attempt: int) -> None:
         client.send_message(base64.b64encode(body.encode()).decode("ascii"))
     finally:
         client.close()
-
-
-def _storage_connection() -> str:
-    conn = settings.storage_connection()
-    if conn.strip().lower().startswith("usedevelopmentstorage=true"):
-        return ("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey="
-                "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"
-                "QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1")
-    return conn

@@ -107,9 +107,18 @@ def policy_dry_run() -> bool:
     return _bool("POLICY_DRY_RUN")
 
 
+# The storage SDK does not understand `UseDevelopmentStorage=true`; Azurite's well-known account and queue endpoint.
+_DEVELOPMENT_STORAGE = ("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey="
+                        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"
+                        "QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1")
+
+
 def storage_connection() -> str:
-    """The host's storage account (queues carrying the Policy Enforcer's act requests)."""
-    return _get("AzureWebJobsStorage", "UseDevelopmentStorage=true")
+    """The host's storage account (the job queues), as a connection string the storage SDK accepts."""
+    conn = _get("AzureWebJobsStorage", "UseDevelopmentStorage=true")
+    if conn.replace(" ", "").lower().startswith("usedevelopmentstorage=true"):
+        return _DEVELOPMENT_STORAGE
+    return conn
 
 
 def policy_act_queue() -> str:

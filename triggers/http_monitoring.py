@@ -210,15 +210,6 @@ def _queue_names() -> list[str]:
     return [name for queue in ("analysis-requests", settings.policy_act_queue()) for name in (queue, f"{queue}-poison")]
 
 
-def _storage_connection() -> str:
-    conn = settings.storage_connection()
-    if conn.replace(" ", "").lower().startswith("usedevelopmentstorage=true"):
-        return ("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey="
-                "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"
-                "QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1")
-    return conn
-
-
 def _queue_depths() -> list[dict[str, Any]]:
     """Approximate message counts; a queue not created yet is empty, an unreachable account is reported without
     its connection string."""
@@ -229,7 +220,7 @@ def _queue_depths() -> list[dict[str, Any]]:
     for name in _queue_names():
         entry: dict[str, Any] = {"name": name, "poison": name.endswith("-poison"), "depth": 0, "exists": True}
         try:
-            client = QueueClient.from_connection_string(_storage_connection(), name, retry_total=0,
+            client = QueueClient.from_connection_string(settings.storage_connection(), name, retry_total=0,
                                                         connection_timeout=QUEUE_TIMEOUT_SECONDS,
                                                         read_timeout=QUEUE_TIMEOUT_SECONDS)
             with client:
