@@ -25,7 +25,7 @@ from shared.analyzer.model import ANALYSIS_TYPES
 from shared.analyzer.models import ACTIVE_STATUSES, STATUSES, AnalysisInput, AnalysisOptions, ConnectionRef
 from shared.analyzer.render import FORMATS, render
 from shared.analyzer.requests import StartRequest, parse_start_request
-from shared.api.paging import parse_page
+from shared.api.paging import int_param, parse_page
 from shared.api.problems import bad_request, conflict, not_found
 from shared.storage.db import Database, get_database
 from triggers._http import api_handler, base_url, json_response, read_json_object
@@ -132,7 +132,7 @@ async def analysis_start(req: func.HttpRequest, client: df.DurableOrchestrationC
 async def analysis_status(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """`?wait=N` (0-30 s) long-polls: answers as soon as status, step or progress changes, or after N seconds."""
     job_id = _job_id(req)
-    wait = _int_param(req, "wait", 0, 0, MAX_WAIT_SECONDS)
+    wait = int_param(req.params, "wait", 0, 0, MAX_WAIT_SECONDS)
     db = get_database()
     row = _job(db, job_id)
     row_seen = _row_fingerprint(row)
@@ -268,16 +268,3 @@ async def analysis_checks(req: func.HttpRequest) -> func.HttpResponse:
              if (engine is None or c.engine == engine)
              and (analysis_type is None or analysis_type in c.analysis_types())]
     return json_response({"items": items, "total": len(items)})
-
-
-def _int_param(req: func.HttpRequest, name: str, default: int, low: int, high: int) -> int:
-    raw = req.params.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise bad_request(name, "must be an integer") from None
-    if not low <= value <= high:
-        raise bad_request(name, f"must be between {low} and {high}")
-    return value

@@ -23,17 +23,20 @@ class Page:
         return {"items": items, "page": self.page, "pageSize": self.page_size, "total": total}
 
 
-def parse_page(params: Mapping[str, str], default_size: int = 50) -> Page:
-    def number(name: str, default: int, low: int, high: int) -> int:
-        raw = params.get(name)
-        if raw is None or raw == "":
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise bad_request(name, "must be an integer") from None
-        if not low <= value <= high:
-            raise bad_request(name, f"must be between {low} and {high}")
-        return value
+def int_param(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """An optional integer query parameter within `low..high`, or a 400 naming it."""
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_request(name, "must be an integer") from None
+    if not low <= value <= high:
+        raise bad_request(name, f"must be between {low} and {high}")
+    return value
 
-    return Page(number("page", 1, 1, 1_000_000), number("pageSize", default_size, 1, MAX_PAGE_SIZE))
+
+def parse_page(params: Mapping[str, str], default_size: int = 50) -> Page:
+    return Page(int_param(params, "page", 1, 1, 1_000_000),
+                int_param(params, "pageSize", default_size, 1, MAX_PAGE_SIZE))
