@@ -6,7 +6,6 @@ folder). `python -m devhost.azurite --location DIR` runs it in the foreground un
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import signal
 import socket

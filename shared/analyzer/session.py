@@ -96,10 +96,6 @@ _PERMANENT = re.compile(r"28000|28P01|3D000|42000.*1049|1045|1044|password authe
                         r"Unknown database|does not exist|Login failed|unable to open database", re.I)
 
 
-def _cell(value: Any) -> Any:
-    return value
-
-
 class AnalysisSession:
     """One connection to the target with the safety settings applied; use as a context manager."""
 
