@@ -113,6 +113,12 @@ _DEVELOPMENT_STORAGE = ("DefaultEndpointsProtocol=http;AccountName=devstoreaccou
                         "QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1")
 
 
+def policy_rate_limit_reserve() -> int:
+    """Requests left unspent so a rate limit is waited out on a durable timer rather than hit; not a count → 50."""
+    raw = _get("POLICY_RATE_LIMIT_RESERVE")
+    return int(raw) if raw.isdigit() else 50
+
+
 def storage_connection() -> str:
     """The host's storage account (the job queues), as a connection string the storage SDK accepts."""
     conn = _get("AzureWebJobsStorage", "UseDevelopmentStorage=true")

@@ -10,7 +10,6 @@ cached per repository, and a rate-limit reserve.
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 import urllib.parse
@@ -18,6 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
+from shared import settings
 from shared.github import (GitHubAuthError, GitHubError, GitHubForbidden, GitHubGateway, GitHubIssuesDisabled,
                            GitHubNotFound, GitHubRateLimited, GitHubUnavailable, gateway_from_settings)
 from shared.github.transport import raise_for
@@ -32,11 +32,6 @@ _org_outside: dict[str, tuple[float, frozenset[str]]] = {}
 _org_rulesets: dict[str, tuple[float, tuple[dict[str, Any], ...]]] = {}
 _org_lock = threading.RLock()
 _alerts_list_denied_until = [0.0]
-
-
-def rate_limit_reserve() -> int:
-    raw = os.environ.get("POLICY_RATE_LIMIT_RESERVE", "").strip()
-    return int(raw) if raw.isdigit() else 50
 
 
 def translate(fn: Callable[[], T]) -> T:
@@ -65,7 +60,7 @@ class GitHubSession:
     def __init__(self, gateway: GitHubGateway | Callable[[], GitHubGateway], reserve: int | None = None) -> None:
         self._gateway = gateway if isinstance(gateway, GitHubGateway) else None
         self._factory = None if isinstance(gateway, GitHubGateway) else gateway
-        self.reserve = rate_limit_reserve() if reserve is None else reserve
+        self.reserve = settings.policy_rate_limit_reserve() if reserve is None else reserve
         # Process-wide for `_ORG_CACHE_SECONDS`: every chunk opens a session, and each would otherwise waste one
         # request finding out again that the token lacks the Dependabot alerts permission.
         self.alerts_list_unreadable = time.monotonic() < _alerts_list_denied_until[0]
