@@ -22,6 +22,10 @@ _DRIVER_ENGINES = (
 )
 
 _SECRET_KEYS = {"pwd", "password", "accesstoken", "access_token", "token", "secret", "authentication_key"}
+# `key=value` for each secret keyword; a braced value runs to the closing `}` past `}}` escapes (as `parse` reads it),
+# so `Pwd={ab}}c;d}` is hidden whole rather than up to its first `}`.
+_SECRET_ASSIGNMENT = re.compile(
+    r"(?i)\b(" + "|".join(sorted(_SECRET_KEYS, key=len, reverse=True)) + r")\s*=\s*(\{(?:[^}]|\}\})*\}|[^;\s]*)")
 
 
 class ConnectionStringError(ValueError):
@@ -125,7 +129,7 @@ def redact(text: str, *secrets: str) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
-    return re.sub(r"(?i)\b(pwd|password|accesstoken|token|secret)\s*=\s*(\{[^}]*\}|[^;\s]*)", r"\1=***", text)
+    return _SECRET_ASSIGNMENT.sub(r"\1=***", text)
 
 
 def secret_values(conn_str: str) -> list[str]:

@@ -76,3 +76,12 @@ def test_redact_removes_the_string_its_password_and_password_patterns() -> None:
     clean = secrets.redact(text, secrets.SecretStr(CONN))
     assert "p@ss" not in clean and "other" not in clean and "x y" not in clean
     assert "driver said" in clean
+
+
+def test_redact_without_the_secret_hides_a_braced_password_with_escaped_braces_whole() -> None:
+    # Only the pattern is there when the secret is unknown (check failures, monitoring); ODBC escapes `}` as `}}`,
+    # so stopping at the first `}` would show the rest of the password.
+    text = "driver said: Driver={PostgreSQL Unicode};Pwd={ab}}cd;ef};Authentication_Key=k3y9;Database=d"
+    clean = secrets.redact(text)
+    assert "cd;ef" not in clean and "k3y9" not in clean
+    assert "Database=d" in clean
