@@ -7,6 +7,7 @@ catalog reads. Only session-level settings are touched; a server setting is neve
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -96,6 +97,47 @@ _PERMANENT = re.compile(r"28000|28P01|3D000|42000.*1049|1045|1044|password authe
                         r"Unknown database|does not exist|Login failed|unable to open database", re.I)
 
 
+class _ConnectDeadline(Exception):
+    pass
+
+
+def _connect_with_deadline(conn_str: str, timeout_s: int) -> Any:
+    """`pyodbc.connect` that gives up after the login timeout even when the driver does not.
+
+    MariaDB's driver ignores the login timeout when a server accepts the TCP connection and never answers, which
+    would pin an activity forever. The connect runs in a daemon thread; past the deadline the caller moves on, and a
+    late connection is closed by that thread when it finally arrives.
+    """
+    import pyodbc
+
+    outcome: dict[str, Any] = {}
+    abandoned = threading.Event()
+
+    def attempt() -> None:
+        try:
+            conn = pyodbc.connect(conn_str, autocommit=True, timeout=timeout_s)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            outcome["error"] = exc
+        else:
+            if abandoned.is_set():
+                conn.close()
+            else:
+                outcome["conn"] = conn
+        finally:
+            done.set()
+
+    done = threading.Event()
+    threading.Thread(target=attempt, name="analysis-connect", daemon=True).start()
+    if not done.wait(timeout_s + 2):
+        abandoned.set()
+        if done.is_set() and "conn" in outcome:  # it arrived in the instant between the wait and the flag
+            return outcome["conn"]
+        raise _ConnectDeadline()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["conn"]
+
+
 class AnalysisSession:
     """One connection to the target with the safety settings applied; use as a context manager."""
 
@@ -125,7 +167,10 @@ class AnalysisSession:
         if self.engine == "sqlserver" and "applicationintent" not in conn_str.lower():
             conn_str = conn_str.rstrip(";") + ";ApplicationIntent=ReadOnly"
         try:
-            self.conn = pyodbc.connect(conn_str, autocommit=True, timeout=self.connect_timeout_s)
+            self.conn = _connect_with_deadline(conn_str, self.connect_timeout_s)
+        except _ConnectDeadline:
+            raise TargetError(f"cannot connect to {self.info.target()} (no answer within "
+                              f"{self.connect_timeout_s} s)", permanent=False) from None
         except pyodbc.Error as exc:
             text = " ".join(str(a) for a in exc.args)
             permanent = bool(_PERMANENT.search(text)) and "could not connect" not in text.lower() \
