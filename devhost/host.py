@@ -17,12 +17,14 @@ from typing import Any
 from aiohttp import web
 
 from devhost import discovery
+from devhost.admin import ADMIN_INVOKE_PATH, AdminInvoker
 from devhost.auth import HostKeys, presented_key
 from devhost.durable_urls import WEBHOOK_PATH, KeyedDurableClient
 from devhost.http_trigger import HttpDispatcher, build_routes, problem
 from devhost.invocations import invocation
 from devhost.invoke import Invoker
 from devhost.settings import HostConfig, load_host_config, load_local_settings
+from devhost.timers import TimerRunner
 
 log = logging.getLogger("devhost")
 
@@ -79,6 +81,7 @@ class Host:
         self.engine: Any = None
         self.functions: list[discovery.FunctionInfo] = []
         self.config = HostConfig()
+        self.timers: dict[str, TimerRunner] = {}
 
     # -- start-up -----------------------------------------------------------------------------------------------
     def _load(self) -> Path:
@@ -154,6 +157,8 @@ class Host:
         app = web.Application(middlewares=[self._guard], client_max_size=100 * 1024 * 1024)
         app.router.add_get("/admin/host/status", self._status)
         app.router.add_get("/admin/host/ping", lambda request: web.Response(status=200))
+        self.admin = AdminInvoker(self.functions, self.timers, self.keys, self.invoke)
+        app.router.add_post(ADMIN_INVOKE_PATH, self.admin.handle)
         if self.engine is not None:
             try:
                 self.engine.add_management_routes(app, base_url_for=lambda request: str(request.url.origin()))
@@ -196,6 +201,7 @@ class Host:
 
         sender = QueueSender()
         self.invoker = Invoker(str(app_dir), sender)
+        self.timers = {f.name: TimerRunner(f, state_dir, self.invoke) for f in self.functions if f.kind == "timer"}
         await asyncio.to_thread(self._start_engine)
         runner = web.AppRunner(self._web_app(), access_log=None, handle_signals=False,
                                shutdown_timeout=self.options.grace)
@@ -211,10 +217,8 @@ class Host:
         self.state = "Running"
         self._print_listing()
 
-        from devhost.timers import TimerRunner
         pollers_stop = asyncio.Event()
-        pollers = [asyncio.create_task(TimerRunner(f, state_dir, self.invoke).run(pollers_stop))
-                   for f in self.functions if f.kind == "timer"]
+        pollers = [asyncio.create_task(timer.run(pollers_stop)) for timer in self.timers.values()]
         pollers += [asyncio.create_task(QueueListener(f, self.config.queues, self.invoke).run(pollers_stop))
                     for f in self.functions if f.kind == "queue"]
         for task in pollers:

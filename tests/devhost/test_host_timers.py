@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from tests.devhost_app._record import records
@@ -63,3 +64,40 @@ def test_no_past_due_when_restarted_before_the_next_occurrence(local_host) -> No
     after = wait_for(lambda: records(host.output_dir, "fast_timer")[before:])
     assert after[0]["past_due"] is False
     host.stop()
+
+
+def test_occurrence_that_fires_late_because_the_previous_run_outlasted_the_period_is_past_due(local_host) -> None:
+    """Every 3 s, runs 4.5 s: the occurrence at T+3 waits for the run of T and fires ~1.5 s late (tolerance 1 s);
+    the ones that fire on time are not past due."""
+    host = local_host(app=APP, env={"DEVHOST_TEST_WORK_QUEUE": "timer-work3", "DEVHOST_TEST_FAIL_QUEUE": "timer-fail3",
+                                    "DEVHOST_TEST_SLOW_TIMER_SCHEDULE": "*/3 * * * * *",
+                                    "DEVHOST_TEST_SLOW_TIMER_SECONDS": "4.5"})
+    fired = wait_for(lambda: len(records(host.output_dir, "slow_timer")) >= 2 and records(host.output_dir,
+                                                                                        "slow_timer"), timeout=20)
+    first, late = fired[:2]
+    scheduled = dt.datetime.fromisoformat(first["status"]["Last"])
+    assert first["past_due"] is False
+    assert (dt.datetime.fromisoformat(first["at"]) - scheduled).total_seconds() < 1.0
+    assert late["past_due"] is True
+    assert dt.datetime.fromisoformat(late["status"]["Last"]) == scheduled + dt.timedelta(seconds=3)
+    lateness = (dt.datetime.fromisoformat(late["at"]) - scheduled - dt.timedelta(seconds=3)).total_seconds()
+    assert 1.0 < lateness < 3.0
+    assert "Function 'slow_timer' is past due" in host.log_text()
+    assert not any(r["past_due"] for r in records(host.output_dir, "fast_timer"))   # on time beside it
+    host.stop()
+
+
+def test_missed_occurrences_collapse_into_the_latest_one(tmp_path: Path) -> None:
+    """A run that outlasts several periods is followed by one catch-up, for the latest missed occurrence, so the
+    timer never falls further behind than one period."""
+    from devhost.discovery import FunctionInfo
+    from devhost.timers import TimerRunner
+
+    info = FunctionInfo(name="t", kind="timer", trigger={"name": "timer", "schedule": "*/2 * * * * *"},
+                        bindings=[], user_function=lambda timer: None)
+    runner = TimerRunner(info, tmp_path, invoke=None)  # type: ignore[arg-type] - never invoked here
+    fired = dt.datetime(2026, 1, 1, 10, 0, 0, tzinfo=dt.timezone.utc)
+    at = lambda seconds: fired + dt.timedelta(seconds=seconds)  # noqa: E731
+    assert runner._latest_missed(fired, at(1.9)) is None                  # finished within the period
+    assert runner._latest_missed(fired, at(2.0)) == at(2)
+    assert runner._latest_missed(fired, at(7.5)) == at(6)                 # 2, 4 and 6 missed: one catch-up, for 6

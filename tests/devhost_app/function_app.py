@@ -9,6 +9,7 @@ from tests.devhost_app import durable_features, triggers_http, triggers_queue, t
 # Queue names are app settings (`%...%` in the bindings) so concurrent hosts in one test session stay apart.
 os.environ.setdefault("DEVHOST_TEST_WORK_QUEUE", "devhost-work")
 os.environ.setdefault("DEVHOST_TEST_FAIL_QUEUE", "devhost-fail")
+os.environ.setdefault("DEVHOST_TEST_SLOW_TIMER_SCHEDULE", "0 0 0 1 1 *")
 
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
 
