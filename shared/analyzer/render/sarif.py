@@ -7,6 +7,7 @@ and kind), rules come from the catalog with `helpUri` = the vendor docs link, an
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from shared.analyzer import catalog
@@ -29,8 +30,27 @@ def _kind(details: dict[str, Any]) -> str:
     return "database"
 
 
+_ARTICLES = frozenset({"a", "an", "the"})
+
+
 def _rule_name(title: str) -> str:
-    return "".join(word[:1].upper() + word[1:] for word in title.replace("-", " ").split() if word.isalnum())
+    """The rule's friendly name as the single Pascal-case identifier SARIF asks for (§3.49.7; the Multitool checks
+    it with ``^([A-Z][a-z0-9]+)*$``): every segment is one capital followed by lower-case letters or digits, so
+    acronyms are folded ("CHECK" → "Check", "MD5" → "Md5"), articles and apostrophes are dropped, a lone letter
+    joins a neighbour ("B-tree" → "Btree", "char(n)" → "Charn") and a number joins the word before it ("In2038")."""
+    segments: list[str] = []
+    for word in re.findall(r"[A-Za-z0-9]+", title.replace("'", "")):
+        word = word.lower()
+        if word in _ARTICLES:
+            continue
+        if segments and (word[0].isdigit() or len(segments[-1]) == 1):
+            segments[-1] += word
+        else:
+            segments.append(word)
+    if len(segments) > 1 and len(segments[-1]) == 1:
+        lone = segments.pop()
+        segments[-1] += lone
+    return "".join(segment[:1].upper() + segment[1:] for segment in segments)
 
 
 def render(report: dict[str, Any]) -> dict[str, Any]:
