@@ -1,7 +1,7 @@
 """The SARIF rendering checked with Microsoft's own SARIF tooling instead of a hand-written subset: the SARIF 2.1.0
-schema shipped in `@microsoft/sarif-multitool-linux` (through `jsonschema`), and the Multitool's `validate` verb, whose
-SARIF1xxx rules check what a schema cannot (indices, URIs, rule ids) and whose GH rules check what GitHub code
-scanning requires on upload.
+schema shipped in `@microsoft/sarif-multitool-<platform>` (through `jsonschema`) and the Multitool's `validate`
+verb, whose SARIF1xxx rules check what a schema cannot (indices, URIs, rule ids) and whose GH rules check what
+GitHub code scanning requires on upload.
 
 Both checks get a control: a deliberately broken log that each must reject, so a validator that silently checks
 nothing cannot pass these tests. That matters for the Multitool in particular: a log it cannot deserialize (a
@@ -16,6 +16,7 @@ import os
 import re
 import shlex
 import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,9 @@ from tests.analyzer.test_report import JOB, SERVER, finding
 
 ROOT = Path(__file__).resolve().parents[2]
 MULTITOOL = ROOT / "node_modules" / ".bin" / "sarif-multitool"
-SCHEMA_PATH = ROOT / "node_modules" / "@microsoft" / "sarif-multitool-linux" / "sarif-2.1.0.json"
+# The platform package the `sarif-multitool` wrapper runs (as its index.js resolves it) also ships the schema.
+PLATFORM_PACKAGE = f"sarif-multitool-{sys.platform}"  # linux, darwin, win32: Node's names too
+SCHEMA_PATH = ROOT / "node_modules" / "@microsoft" / PLATFORM_PACKAGE / "sarif-2.1.0.json"
 SAMPLE_DB = ROOT / "samples" / "shop.db"
 ENGINES = ("postgresql", "mysql", "sqlite", "sqlserver")
 
@@ -141,7 +144,7 @@ def _format_checker() -> FormatChecker:
 def schema_validator() -> Any:
     if not SCHEMA_PATH.exists():
         pytest.fail(f"{SCHEMA_PATH.relative_to(ROOT)} is missing: run `make deps` (npm ci) to install "
-                    "@microsoft/sarif-multitool-linux, which ships the SARIF 2.1.0 schema")
+                    f"@microsoft/{PLATFORM_PACKAGE}, which ships the SARIF 2.1.0 schema")
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     # The dialect comes from the schema's own $schema (2020-12 in sarif-sdk 5.7.0); its keywords (type, enum,
     # items as one schema, properties, required, oneOf/anyOf, $ref into "definitions") read the same in Draft 7.
