@@ -15,6 +15,13 @@ A case file `tests/fixtures/checks/<engine>/<check_id>.yml` holds:
                         # wraparound age): the check must still run without error and report nothing on `passes`
     skips: regex        # only for checks that need a server feature which may be off (performance_schema): when
                         # the check is skipped with a reason matching this, the case passes; otherwise it runs as usual
+    hold: |             # optional SQL run, in both states, on a SECOND connection to that state's database with
+      SELECT 1;         # autocommit off, after setup and fails/passes: its transaction stays open (idle in
+                        # transaction) while the check runs, then is rolled back and closed (session-state checks)
+    hold_wait: 1.5      # optional seconds to wait between opening the hold and running the check (transaction age)
+    server_globals:     # optional (mysql only) global variables the case changes with SET GLOBAL: their values are
+      - sql_mode        # read before each state and restored right after that state's check ran, so the server is
+                        # left as it was found (not as a guess of its default) and the change lasts under a second
 
 Each case gets two fresh throw-away databases (one per state) created through pyodbc, so cases never see each
 other's objects. Statements are split on lines ending with `;`. Server-wide objects (roles, users) must use names
@@ -25,9 +32,10 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +51,8 @@ from shared.analyzer.session import AnalysisSession
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "checks"
 
 PG_SERVER = os.environ.get("TEST_PG_HOST", "127.0.0.1"), os.environ.get("TEST_PG_PORT", "5432")
+_VARIABLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
 MARIADB_SERVER = os.environ.get("TEST_MARIADB_HOST", "127.0.0.1"), os.environ.get("TEST_MARIADB_PORT", "3306")
 
 
@@ -68,13 +78,21 @@ class CheckCase:
     teardown: str
     not_live: str | None
     skips: str | None = None
+    hold: str = ""
+    hold_wait: float = 0.0
+    server_globals: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> "CheckCase":
         data: dict[str, Any] = yaml.safe_load(path.read_text()) or {}
+        names = tuple(data.get("server_globals") or ())
+        bad = [n for n in names if not _VARIABLE_NAME.fullmatch(str(n))]
+        if bad or (names and path.parent.name != "mysql"):
+            raise ValueError(f"{path.name}: server_globals must be plain mysql variable names, got {list(names)}")
         return cls(path.stem, path.parent.name, data.get("why", ""), data.get("setup", "") or "",
                    data.get("fails", "") or "", data.get("passes", "") or "", list(data.get("expect") or []),
-                   data.get("teardown", "") or "", data.get("not_live"), data.get("skips"))
+                   data.get("teardown", "") or "", data.get("not_live"), data.get("skips"),
+                   data.get("hold", "") or "", float(data.get("hold_wait") or 0), names)
 
 
 def cases(engine: str) -> list[CheckCase]:
@@ -129,7 +147,7 @@ def admin_execute(engine: str, script: str) -> None:
     if not script.strip() or engine == "sqlite":
         return
     admin_str = pg_conn_str("postgres") if engine == "postgresql" else mariadb_conn_str("")
-    with pyodbc.connect(admin_str, autocommit=True, timeout=5) as admin:
+    with closing(pyodbc.connect(admin_str, autocommit=True, timeout=5)) as admin:
         for statement in split_sql(script):
             try:
                 admin.execute(statement)
@@ -138,7 +156,9 @@ def admin_execute(engine: str, script: str) -> None:
 
 
 def prepare(conn_str: str, *scripts: str) -> None:
-    with pyodbc.connect(conn_str, autocommit=True, timeout=5) as conn:
+    # closing(), not the connection's own `with` (which only commits): a statement that fails mid-transaction
+    # would otherwise leave the session open holding locks, and dropping the database would wait on it forever.
+    with closing(pyodbc.connect(conn_str, autocommit=True, timeout=5)) as conn:
         for script in scripts:
             for statement in split_sql(script):
                 conn.execute(statement)
@@ -159,29 +179,73 @@ def _skipped_as_declared(case: CheckCase, outcome: CheckOutcome) -> bool:
     return bool(case.skips and outcome.skipped and re.search(case.skips, outcome.skipped))
 
 
+@contextmanager
+def held_transaction(case: CheckCase, conn_str: str) -> Iterator[None]:
+    """Keeps `hold` open on its own connection while the body runs: the second session a session-state check sees."""
+    if not case.hold.strip():
+        yield
+        return
+    conn = pyodbc.connect(conn_str, autocommit=False, timeout=5)
+    try:
+        for statement in split_sql(case.hold):
+            conn.execute(statement)
+        if case.hold_wait:
+            time.sleep(case.hold_wait)
+        yield
+    finally:
+        try:
+            conn.rollback()
+        finally:
+            conn.close()
+
+
+@contextmanager
+def server_globals_kept(case: CheckCase) -> Iterator[None]:
+    """Puts back the global variables the case changes, with the values they had before it (read, not assumed)."""
+    if not case.server_globals:
+        yield
+        return
+    try:
+        admin = pyodbc.connect(mariadb_conn_str(""), autocommit=True, timeout=5)
+    except pyodbc.Error as exc:
+        _server_unreachable(case.engine, exc)
+    with closing(admin):
+        originals = {name: admin.execute(f"SELECT @@GLOBAL.{name}").fetchone()[0] for name in case.server_globals}
+    try:
+        yield
+    finally:
+        with closing(pyodbc.connect(mariadb_conn_str(""), autocommit=True, timeout=5)) as admin:
+            for name, value in originals.items():
+                admin.execute(f"SET GLOBAL {name} = ?", value)
+
+
+def _state_findings(case: CheckCase, script: str) -> list[str] | None:
+    """Findings of the check on a fresh database in one state; None when it was skipped as the case declares."""
+    with server_globals_kept(case), throwaway_database(case.engine) as conn_str:
+        prepare(conn_str, case.setup, script)
+        with held_transaction(case, conn_str):
+            outcome = run(conn_str, case.check_id)
+    if _skipped_as_declared(case, outcome):
+        return None
+    assert outcome.skipped is None, f"{case.check_id} skipped: {outcome.skipped}"
+    return objects_of(outcome)
+
+
 def assert_case(case: CheckCase) -> None:
     """The check reports every expected object on `fails` and none of them on `passes`."""
     try:
         if case.fails and not case.not_live:
-            with throwaway_database(case.engine) as conn_str:
-                prepare(conn_str, case.setup, case.fails)
-                outcome = run(conn_str, case.check_id)
-                if _skipped_as_declared(case, outcome):
-                    return
-                assert outcome.skipped is None, f"{case.check_id} skipped: {outcome.skipped}"
-                found = objects_of(outcome)
-                for expected in case.expect:
-                    assert any(expected.lower() in o for o in found), \
-                        f"{case.check_id}: expected a finding on {expected!r}, got {found}"
-        with throwaway_database(case.engine) as conn_str:
-            prepare(conn_str, case.setup, case.passes)
-            outcome = run(conn_str, case.check_id)
-            if _skipped_as_declared(case, outcome):
+            found = _state_findings(case, case.fails)
+            if found is None:
                 return
-            assert outcome.skipped is None, f"{case.check_id} skipped: {outcome.skipped}"
-            found = objects_of(outcome)
             for expected in case.expect:
-                assert not any(expected.lower() in o for o in found), \
-                    f"{case.check_id}: unexpected finding on {expected!r} in the passing state: {found}"
+                assert any(expected.lower() in o for o in found), \
+                    f"{case.check_id}: expected a finding on {expected!r}, got {found}"
+        found = _state_findings(case, case.passes)
+        if found is None:
+            return
+        for expected in case.expect:
+            assert not any(expected.lower() in o for o in found), \
+                f"{case.check_id}: unexpected finding on {expected!r} in the passing state: {found}"
     finally:
         admin_execute(case.engine, case.teardown)
