@@ -6,7 +6,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pyodbc
@@ -23,28 +23,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.live]
 def host(local_host: Callable[..., LocalHost], tmp_path_factory: pytest.TempPathFactory) -> LocalHost:
     return local_host(app=APP, env=host_env(ANALYZER_ALLOWED_SQLITE_DIRS=str(tmp_path_factory.mktemp("none"))),
                       grace=3)
-
-
-@pytest.fixture()
-def hanging_port() -> Iterator[int]:
-    """A TCP server that accepts connections and never answers: the client waits for its login timeout."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(50)
-    held: list[socket.socket] = []
-
-    def accept() -> None:
-        while True:
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                return
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield server.getsockname()[1]
-    server.close()
-    for conn in held:
-        conn.close()
 
 
 def closed_port() -> int:

@@ -3,11 +3,9 @@ queue, and a job interrupted by a host restart that shows Failed and is restarte
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,27 +29,6 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with sqlite3.connect(path) as db:
         db.executescript("CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT); CREATE TABLE notes (body TEXT);")
     return path
-
-
-@pytest.fixture(scope="module")
-def hanging_port() -> Iterator[int]:
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(50)
-    held: list[socket.socket] = []
-
-    def accept() -> None:
-        while True:
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                return
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield server.getsockname()[1]
-    server.close()
-    for conn in held:
-        conn.close()
 
 
 @pytest.fixture(scope="module")

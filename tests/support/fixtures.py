@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -68,3 +70,26 @@ def mariadb_db() -> Iterator[Callable[..., str]]:
 def sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., str]:
     """Factory: `sqlite_db()` returns the ODBC connection string of a new SQLite file in a temporary folder."""
     return SqliteDatabases(tmp_path_factory.mktemp("sqlite"))
+
+
+@pytest.fixture(scope="module")
+def hanging_port() -> Iterator[int]:
+    """A TCP port that accepts connections and never answers (a hung or firewalled database server): clients wait
+    for their login timeout, which is how tests hold a job in "connecting" or prove that timeouts fire."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(50)
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield server.getsockname()[1]
+    server.close()
+    for conn in held:
+        conn.close()
