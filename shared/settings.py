@@ -129,3 +129,63 @@ def storage_connection() -> str:
 
 def policy_act_queue() -> str:
     return _get("POLICY_ACT_QUEUE", "policy-act-requests")
+
+
+# -- Schedules and notifications ----------------------------------------------------------------------------------
+def daily_scan_schedule() -> tuple[str, str]:
+    """Cron and IANA zone of the built-in `daily-scan` schedule, created at start-up; `off` disables it."""
+    return _get("POLICY_SCAN_SCHEDULE", "0 0 * * *"), _get("POLICY_SCAN_TIME_ZONE", "UTC")
+
+
+def app_public_url() -> str:
+    """Where people reach the app (links in e-mails); the local host's address by default."""
+    return _get("APP_PUBLIC_URL", "http://127.0.0.1:7071").rstrip("/")
+
+
+def smtp_host() -> str:
+    return _get("SMTP_HOST")
+
+
+def smtp_port() -> int:
+    return _int("SMTP_PORT", 587)
+
+
+def smtp_security() -> str:
+    """`starttls` (default), `tls` (implicit TLS, port 465) or `none` (a local relay only)."""
+    return _get("SMTP_SECURITY", "starttls").lower()
+
+
+def smtp_user() -> str:
+    return _get("SMTP_USER")
+
+
+def smtp_password() -> str:
+    """A Key Vault reference in Azure; never logged (the sender wraps it in SecretStr at once)."""
+    return os.environ.get("SMTP_PASSWORD", "")
+
+
+def smtp_from() -> str:
+    return _get("SMTP_FROM")
+
+
+def smtp_ca_file() -> str:
+    """Extra CA bundle to trust (a private relay's certificate); the system store otherwise."""
+    return _get("SMTP_CA_FILE")
+
+
+def smtp_timeout_seconds() -> int:
+    return _int("SMTP_TIMEOUT_SECONDS", 30)
+
+
+def notify_failure_recipients() -> list[str]:
+    """Who hears about every failed job, scheduled or not (comma list)."""
+    return _list("NOTIFY_FAILURE_RECIPIENTS", "")
+
+
+def notify_retry_seconds() -> int:
+    """First retry delay after a transient SMTP error; doubles per attempt up to an hour."""
+    return _int("NOTIFY_RETRY_SECONDS", 30)
+
+
+def notify_max_attempts() -> int:
+    return _int("NOTIFY_MAX_ATTEMPTS", 12)

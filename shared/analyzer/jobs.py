@@ -205,3 +205,22 @@ def status_json(row: dict[str, Any], live: dict[str, Any] | None = None) -> dict
             "source": row["source"], "attempt": int(row["attempt"]),
             "createdAt": row["created_at"], "updatedAt": row["updated_at"], "startedAt": row["started_at"],
             "completedAt": row["completed_at"], "error": row["error"]}
+
+
+def previous_completed_job(db: Database, job_id: str) -> dict[str, Any] | None:
+    """The last completed analysis of the same target (engine + server + database) created before `job_id`: the
+    baseline of the job's diff. Uses the (status, created_at) index."""
+    row = get_job(db, job_id)
+    if row is None:
+        return None
+    rows = db.query(db.limit("SELECT * FROM analysis_jobs WHERE status = 'Completed' AND engine = ? AND target = ? "
+                             "AND job_id <> ? AND created_at < ? ORDER BY created_at DESC, job_id DESC", 1),
+                    (row["engine"], row["target"], job_id, row["created_at"]))
+    return rows[0] if rows else None
+
+
+def failed_since(db: Database, since: str, limit: int = 200) -> list[dict[str, Any]]:
+    """Failed jobs created since `since` (the (status, created_at) index), for failure notifications."""
+    return db.query(db.limit("SELECT job_id, attempt, target, engine, analysis_type, error, source FROM analysis_jobs "
+                             "WHERE status = 'Failed' AND created_at >= ? ORDER BY created_at, job_id", limit),
+                    (since,))

@@ -300,3 +300,25 @@ def mark_act_lost(db: Database, scan_id: str, act_id: str, reason: str) -> None:
                    "WHERE act_id = ? AND status = 'Running'", (now_iso(), reason, act_id))
         db.execute("UPDATE policy_scans SET act_status = 'Failed', act_error = ? WHERE scan_id = ? AND act_id = ? "
                    "AND act_status IN ('Pending', 'Running')", (reason, scan_id, act_id))
+
+
+def new_violations(db: Database, scan_id: str) -> list[dict[str, Any]]:
+    """Violations of a scan that the previous completed scan of the same organization did not have (by repository
+    + policy), for the schedules' `new-violations` condition; every violation when there is no previous scan."""
+    scan = get_scan(db, scan_id)
+    if scan is None:
+        return []
+    previous = db.query(db.limit("SELECT scan_id FROM policy_scans WHERE status = 'Completed' AND org = ? AND "
+                                 "scan_id <> ? AND created_at < ? ORDER BY created_at DESC", 1),
+                        (scan["org"], scan_id, scan["created_at"]))
+    baseline = previous[0]["scan_id"] if previous else ""
+    return db.query("SELECT v.repository, v.policy_id, v.severity, v.message FROM policy_violations v "
+                    "WHERE v.scan_id = ? AND NOT EXISTS (SELECT 1 FROM policy_violations p WHERE p.scan_id = ? "
+                    "AND p.repository = v.repository AND p.policy_id = v.policy_id) "
+                    "ORDER BY v.repository, v.policy_id", (scan_id, baseline))
+
+
+def failed_scans_since(db: Database, since: str, limit: int = 200) -> list[dict[str, Any]]:
+    """Failed scans created since `since`, for failure notifications."""
+    return db.query(db.limit("SELECT scan_id, org, error, trigger_kind FROM policy_scans WHERE status = 'Failed' "
+                             "AND created_at >= ? ORDER BY created_at, scan_id", limit), (since,))

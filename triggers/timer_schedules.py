@@ -1,0 +1,39 @@
+"""`schedules_tick`: one timer a minute runs every schedule stored in the application database.
+
+Why one timer and not an eternal orchestration per schedule: schedules are rows people add and change at run time,
+while timer triggers are fixed at deployment; a claim in the database (see `shared.schedules.store`) makes a tick
+safe on any number of instances, survives a restart without history to replay, and lets the due-check be one
+indexed query however many schedules exist. `use_monitor` keeps the tick's own occurrences in storage, and a
+schedule whose occurrence passed while the app was down fires once on the next tick (`next_run_at` is in the past).
+
+The tick also settles the runs it started (outcome, notifications) and drains the e-mail outbox.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from shared.notifications import service as notifications
+from shared.schedules import service
+from shared.storage.db import get_database
+from triggers.schedule_runner import DurableJobRunner
+
+bp = df.Blueprint()
+log = logging.getLogger(__name__)
+
+
+@bp.timer_trigger(arg_name="timer", schedule="0 * * * * *", use_monitor=True, run_on_startup=False)
+@bp.durable_client_input(client_name="client")
+async def schedules_tick(timer: func.TimerRequest, client: df.DurableOrchestrationClient) -> None:
+    if timer.past_due:
+        log.info("schedules_tick is late (the host was down or busy); due schedules fire once each")
+    db = get_database()
+    result = await service.tick(db, DurableJobRunner(client))
+    others = await asyncio.to_thread(service.notify_other_failures, db)
+    sent = await asyncio.to_thread(notifications.drain, get_database())
+    if result.started or result.skipped or result.queued or result.settled or others or any(sent.values()):
+        log.info("schedules_tick: started %s, skipped %s, queued %s, settled %d run(s), e-mail %s",
+                 result.started, result.skipped, result.queued, len(result.settled), sent)
