@@ -88,8 +88,14 @@ def smtp_sender() -> Sender:
 def drain(db: Database, sender: Sender | None = None, *, owner: str | None = None, limit: int = 50) -> dict[str, int]:
     """Send what is due; returns counts by result. Blocking (SMTP): call it from a worker thread."""
     owner = owner or "sender-" + uuid.uuid4().hex[:12]
-    sender = sender or smtp_sender()
     counts = {"sent": 0, "retry": 0, "failed": 0}
+    if sender is None:
+        problem = SmtpConfig.from_settings().problem()
+        if problem:  # not configured (yet): keep every message Pending instead of spending its attempts
+            if outbox.due_ids(db, outbox.now_iso(), 1):
+                log.warning("notifications are waiting: e-mail is not configured (%s)", problem)
+            return counts
+        sender = smtp_sender()
     now = datetime.now(timezone.utc)
     for outbox_id in outbox.due_ids(db, outbox.now_iso(now), limit):
         item = outbox.claim(db, outbox_id, owner, datetime.now(timezone.utc), LEASE)

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from shared.schedules import service as schedules_service
+from shared.storage.db import Database
 from tests.e2e.policy_support import (TOKEN, actions, repo, seed, sim_issues, start_scan, wait_idle, wait_scan,
                                       write_config)
 from tests.support.githubsim import start_githubsim
@@ -33,14 +36,27 @@ def config_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Timer state saying midnight was missed: the host fires `daily_scan` past due on start (use_monitor)."""
+    """Timer state saying the tick's last minute was missed: the host fires `schedules_tick` past due on start."""
     path = tmp_path_factory.mktemp("state")
     (path / "timers").mkdir()
     missed = datetime.now(timezone.utc) - timedelta(minutes=5)
-    (path / "timers" / "daily_scan.status.json").write_text(json.dumps({
-        "Schedule": "0 0 0 * * *", "Last": (missed - timedelta(days=1)).isoformat(), "Next": missed.isoformat(),
+    (path / "timers" / "schedules_tick.status.json").write_text(json.dumps({
+        "Schedule": "0 * * * * *", "Last": (missed - timedelta(minutes=1)).isoformat(), "Next": missed.isoformat(),
         "LastUpdated": missed.isoformat()}))
     return path
+
+
+@pytest.fixture(scope="module")
+def app_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The application database as a host left it before going down over midnight UTC: the built-in daily-scan
+    schedule's next run (last midnight) is in the past, and two midnights were missed in all."""
+    db = tmp_path_factory.mktemp("policydb") / "app.db"
+    database = Database(f"sqlite:///{db}")
+    database.migrate()
+    builtin = replace(schedules_service.builtin_daily_scan(), enabled=True)
+    schedules_service.save(database, builtin, datetime.now(timezone.utc) - timedelta(days=2))
+    database.close()
+    return db
 
 
 def _env(sim: Any, config_path: Path, db: Path, **extra: str) -> dict[str, str]:
@@ -49,10 +65,8 @@ def _env(sim: Any, config_path: Path, db: Path, **extra: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def host(local_host: Any, sim: Any, config_path: Path, state_dir: Path,
-         tmp_path_factory: pytest.TempPathFactory) -> Any:
-    db = tmp_path_factory.mktemp("policydb") / "app.db"
-    return local_host(env=_env(sim, config_path, db, FUNCTIONS_DEVHOST_STATE_DIR=str(state_dir)))
+def host(local_host: Any, sim: Any, config_path: Path, state_dir: Path, app_db: Path) -> Any:
+    return local_host(env=_env(sim, config_path, app_db, FUNCTIONS_DEVHOST_STATE_DIR=str(state_dir)))
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +77,7 @@ def _reset(host: Any, sim: Any, config_path: Path) -> None:
     sim.set_rate_limit(remaining=5000, reset=int(time.time()) + 3600)
 
 
-def test_daily_timer_fires_a_scheduled_scan(host: Any) -> None:
+def test_a_missed_daily_scan_runs_once_when_the_host_is_back(host: Any) -> None:
     deadline = time.monotonic() + 30
     scans: list[dict[str, Any]] = []
     while time.monotonic() < deadline and not scans:
@@ -72,7 +86,11 @@ def test_daily_timer_fires_a_scheduled_scan(host: Any) -> None:
     assert scans, host.log_text()[-2000:]
     finished = wait_scan(host, scans[0]["scanId"])
     assert finished["status"] == "Completed" and finished["repositoriesScanned"] == len(REPOS)
-    assert "Functions.daily_scan" in host.log_text()
+    assert "Functions.schedules_tick" in host.log_text()
+    assert len([s for s in host.get("/api/v1/scans").json()["items"] if s["trigger"] == "schedule"]) == 1
+    builtin = host.get("/api/v1/schedules/daily-scan").json()
+    assert builtin["lastRun"]["jobId"] == scans[0]["scanId"]
+    assert builtin["nextRun"]["utc"].endswith("T00:00:00+00:00")
 
 
 def test_low_rate_limit_pauses_the_scan_until_the_reset(host: Any, sim: Any) -> None:

@@ -192,3 +192,12 @@ def test_a_sender_that_died_mid_send_loses_only_its_lease(db: Database) -> None:
     taken = outbox.claim(db, outbox_id, "other", later, timedelta(seconds=60))
     assert taken is not None and taken.attempts == 2
     assert outbox.finish(db, outbox_id, "dead-host", 1, OutboxStatus.SENT, None) is False  # the old owner is out
+
+
+def test_without_smtp_settings_messages_wait_without_spending_attempts(db: Database,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    outbox_id = queue(db)
+    assert notifications.drain(db) == {"sent": 0, "retry": 0, "failed": 0}
+    item = outbox.get(db, outbox_id)
+    assert item is not None and item.status is OutboxStatus.PENDING and item.attempts == 0
