@@ -38,9 +38,9 @@ class DurableJobRunner:
                 return await start_analysis(self.client, request, source="schedule", job_id=job_id)
             except IntegrityError:
                 return job_id  # this occurrence's job exists: a retried start
-        request = schedule.request
-        return await start_scan(self.client, "schedule", bool(request.get("dryRun")),
-                                list(request.get("repositories") or []), list(request.get("policies") or []))
+        scan = schedule.request
+        return await start_scan(self.client, "schedule", bool(scan.get("dryRun")),
+                                list(scan.get("repositories") or []), list(scan.get("policies") or []))
 
     async def state(self, kind: Kind, job_id: str) -> JobState:
         db = get_database()

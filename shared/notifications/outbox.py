@@ -12,13 +12,13 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from shared.storage.db import Database, IntegrityError
 
 
-class OutboxStatus(str, Enum):
+class OutboxStatus(StrEnum):
     PENDING = "Pending"    # waiting for its (next) attempt
     SENDING = "Sending"    # claimed by a sender until `claimed_until`
     SENT = "Sent"
@@ -56,6 +56,11 @@ class Attempt:
     outcome: str
     message: str | None
     created_at: str
+
+
+def _count(db: Database, sql: str, params: tuple[Any, ...]) -> int:
+    row = db.query_one(sql, params)
+    return int(row["n"]) if row else 0
 
 
 def now_iso(moment: datetime | None = None) -> str:
@@ -133,7 +138,7 @@ def get(db: Database, outbox_id: str) -> OutboxItem | None:
 
 def list_items(db: Database, job_id: str | None, offset: int, limit: int) -> tuple[list[OutboxItem], int]:
     where, params = ("WHERE job_id = ?", (job_id,)) if job_id else ("", ())
-    total = int(db.query_one(f"SELECT COUNT(*) AS n FROM notification_outbox {where}", params)["n"])
+    total = _count(db, f"SELECT COUNT(*) AS n FROM notification_outbox {where}", params)
     rows = db.query(db.limit(f"SELECT * FROM notification_outbox {where} ORDER BY created_at DESC, outbox_id",
                              limit, offset), params)
     return [_item(r) for r in rows], total

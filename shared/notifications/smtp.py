@@ -8,7 +8,6 @@ text only, which never echo the password (AUTH PLAIN's payload is not part of th
 from __future__ import annotations
 
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -114,7 +113,6 @@ def send(config: SmtpConfig, note: Notification) -> None:
         raise SendError(f"the server does not support a needed extension: {exc}", transient=False) from None
     except ssl.SSLError as exc:
         raise SendError(f"TLS failed: {exc.__class__.__name__}: {exc.reason or ''}", transient=False) from None
-    except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, socket.timeout,
-            TimeoutError, OSError) as exc:
+    except OSError as exc:  # refused, reset, timed out, disconnected (smtplib's own errors are OSErrors too)
         raise SendError(f"cannot reach {config.host}:{config.port}: {exc.__class__.__name__}",
                         transient=True) from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from shared.api.problems import FieldError, Problem, invalid
@@ -21,19 +21,19 @@ BUILTIN_DAILY_SCAN = "daily-scan"
 MAX_RECIPIENTS = 50
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     ANALYSIS = "analysis"
     POLICY_SCAN = "policy-scan"
 
 
-class Overlap(str, Enum):
+class Overlap(StrEnum):
     """What a due occurrence does while the schedule's previous job is still active."""
 
     SKIP = "skip"            # the occurrence is recorded as skipped (Hangfire's DisableConcurrentExecution)
     QUEUE_ONE = "queue-one"  # one run waits and starts when the previous ends; further occurrences fold into it
 
 
-class RunStatus(str, Enum):
+class RunStatus(StrEnum):
     STARTED = "Started"      # a job exists; its outcome is read from the job itself
     SKIPPED = "Skipped"      # overlap=skip and the previous job was active
     QUEUED = "Queued"        # overlap=queue-one: waiting for the previous job
@@ -87,7 +87,7 @@ def parse_schedule(schedule_id: str, body: Any) -> Schedule:
             errors.append(FieldError(key, f"unknown field; allowed: {', '.join(BODY_FIELDS)}"))
     kind: Kind | None
     try:
-        kind = Kind(body.get("kind"))
+        kind = Kind(str(body.get("kind")))
     except ValueError:
         errors.append(FieldError("kind", f"must be one of {', '.join(k.value for k in Kind)}"))
         kind = None

@@ -17,6 +17,11 @@ from shared.schedules.model import Kind, Overlap, RunStatus, Schedule
 from shared.storage.db import Database, IntegrityError
 
 
+def _count(db: Database, sql: str, params: tuple[Any, ...]) -> int:
+    row = db.query_one(sql, params)
+    return int(row["n"]) if row else 0
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat()
 
@@ -99,7 +104,7 @@ def get(db: Database, schedule_id: str) -> StoredSchedule | None:
 
 
 def list_schedules(db: Database, offset: int, limit: int) -> tuple[list[StoredSchedule], int]:
-    total = int(db.query_one("SELECT COUNT(*) AS n FROM schedules")["n"])
+    total = _count(db, "SELECT COUNT(*) AS n FROM schedules", ())
     rows = db.query(db.limit("SELECT * FROM schedules ORDER BY schedule_id", limit, offset))
     return [_schedule(r) for r in rows], total
 
@@ -179,7 +184,7 @@ def get_run(db: Database, run_id: str | None) -> Run | None:
 
 
 def list_runs(db: Database, schedule_id: str, offset: int, limit: int) -> tuple[list[Run], int]:
-    total = int(db.query_one("SELECT COUNT(*) AS n FROM schedule_runs WHERE schedule_id = ?", (schedule_id,))["n"])
+    total = _count(db, "SELECT COUNT(*) AS n FROM schedule_runs WHERE schedule_id = ?", (schedule_id,))
     rows = db.query(db.limit("SELECT * FROM schedule_runs WHERE schedule_id = ? ORDER BY started_at DESC, run_id",
                              limit, offset), (schedule_id,))
     return [_run(r) for r in rows], total

@@ -12,8 +12,17 @@ import pytest
 
 from shared.schedules import service as schedules_service
 from shared.storage.db import Database
-from tests.e2e.policy_support import (TOKEN, actions, repo, seed, sim_issues, start_scan, wait_idle, wait_scan,
-                                      write_config)
+from tests.e2e.policy_support import (
+    TOKEN,
+    actions,
+    repo,
+    seed,
+    sim_issues,
+    start_scan,
+    wait_idle,
+    wait_scan,
+    write_config,
+)
 from tests.support.githubsim import start_githubsim
 
 REPOS = [repo("alpha"), repo("beta", files={"SECURITY.md": "x"}), repo("gamma"),

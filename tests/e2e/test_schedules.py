@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -207,7 +208,7 @@ def drive_ticks(host: LocalHost, seconds: float) -> None:
 def assert_consecutive(occurrences: list[str], period: int) -> None:
     moments = sorted(datetime.fromisoformat(o) for o in occurrences)
     assert len(set(moments)) == len(moments), f"an occurrence ran twice: {occurrences}"
-    gaps = [(b - a).total_seconds() for a, b in zip(moments, moments[1:])]
+    gaps = [(b - a).total_seconds() for a, b in pairwise(moments)]
     assert gaps and all(g == period for g in gaps), f"occurrences are not consecutive: {occurrences}"
 
 
