@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.analysis_support import host_env, wait_final
+from tests.e2e.analysis_support import host_env, start, wait_final
 from tests.support.local_host import LocalHost
 from tests.support.openapi_contract import assert_matches_openapi
 from tests.support.smtp_server import SmtpServer
@@ -303,3 +304,37 @@ def test_two_hosts_on_one_database_start_each_occurrence_once(
     jobs = [r["jobId"] for r in seen if r["jobId"]]
     listed = first.get("/api/v1/analysis?pageSize=200").json()["items"]
     assert sorted(j["jobId"] for j in listed) == sorted(jobs)  # one job per run, no stray second start
+
+
+def test_the_diff_of_two_analyses_lists_the_fixed_and_the_added_defect(host: LocalHost, data_dir: Path) -> None:
+    """Same target twice: between the runs one defect is fixed (AUTOINCREMENT on events) and one is added (a
+    foreign key without an index on lines); everything else is unchanged. Matching is by check id + object."""
+    path = data_dir / "history.db"
+    with sqlite3.connect(path) as db:
+        # STRICT tables: sqlite-non-strict-tables names its object with a count, which a new table would change
+        db.executescript("CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT) STRICT;"
+                         "CREATE TABLE orders (id INTEGER PRIMARY KEY, note TEXT) STRICT;")
+    body = {"connectionString": f"Driver={{SQLite3}};Database={path};", "analysisType": "comprehensive"}
+    first = start(host, body)["jobId"]
+    assert wait_final(host, first)[-1]["status"] == "Completed"
+    baseline = host.get(f"/api/v1/analysis/{first}/diff").json()
+    assert baseline["previousJobId"] is None and baseline["counts"]["resolved"] == 0
+    with sqlite3.connect(path) as db:
+        db.executescript("DROP TABLE events; CREATE TABLE events (id INTEGER PRIMARY KEY, name TEXT) STRICT;"
+                         "CREATE TABLE lines (id INTEGER PRIMARY KEY, order_id INTEGER REFERENCES orders(id)) STRICT;")
+    second = start(host, body)["jobId"]
+    assert wait_final(host, second)[-1]["status"] == "Completed"
+    response = host.get(f"/api/v1/analysis/{second}/diff")
+    assert response.status_code == 200, response.text
+    assert_matches_openapi(response)
+    diff = response.json()
+    assert diff["previousJobId"] == first
+    assert [(f["checkId"], f["object"]) for f in diff["resolved"]] == [("sqlite-autoincrement", "main.events")]
+    # The added foreign key without an index; with the first foreign key, "foreign keys are not enforced" too.
+    assert sorted((f["checkId"], f["object"]) for f in diff["new"]) == [
+        ("sqlite-foreign-key-without-index", "lines(order_id)"), ("sqlite-foreign-keys-off", "main.foreign_keys")]
+    assert diff["counts"]["unchanged"] == len(diff["unchanged"]) > 0
+    assert diff["score"]["before"] == baseline["score"]["after"]
+    early = host.get("/api/v1/analysis/analysis-" + "0" * 32 + "/diff")
+    assert early.status_code == 404
+    assert_matches_openapi(early)
