@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
+from shared.analyzer import jobs
+from shared.analyzer.models import AnalysisOptions
 from shared.api.problems import Problem
 from shared.notifications import outbox
 from shared.schedules import service, store
@@ -220,3 +224,31 @@ def test_describe_gives_the_next_run_in_the_zone(app_db: Database) -> None:
     body = service.describe(stored, app_db, "http://h")
     assert body["nextRun"] == {"utc": "2026-06-02T06:30:00+00:00", "local": "2026-06-02T02:30:00-04:00"}
     assert body["overlap"] == Overlap.SKIP.value and body["lastRun"] is None
+
+
+def completed_analysis(db: Database, job_id: str, score: int, *findings: tuple[str, str, str]) -> None:
+    jobs.create_job(db, job_id, analysis_type="quick", engine="sqlite", target="samples/shop.db",
+                    options=AnalysisOptions(), source="schedule", secret_ref=None, connection_name="shop")
+    jobs.save_report(db, job_id, {"jobId": job_id, "score": score, "findings": [
+        {"checkId": c, "object": o, "severity": s, "message": "m"} for c, o, s in findings]})
+    jobs.finish(db, job_id, "Completed")
+    time.sleep(0.002)  # created_at orders the history
+
+
+def test_analysis_conditions_compare_with_the_previous_run_of_the_target(app_db: Database,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANALYZER_CONNECTION_SHOP", "Driver={SQLite3};Database=samples/shop.db;")
+    schedule = parse_schedule("shop-nightly", {"kind": "analysis", "cron": "0 3 * * *", "recipients": ["d@example.com"],
+                                               "notifyOn": ["new-critical", "score-drop:10"],
+                                               "request": {"connectionName": "shop"}})
+    first, second, third = ("analysis-" + c * 32 for c in "abc")
+    completed_analysis(app_db, first, 90, ("sqlite-autoincrement", "main.events", "low"))
+    completed_analysis(app_db, second, 85, ("sqlite-autoincrement", "main.events", "low"),
+                       ("sqlite-foreign-keys-off", "main.foreign_keys", "high"))
+    completed_analysis(app_db, third, 60, ("sqlite-quick-check", "main", "critical"))
+    run = store.Run("run-x", "shop-nightly", "2026-06-01T03:00:00+00:00", "schedule", second, "Started", None,
+                    "2026-06-01T03:00:00+00:00", None)
+    assert service.conditions_met(app_db, schedule, run, JobState("Completed")) == []  # a new high, a 5-point drop
+    events = service.conditions_met(app_db, schedule, replace(run, job_id=third), JobState("Completed"))
+    assert [e.kind for e in events] == ["new-critical", "score-drop"]
+    assert "sqlite-quick-check: main: m" in events[0].lines and "from 85 to 60" in events[1].detail
