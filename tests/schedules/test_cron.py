@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from itertools import pairwise
 
 import pytest
 
@@ -53,7 +54,7 @@ def test_an_hourly_job_follows_real_hours_across_the_changes() -> None:
     zone = parse_zone("Europe/Berlin")
     assert sum(1 for r in short_day if r.astimezone(zone).date().isoformat() == "2026-03-29") == 23
     assert sum(1 for r in long_day if r.astimezone(zone).date().isoformat() == "2026-10-25") == 25
-    assert all(b - a == timedelta(hours=1) for a, b in zip(long_day, long_day[1:]))
+    assert all(b - a == timedelta(hours=1) for a, b in pairwise(long_day))
 
 
 def test_weekly_job_in_new_york_keeps_local_time_across_november_change() -> None:

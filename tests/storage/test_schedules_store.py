@@ -171,7 +171,7 @@ def test_success_sends_nothing_unless_asked(app_db: Database) -> None:
         runner.states[job_id] = JobState("Completed")
     tick(app_db, runner, T0 + timedelta(seconds=20))
     items, total = outbox.list_items(app_db, None, 0, 10)
-    chatty_job = dict((s, j) for s, j in runner.started)["chatty"]
+    chatty_job = dict(runner.started)["chatty"]
     assert total == 1 and items[0].notification.outbox_id == f"success:{chatty_job}:1"
 
 
