@@ -15,7 +15,7 @@ from typing import Any
 import azure.durable_functions as df
 
 from shared import secrets, settings
-from shared.analyzer import catalog, jobs, planning
+from shared.analyzer import admission, catalog, jobs, planning
 from shared.analyzer.model import CheckOutcome
 from shared.analyzer.models import (ACTIVE_STATUSES, AnalysisInput, BatchInput, BatchResult, ConnectionRef,
                                     FinalizeInput, Plan)
@@ -84,6 +84,14 @@ def plan(db: Database, request: AnalysisInput) -> Plan:
     job = _active(db, request.job_id)
     if job is None:
         return Plan.failed("the job is no longer active")
+    admitted = admission.try_admit(db, request.job_id, admission.server_key(job["engine"], job["target"]),
+                                   request.priority, settings.analyzer_max_jobs_per_target(),
+                                   settings.analyzer_max_jobs())
+    if admitted.gone:
+        return Plan.failed("the job is no longer active")
+    if not admitted.granted:
+        jobs.set_step(db, request.job_id, admitted.step)
+        return Plan(False, None, waiting=admitted.step, ahead=admitted.ahead)
     jobs.mark_started(db, request.job_id, "connecting and planning")
     timeout_s = request.options.timeout_seconds or settings.analyzer_statement_timeout_seconds()
     try:
@@ -146,6 +154,7 @@ def analysis_finalize(payload: dict[str, Any]) -> dict[str, Any]:
 def finalize(db: Database, request: FinalizeInput) -> dict[str, Any]:
     """Completed → report stored and secret deleted; Failed → secret kept for a restart until the TTL."""
     job = jobs.get_job(db, request.job_id)
+    admission.release(db, request.job_id)
     if job is None:
         return {"status": "missing"}
     if job["status"] not in ACTIVE_STATUSES:  # already final (canceled, or a retried finalize): idempotent

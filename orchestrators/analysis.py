@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Generator
+from datetime import timedelta
 from typing import Any
 
 import azure.durable_functions as df
@@ -20,6 +21,10 @@ from shared.analyzer.models import AnalysisInput, BatchInput, BatchResult, Final
 bp = df.Blueprint()
 
 RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=1000, max_number_of_attempts=3)
+# A job waiting for its target server asks again after 0.5 s per job ahead of it (at most 8 s): the next in line
+# takes a freed slot within half a second, while a line of hundreds costs a few activity calls a second.
+WAIT_PER_JOB_AHEAD_SECONDS = 0.5
+WAIT_MAX_SECONDS = 8.0
 _TARGET_MESSAGE = re.compile(r"cannot (?:connect to|log in to) [^\n]*")
 
 
@@ -68,10 +73,17 @@ def analysis_orchestrator(context: df.DurableOrchestrationContext) -> Generator[
     context.set_custom_status(Progress.of("connecting and planning", 0, 0).to_json())
     error: str | None = None
     done = total = 0
-    try:
-        plan = Plan.from_json((yield context.call_activity_with_retry("analysis_plan", RETRY, request.to_json())))
-    except Exception as exc:  # noqa: BLE001 - DF raises a plain Exception for a failed activity
-        plan = Plan.failed(failure_message(exc, "planning"))
+    while True:
+        try:
+            plan = Plan.from_json((yield context.call_activity_with_retry("analysis_plan", RETRY, request.to_json())))
+        except Exception as exc:  # noqa: BLE001 - DF raises a plain Exception for a failed activity
+            plan = Plan.failed(failure_message(exc, "planning"))
+        if not plan.waiting:
+            break
+        # Not admitted yet (the target server is busy, or others are ahead): wait on a durable timer, ask again.
+        context.set_custom_status(Progress.of(plan.waiting, 0, 0).to_json())
+        wait = min(WAIT_MAX_SECONDS, WAIT_PER_JOB_AHEAD_SECONDS * max(1, plan.ahead))
+        yield context.create_timer(context.current_utc_datetime + timedelta(seconds=wait))
     if not plan.ok:
         error = plan.error or "planning failed"
     else:

@@ -189,3 +189,13 @@ def notify_retry_seconds() -> int:
 
 def notify_max_attempts() -> int:
     return _int("NOTIFY_MAX_ATTEMPTS", 12)
+
+
+def analyzer_max_jobs_per_target() -> int:
+    """Analyses running at once against one target server (engine + host:port); more wait in line."""
+    return _int("ANALYZER_MAX_JOBS_PER_TARGET", 1)
+
+
+def analyzer_max_jobs() -> int:
+    """Analyses running at once in the whole app."""
+    return _int("ANALYZER_MAX_JOBS", 8)

@@ -59,7 +59,7 @@ async def start_analysis(client: df.DurableOrchestrationClient, request: StartRe
                     target=request.target, options=request.options, source=source, secret_ref=secret_ref,
                     connection_name=request.connection_name)
     payload = AnalysisInput(job_id, request.analysis_type, ConnectionRef(secret_ref, request.connection_name),
-                            request.options)
+                            request.options, request.priority)
     try:
         await client.start_new(ORCHESTRATOR, job_id, payload.to_json())
     except Exception:

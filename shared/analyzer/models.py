@@ -64,15 +64,19 @@ class AnalysisInput:
     analysis_type: str
     connection: ConnectionRef
     options: AnalysisOptions = field(default_factory=AnalysisOptions)
+    priority: str = "normal"
 
     def to_json(self) -> dict[str, Any]:
-        return {"jobId": self.job_id, "analysisType": self.analysis_type, **self.connection.to_json(),
+        body = {"jobId": self.job_id, "analysisType": self.analysis_type, **self.connection.to_json(),
                 "options": self.options.to_json()}
+        if self.priority != "normal":
+            body["priority"] = self.priority
+        return body
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "AnalysisInput":
         return cls(data["jobId"], data["analysisType"], ConnectionRef.from_json(data),
-                   AnalysisOptions.from_json(data.get("options")))
+                   AnalysisOptions.from_json(data.get("options")), str(data.get("priority") or "normal"))
 
 
 @dataclass(frozen=True)
@@ -87,17 +91,24 @@ class Plan:
     max_parallel: int = 2
     timeout_seconds: int = 30
     schemas: list[str] = field(default_factory=list)
+    waiting: str | None = None  # not admitted yet: "waiting for <server> (n ahead)"; ask again after a timer
+    ahead: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "error": self.error, "batches": self.batches, "checksTotal": self.checks_total,
+        body = {"ok": self.ok, "error": self.error, "batches": self.batches, "checksTotal": self.checks_total,
                 "checksDone": self.checks_done, "maxParallel": self.max_parallel,
                 "timeoutSeconds": self.timeout_seconds, "schemas": self.schemas}
+        if self.waiting:
+            body["waiting"] = self.waiting
+            body["ahead"] = self.ahead
+        return body
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Plan":
         return cls(data["ok"], data.get("error"), [list(b) for b in data.get("batches") or []],
                    data.get("checksTotal", 0), data.get("checksDone", 0), data.get("maxParallel", 2),
-                   data.get("timeoutSeconds", 30), list(data.get("schemas") or []))
+                   data.get("timeoutSeconds", 30), list(data.get("schemas") or []), data.get("waiting"),
+                   int(data.get("ahead") or 0))
 
     @classmethod
     def failed(cls, error: str) -> "Plan":

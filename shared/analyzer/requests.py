@@ -21,7 +21,8 @@ from shared.analyzer.models import AnalysisOptions
 from shared.api.problems import FieldError, Problem, invalid
 from shared.secrets import SecretStr
 
-TOP_LEVEL_FIELDS = ("connectionString", "connectionName", "analysisType", "options")
+TOP_LEVEL_FIELDS = ("connectionString", "connectionName", "analysisType", "options", "priority")
+PRIORITIES = ("high", "normal", "low")
 OPTION_FIELDS = ("checks", "excludeChecks", "schemas", "timeoutSeconds")
 MAX_TIMEOUT_SECONDS = 600
 _NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
@@ -50,6 +51,7 @@ class StartRequest:
     info: connstr.ConnectionInfo
     connection_string: SecretStr | None = None
     connection_name: str | None = None
+    priority: str = "normal"
 
     @property
     def target(self) -> str:
@@ -73,6 +75,9 @@ def parse_start_request(body: Any, *, from_queue: bool = False) -> StartRequest:
         errors.append(FieldError("analysisType", f"must be one of {', '.join(ANALYSIS_TYPES)}"))
         analysis_type = "comprehensive"
 
+    priority = body.get("priority", "normal")
+    if priority not in PRIORITIES:
+        errors.append(FieldError("priority", f"must be one of {', '.join(PRIORITIES)}"))
     conn_str, name, field_name = _connection_source(body, from_queue, errors)
     info = _connection_info(conn_str, field_name, errors) if conn_str is not None else None
     options = _options(body.get("options"), info.engine if info else None, errors)
@@ -82,7 +87,7 @@ def parse_start_request(body: Any, *, from_queue: bool = False) -> StartRequest:
     if name is None:
         _require_secret_key()
     return StartRequest(analysis_type, options, info,
-                        SecretStr(conn_str) if name is None else None, name)
+                        SecretStr(conn_str) if name is None else None, name, str(priority))
 
 
 def _connection_source(body: dict[str, Any], from_queue: bool,
