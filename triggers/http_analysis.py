@@ -19,7 +19,7 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from shared import secrets, settings
-from shared.analyzer import catalog, jobs
+from shared.analyzer import admission, catalog, jobs
 from shared.analyzer.connstr import ENGINES
 from shared.analyzer.model import ANALYSIS_TYPES
 from shared.analyzer.models import ACTIVE_STATUSES, STATUSES, AnalysisInput, AnalysisOptions, ConnectionRef
@@ -58,6 +58,7 @@ async def start_analysis(client: df.DurableOrchestrationClient, request: StartRe
     jobs.create_job(db, job_id, analysis_type=request.analysis_type, engine=request.info.engine,
                     target=request.target, options=request.options, source=source, secret_ref=secret_ref,
                     connection_name=request.connection_name)
+    admission.enqueue(db, job_id, admission.server_key(request.info.engine, request.target), request.priority)
     payload = AnalysisInput(job_id, request.analysis_type, ConnectionRef(secret_ref, request.connection_name),
                             request.options, request.priority)
     try:

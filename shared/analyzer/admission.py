@@ -67,6 +67,17 @@ def _lock(db: Database) -> None:
             db.execute("UPDATE analysis_admission_lock SET touched_at = ? WHERE lock_name = ?", (_now(), _LOCK))
 
 
+def enqueue(db: Database, job_id: str, server: str, priority: str) -> None:
+    """Take a place in the line when the job is created (not when its orchestration first asks), so the order is
+    the order of requests even while the engine is still starting a backlog of orchestrations."""
+    rank = PRIORITIES.get(priority, PRIORITIES[DEFAULT_PRIORITY])
+    try:
+        db.execute("INSERT INTO analysis_admission (job_id, server, priority, priority_rank, requested_at) "
+                   "VALUES (?, ?, ?, ?, ?)", (job_id, server, priority, rank, _now()))
+    except IntegrityError:
+        pass  # already in line (a retried start)
+
+
 def try_admit(db: Database, job_id: str, server: str, priority: str, per_server: int, overall: int) -> Admission:
     """Join the line (idempotent) and take a slot if this job is at its head and there is room."""
     rank = PRIORITIES.get(priority, PRIORITIES[DEFAULT_PRIORITY])

@@ -1,0 +1,102 @@
+"""Priority and per-target throttling through the local host: one analysis at a time per target server, a waiting
+job shows "waiting for <server> (n ahead)" and leaves the line when canceled, and a high-priority job queued behind
+a backlog of normal ones waits for at most the one running job."""
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.analysis_support import host_env, start, status, wait_final
+from tests.support.local_host import LocalHost
+from tests.support.openapi_contract import assert_matches_openapi
+
+pytestmark = [pytest.mark.e2e, pytest.mark.live]
+
+REPO = Path(__file__).resolve().parents[2]
+BACKLOG = 50
+
+
+@pytest.fixture(scope="module")
+def hanging() -> Iterator[int]:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(50)
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield server.getsockname()[1]
+    server.close()
+    for conn in held:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def host(local_host: Callable[..., LocalHost], hanging: int, tmp_path_factory: pytest.TempPathFactory) -> LocalHost:
+    folder = tmp_path_factory.mktemp("sqlite")
+    shutil.copy(REPO / "samples" / "shop.db", folder / "shop.db")
+    return local_host(env=host_env(
+        ANALYZER_ALLOWED_SQLITE_DIRS=str(folder), ANALYZER_MAX_JOBS_PER_TARGET="1", ANALYZER_MAX_JOBS="8",
+        ANALYZER_CONNECTION_SHOP=f"Driver={{SQLite3}};Database={folder / 'shop.db'};",
+        ANALYZER_CONNECTION_SLOW=f"Driver={{PostgreSQL Unicode}};Server=127.0.0.1;Port={hanging};Database=postgres;"
+                                 "Uid=postgres;Pwd=x;",
+        FUNCTIONS_DEVHOST_LOG_LEVEL="WARNING"), grace=3)
+
+
+def wait_for_step(host: LocalHost, job_id: str, prefix: str) -> dict[str, Any]:
+    seen = status(host, job_id)
+    for _ in range(60):
+        if seen["currentStep"].startswith(prefix):
+            return seen
+        seen = status(host, job_id, wait=2)
+    raise AssertionError(f"{job_id} never reached {prefix!r}: {seen}")
+
+
+def test_a_waiting_job_shows_its_place_and_a_canceled_one_leaves_the_line(host: LocalHost, hanging: int) -> None:
+    blocker = start(host, {"connectionName": "slow", "analysisType": "quick"})["jobId"]
+    wait_for_step(host, blocker, "connecting")
+    second = start(host, {"connectionName": "slow", "analysisType": "quick"})["jobId"]
+    third = start(host, {"connectionName": "slow", "analysisType": "quick"})["jobId"]
+    server = f"postgresql:127.0.0.1:{hanging}"
+    seen = wait_for_step(host, third, f"waiting for {server} (2 ahead)")
+    assert seen["status"] == "Pending"
+    assert wait_for_step(host, second, f"waiting for {server} (1 ahead)")["status"] == "Pending"
+    canceled = host.post(f"/api/v1/analysis/{second}/cancel")
+    assert canceled.status_code == 200 and canceled.json()["status"] == "Canceled"
+    assert_matches_openapi(canceled)
+    assert wait_for_step(host, third, f"waiting for {server} (1 ahead)")["status"] == "Pending"
+    for job_id in (blocker, third):
+        host.post(f"/api/v1/analysis/{job_id}/cancel")
+
+
+def test_high_priority_overtakes_a_backlog_and_one_job_runs_per_target(host: LocalHost) -> None:
+    normal = [start(host, {"connectionName": "shop", "analysisType": "quick"})["jobId"] for _ in range(BACKLOG)]
+    bad = host.post("/api/v1/analysis/start", json={"connectionName": "shop", "priority": "urgent"})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "priority"
+    assert_matches_openapi(bad)
+    high = start(host, {"connectionName": "shop", "analysisType": "quick", "priority": "high"})["jobId"]
+    finals = {job_id: wait_final(host, job_id, timeout=600)[-1] for job_id in [*normal, high]}
+    assert all(f["status"] == "Completed" for f in finals.values()), finals
+    spans = sorted((datetime.fromisoformat(f["startedAt"]), datetime.fromisoformat(f["completedAt"]), job_id)
+                   for job_id, f in finals.items())
+    for (_, end, a), (begin, _, b) in zip(spans, spans[1:], strict=False):
+        assert begin >= end, f"{a} and {b} ran at once on one target"
+    requested = datetime.fromisoformat(finals[high]["createdAt"])
+    began = datetime.fromisoformat(finals[high]["startedAt"])
+    backlog = [j for j in normal if datetime.fromisoformat(finals[j]["startedAt"]) > requested]
+    assert len(backlog) >= BACKLOG // 2, f"only {len(backlog)} normal jobs were still waiting: no backlog to overtake"
+    overtook_it = [j for j in backlog if datetime.fromisoformat(finals[j]["startedAt"]) < began]
+    assert len(overtook_it) <= 1, f"the high-priority job waited for {len(overtook_it)} jobs that started after it"
