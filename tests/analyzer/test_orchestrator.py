@@ -212,3 +212,34 @@ def test_measured_durations_reorder_the_batches() -> None:
     batches = batch(checks, 2, measured)
     assert batches[0] == ["pg-unused-index"] and batches[1] == ["pg-stored-code-lint"]
     assert sorted(len(b) for b in batch(checks[:3], 4)) == [1, 1, 1]  # never more batches than checks
+
+
+class WaitingContext(Context):
+    """Adds the durable timer: records each wait (seconds) and completes it at once."""
+
+    def __init__(self, activities: dict[str, Callable[[dict], Any]]) -> None:
+        super().__init__(activities)
+        from datetime import datetime, timezone
+
+        self.current_utc_datetime = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        self.waits: list[float] = []
+
+    def create_timer(self, fire_at: Any) -> Task:
+        self.waits.append((fire_at - self.current_utc_datetime).total_seconds())
+        return Task(lambda: None)
+
+
+def test_a_job_not_admitted_waits_on_a_durable_timer_and_asks_again() -> None:
+    answers = [Plan(False, None, waiting="waiting for sqlite:x (3 ahead)", ahead=3).to_json(),
+               Plan(False, None, waiting="waiting for sqlite:x (1 ahead)", ahead=1).to_json()]
+
+    def admitting_plan(payload: dict) -> dict:
+        return answers.pop(0) if answers else plan(1)(payload)
+
+    context = WaitingContext({"analysis_plan": admitting_plan, "analysis_run_checks": batch_ok,
+                              "analysis_finalize": finalize})
+    assert run(context)["status"] == "Completed"
+    assert [name for name, _ in context.calls][:3] == ["analysis_plan"] * 3
+    assert context.waits == [1.5, 0.5]  # half a second per job ahead
+    steps = [s["currentStep"] for s in context.statuses]
+    assert steps[1:3] == ["waiting for sqlite:x (3 ahead)", "waiting for sqlite:x (1 ahead)"]
