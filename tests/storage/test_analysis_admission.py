@@ -3,6 +3,7 @@ waiting job sees, canceled and ended jobs leaving it, and two admissions racing 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from shared.analyzer import admission, jobs
 from shared.analyzer.models import AnalysisOptions
@@ -64,10 +65,10 @@ def test_a_canceled_waiting_job_leaves_the_line(app_db: Database) -> None:
     assert [r["job_id"] for r in admission.line(app_db)] == [running, last]
 
 
-def test_two_jobs_racing_for_one_slot_get_it_once(app_db: Database, open_database) -> None:  # noqa: ANN001
+def test_two_jobs_racing_for_one_slot_get_it_once(app_db: Database, open_database: Callable[[], Database]) -> None:
     for attempt in range(5):
         a, b = job(app_db, "d", PG_A + str(attempt)), job(app_db, "e", PG_A + str(attempt))
-        results = race(app_db, lambda: admit(open_database(), a, PG_A), lambda: admit(open_database(), b, PG_A))
+        results = race(app_db, *[lambda j=j: admit(open_database(), j, PG_A) for j in (a, b)])
         assert not [r for r in results if isinstance(r, BaseException)], results
         assert sum(r.granted for r in results) == 1, results
         jobs.finish(app_db, a, "Completed")
