@@ -4,9 +4,7 @@ a backlog of normal ones waits for at most the one running job."""
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,24 +22,8 @@ BACKLOG = 50
 
 
 @pytest.fixture(scope="module")
-def hanging() -> Iterator[int]:
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(50)
-    held: list[socket.socket] = []
-
-    def accept() -> None:
-        while True:
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                return
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield server.getsockname()[1]
-    server.close()
-    for conn in held:
-        conn.close()
+def hanging(hanging_port: int) -> int:
+    return hanging_port
 
 
 @pytest.fixture(scope="module")

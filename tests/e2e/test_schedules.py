@@ -53,29 +53,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def hanging(hanging_port_module: int) -> int:
-    return hanging_port_module
-
-
-@pytest.fixture(scope="module")
-def hanging_port_module() -> Iterator[int]:
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(50)
-    held: list[socket.socket] = []
-
-    def accept() -> None:
-        while True:
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                return
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield server.getsockname()[1]
-    server.close()
-    for conn in held:
-        conn.close()
+def hanging(hanging_port: int) -> int:
+    return hanging_port
 
 
 def env(data_dir: Path, smtp: SmtpServer, hanging: int, db: Path, **extra: str) -> dict[str, str]:
