@@ -91,7 +91,7 @@ def plan(db: Database, request: AnalysisInput) -> Plan:
         return Plan.failed("the job is no longer active")
     if not admitted.granted:
         jobs.set_step(db, request.job_id, admitted.step)
-        return Plan(False, None, waiting=admitted.step, ahead=admitted.ahead)
+        return Plan(False, None, waiting=admitted.step, ahead=admitted.waiting_ahead)
     jobs.mark_started(db, request.job_id, "connecting and planning")
     timeout_s = request.options.timeout_seconds or settings.analyzer_statement_timeout_seconds()
     try:

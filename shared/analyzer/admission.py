@@ -29,6 +29,7 @@ class Admission:
     server: str
     ahead: int = 0       # jobs running on the server plus those waiting in front of this one
     gone: bool = False   # the job ended while waiting (canceled): stop
+    waiting_ahead: int = 0  # only those waiting in front: 0 means next in line
 
     @property
     def step(self) -> str:
@@ -110,7 +111,7 @@ def try_admit(db: Database, job_id: str, server: str, priority: str, per_server:
             db.execute("UPDATE analysis_admission SET granted_at = ? WHERE job_id = ? AND granted_at IS NULL",
                        (_now(), job_id))
             return Admission(True, server)
-        return Admission(False, server, ahead + running_here)
+        return Admission(False, server, ahead + running_here, waiting_ahead=ahead)
 
 
 def release(db: Database, job_id: str) -> None:

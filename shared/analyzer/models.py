@@ -92,7 +92,7 @@ class Plan:
     timeout_seconds: int = 30
     schemas: list[str] = field(default_factory=list)
     waiting: str | None = None  # not admitted yet: "waiting for <server> (n ahead)"; ask again after a timer
-    ahead: int = 0
+    ahead: int = 0  # jobs waiting in front (0: next in line), for the orchestrator's poll interval
 
     def to_json(self) -> dict[str, Any]:
         body = {"ok": self.ok, "error": self.error, "batches": self.batches, "checksTotal": self.checks_total,

@@ -230,8 +230,8 @@ class WaitingContext(Context):
 
 
 def test_a_job_not_admitted_waits_on_a_durable_timer_and_asks_again() -> None:
-    answers = [Plan(False, None, waiting="waiting for sqlite:x (3 ahead)", ahead=3).to_json(),
-               Plan(False, None, waiting="waiting for sqlite:x (1 ahead)", ahead=1).to_json()]
+    answers = [Plan(False, None, waiting="waiting for sqlite:x (3 ahead)", ahead=2).to_json(),
+               Plan(False, None, waiting="waiting for sqlite:x (1 ahead)", ahead=0).to_json()]
 
     def admitting_plan(payload: dict) -> dict:
         return answers.pop(0) if answers else plan(1)(payload)
@@ -240,6 +240,6 @@ def test_a_job_not_admitted_waits_on_a_durable_timer_and_asks_again() -> None:
                               "analysis_finalize": finalize})
     assert run(context)["status"] == "Completed"
     assert [name for name, _ in context.calls][:3] == ["analysis_plan"] * 3
-    assert context.waits == [1.5, 0.5]  # half a second per job ahead
+    assert context.waits == [1.0, 0.1]  # half a second per job waiting in front; next in line: soon
     steps = [s["currentStep"] for s in context.statuses]
     assert steps[1:3] == ["waiting for sqlite:x (3 ahead)", "waiting for sqlite:x (1 ahead)"]

@@ -1,0 +1,89 @@
+"""Throttling overhead: 100 queued analyses across 5 target servers, at most 1 at a time per server.
+
+Five SQLite files (each its own server) get 20 `comprehensive` analyses each, all requested at once through the local host
+with `ANALYZER_MAX_JOBS_PER_TARGET=1`. Ideal wall time = the busiest server's total running time (the sum of its
+jobs' startedAt → completedAt), since its jobs cannot overlap; measured = first request → last completion. The
+difference is the line's hand-over cost (a waiting job notices a freed slot on its next durable-timer poll) plus
+the engine's start-up of 100 orchestrations. Aim (issue 11): ≤ 1.2× the ideal. Measured on 2 cores: 1.18× with
+`comprehensive` jobs (~0.5 s each); with `quick` ones (~0.26 s) 1.85×, i.e. the hand-over costs ~0.2 s per job.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+from devhost.azurite import Azurite
+from tests.support.local_host import LocalHost
+
+REPO = Path(__file__).resolve().parents[1]
+TARGETS = 5
+PER_TARGET = 20
+ANALYSIS_TYPE = "comprehensive"  # every SQLite check: a job long enough to be a job (~0.5 s), not a no-op
+
+
+def main(targets: int = TARGETS, per_target: int = PER_TARGET) -> dict[str, float]:
+    folder = Path(tempfile.mkdtemp(prefix="bench-admission-"))
+    data = folder / "data"
+    data.mkdir()
+    env = {"ANALYZER_SECRET_KEY": Fernet.generate_key().decode(), "ANALYZER_ALLOWED_SQLITE_DIRS": str(data),
+           "ANALYZER_MAX_JOBS_PER_TARGET": "1", "ANALYZER_MAX_JOBS": str(targets),
+           "FUNCTIONS_DEVHOST_LOG_LEVEL": "WARNING"}
+    for i in range(targets):
+        shutil.copy(REPO / "samples" / "shop.db", data / f"shop{i}.db")
+        env[f"ANALYZER_CONNECTION_SHOP{i}"] = f"Driver={{SQLite3}};Database={data / f'shop{i}.db'};"
+    azurite = Azurite(folder / "azurite").start()
+    host = LocalHost(app="function_app:app", env=env, storage_connection_string=azurite.connection_string,
+                     workdir=folder / "host")
+    try:
+        host.start()
+        warm = host.post("/api/v1/analysis/start", json={"connectionName": "shop0", "analysisType": "quick"}).json()
+        _wait(host, [warm["jobId"]])
+        started = time.time()
+        job_target: dict[str, int] = {}
+        for n in range(per_target):
+            for i in range(targets):
+                response = host.post("/api/v1/analysis/start",
+                                     json={"connectionName": f"shop{i}", "analysisType": ANALYSIS_TYPE})
+                assert response.status_code == 202, response.text
+                job_target[response.json()["jobId"]] = i
+        finals = _wait(host, list(job_target))
+        end = max(datetime.fromisoformat(f["completedAt"]).timestamp() for f in finals.values())
+        busy: dict[int, float] = defaultdict(float)
+        for job_id, final in finals.items():
+            assert final["status"] == "Completed", final
+            busy[job_target[job_id]] += (datetime.fromisoformat(final["completedAt"])
+                                         - datetime.fromisoformat(final["startedAt"])).total_seconds()
+        ideal = max(busy.values())
+        wall = end - started
+        figures = {"wall_s": wall, "ideal_s": ideal, "ratio": wall / ideal}
+        print(f"{targets * per_target} analyses on {targets} servers, 1 at a time per server: wall {wall:.1f} s, "
+              f"ideal (busiest server's running time) {ideal:.1f} s, {wall / ideal:.2f}x (aim <= 1.2x)", flush=True)
+        return figures
+    finally:
+        host.stop()
+        azurite.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _wait(host: LocalHost, job_ids: list[str]) -> dict[str, dict[str, object]]:
+    finals: dict[str, dict[str, object]] = {}
+    deadline = time.monotonic() + 1800
+    while len(finals) < len(job_ids):
+        assert time.monotonic() < deadline, f"{len(job_ids) - len(finals)} analyses did not end"
+        for job_id in job_ids:
+            if job_id not in finals:
+                body = host.get(f"/api/v1/analysis/status/{job_id}").json()
+                if body["status"] in ("Completed", "Failed", "Canceled"):
+                    finals[job_id] = body
+        time.sleep(0.5)
+    return finals
+
+
+if __name__ == "__main__":
+    main()
