@@ -1,7 +1,7 @@
 """Throttling overhead: 100 queued analyses across 5 target servers, at most 1 at a time per server.
 
-Five SQLite files (each its own server) get 20 `comprehensive` analyses each, all requested at once through the local host
-with `ANALYZER_MAX_JOBS_PER_TARGET=1`. Ideal wall time = the busiest server's total running time (the sum of its
+Five SQLite files (each its own server) get 20 `comprehensive` analyses each, all requested at once through the
+local host with `ANALYZER_MAX_JOBS_PER_TARGET=1`. Ideal wall time = the busiest server's total running time (the sum of its
 jobs' startedAt → completedAt), since its jobs cannot overlap; measured = first request → last completion. The
 difference is the line's hand-over cost (a waiting job notices a freed slot on its next durable-timer poll) plus
 the engine's start-up of 100 orchestrations. Aim (issue 11): ≤ 1.2× the ideal. Measured on 2 cores: 1.18× with
@@ -46,7 +46,7 @@ def main(targets: int = TARGETS, per_target: int = PER_TARGET) -> dict[str, floa
         _wait(host, [warm["jobId"]])
         started = time.time()
         job_target: dict[str, int] = {}
-        for n in range(per_target):
+        for _ in range(per_target):
             for i in range(targets):
                 response = host.post("/api/v1/analysis/start",
                                      json={"connectionName": f"shop{i}", "analysisType": ANALYSIS_TYPE})
