@@ -1,9 +1,9 @@
 """Throttling overhead: 100 queued analyses across 5 target servers, at most 1 at a time per server.
 
 Five SQLite files (each its own server) get 20 `comprehensive` analyses each, all requested at once through the
-local host with `ANALYZER_MAX_JOBS_PER_TARGET=1`. Ideal wall time = the busiest server's total running time (the
-sum of its jobs' startedAt → completedAt), since its jobs cannot overlap; measured = first request → last
-completion. The difference is the line's hand-over cost (a waiting job notices a freed slot on its next durable-timer poll) plus
+local host with `ANALYZER_MAX_JOBS_PER_TARGET=1`. Ideal wall time = the busiest server's total running time (the sum
+of its jobs' startedAt → completedAt), since its jobs cannot overlap; measured = first request → last completion.
+The difference is the line's hand-over cost (a waiting job notices a freed slot on its next durable-timer poll) plus
 the engine's start-up of 100 orchestrations. Aim (issue 11): ≤ 1.2× the ideal. Measured on 2 cores: 1.18× with
 `comprehensive` jobs (~0.5 s each); with `quick` ones (~0.26 s) 1.85×, i.e. the hand-over costs ~0.2 s per job.
 """
