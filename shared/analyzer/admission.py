@@ -77,6 +77,8 @@ def enqueue(db: Database, job_id: str, server: str, priority: str) -> None:
                    "VALUES (?, ?, ?, ?, ?)", (job_id, server, priority, rank, _now()))
     except IntegrityError:
         pass  # already in line (a retried start)
+    if priority != DEFAULT_PRIORITY:
+        db.execute("UPDATE analysis_jobs SET priority = ? WHERE job_id = ?", (priority, job_id))
 
 
 def try_admit(db: Database, job_id: str, server: str, priority: str, per_server: int, overall: int) -> Admission:

@@ -199,12 +199,25 @@ def status_json(row: dict[str, Any], live: dict[str, Any] | None = None) -> dict
         percentage = 100
     else:
         percentage = 0 if total <= 0 else min(99 if row["status"] in ACTIVE_STATUSES else 100, done * 100 // total)
+    waiting, running = _waiting_and_running(row)
     return {"jobId": row["job_id"], "status": row["status"], "progressPercentage": percentage,
             "currentStep": step, "checksCompleted": done, "checksTotal": total,
             "analysisType": row["analysis_type"], "engine": row["engine"], "target": row["target"],
             "source": row["source"], "attempt": int(row["attempt"]),
             "createdAt": row["created_at"], "updatedAt": row["updated_at"], "startedAt": row["started_at"],
-            "completedAt": row["completed_at"], "error": row["error"]}
+            "completedAt": row["completed_at"], "error": row["error"],
+            "priority": row.get("priority") or "normal", "waitingSeconds": waiting, "runningSeconds": running}
+
+
+def _waiting_and_running(row: dict[str, Any]) -> tuple[float, float]:
+    """Time in line (created → started, or → ended for a job that never started) apart from time running."""
+    created = datetime.fromisoformat(row["created_at"])
+    started = datetime.fromisoformat(row["started_at"]) if row["started_at"] else None
+    ended = datetime.fromisoformat(row["completed_at"]) if row["completed_at"] else None
+    now = datetime.now(timezone.utc)
+    waiting = ((started or ended or now) - created).total_seconds()
+    running = ((ended or now) - started).total_seconds() if started else 0.0
+    return round(max(0.0, waiting), 3), round(max(0.0, running), 3)
 
 
 def previous_completed_job(db: Database, job_id: str) -> dict[str, Any] | None:

@@ -54,7 +54,8 @@ def test_a_waiting_job_shows_its_place_and_a_canceled_one_leaves_the_line(host: 
     third = start(host, {"connectionName": "slow", "analysisType": "quick"})["jobId"]
     server = f"postgresql:127.0.0.1:{hanging}"
     seen = wait_for_step(host, third, f"waiting for {server} (2 ahead)")
-    assert seen["status"] == "Pending"
+    assert seen["status"] == "Pending" and seen["startedAt"] is None and seen["runningSeconds"] == 0
+    assert seen["waitingSeconds"] > 0 and seen["priority"] == "normal"
     assert wait_for_step(host, second, f"waiting for {server} (1 ahead)")["status"] == "Pending"
     canceled = host.post(f"/api/v1/analysis/{second}/cancel")
     assert canceled.status_code == 200 and canceled.json()["status"] == "Canceled"
@@ -80,5 +81,7 @@ def test_high_priority_overtakes_a_backlog_and_one_job_runs_per_target(host: Loc
     began = datetime.fromisoformat(finals[high]["startedAt"])
     backlog = [j for j in normal if datetime.fromisoformat(finals[j]["startedAt"]) > requested]
     assert len(backlog) >= BACKLOG // 2, f"only {len(backlog)} normal jobs were still waiting: no backlog to overtake"
+    assert finals[high]["priority"] == "high" and finals[normal[0]]["priority"] == "normal"
+    assert finals[high]["runningSeconds"] > 0 and finals[normal[-1]]["waitingSeconds"] > finals[high]["waitingSeconds"]
     overtook_it = [j for j in backlog if datetime.fromisoformat(finals[j]["startedAt"]) < began]
     assert len(overtook_it) <= 1, f"the high-priority job waited for {len(overtook_it)} jobs that started after it"
