@@ -192,14 +192,18 @@ async def _start(db: Database, runner: JobRunner, schedule: Schedule, occurrence
     try:
         job_id = await runner.start(schedule, run_id)
     except Problem as problem:
-        run = store.add_run(db, schedule.schedule_id, occurrence, trigger, RunStatus.FAILED, None,
-                            f"not started: {problem.detail}")
-        log.warning("schedule %s: no job started for %s: %s", schedule.schedule_id, occurrence, problem.detail)
-        _notify(db, schedule, run, JobState("Failed", f"the job could not be started: {problem.detail}"))
-        return False
-    store.add_run(db, schedule.schedule_id, occurrence, trigger, RunStatus.STARTED, job_id)
-    log.info("schedule %s started %s for %s", schedule.schedule_id, job_id, occurrence)
-    return True
+        reason = problem.detail
+    except Exception as exc:  # noqa: BLE001 - one schedule's fault (storage, engine) must not stop the others
+        log.exception("schedule %s: starting the job for %s failed", schedule.schedule_id, occurrence)
+        reason = f"{exc.__class__.__name__} while starting the job; see the host log"
+    else:
+        store.add_run(db, schedule.schedule_id, occurrence, trigger, RunStatus.STARTED, job_id)
+        log.info("schedule %s started %s for %s", schedule.schedule_id, job_id, occurrence)
+        return True
+    run = store.add_run(db, schedule.schedule_id, occurrence, trigger, RunStatus.FAILED, None, f"not started: {reason}")
+    log.warning("schedule %s: no job started for %s: %s", schedule.schedule_id, occurrence, reason)
+    _notify(db, schedule, run, JobState("Failed", f"the job could not be started: {reason}"))
+    return False
 
 
 async def settle_runs(db: Database, runner: JobRunner) -> tuple[list[str], int]:
@@ -210,7 +214,11 @@ async def settle_runs(db: Database, runner: JobRunner) -> tuple[list[str], int]:
         stored = store.get(db, run.schedule_id)
         if stored is None or not run.job_id:
             continue
-        state = await runner.state(stored.schedule.kind, run.job_id)
+        try:
+            state = await runner.state(stored.schedule.kind, run.job_id)
+        except Exception:  # noqa: BLE001 - the engine could not answer now; the next tick asks again
+            log.exception("schedule %s: cannot read job %s", run.schedule_id, run.job_id)
+            continue
         if not state.ended:
             continue
         status = {"Completed": RunStatus.COMPLETED, "Canceled": RunStatus.CANCELED}.get(state.status,

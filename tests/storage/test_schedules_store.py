@@ -252,3 +252,18 @@ def test_analysis_conditions_compare_with_the_previous_run_of_the_target(app_db:
     events = service.conditions_met(app_db, schedule, replace(run, job_id=third), JobState("Completed"))
     assert [e.kind for e in events] == ["new-critical", "score-drop"]
     assert "sqlite-quick-check: main: m" in events[0].lines and "from 85 to 60" in events[1].detail
+
+
+def test_an_unexpected_start_error_fails_that_run_only(app_db: Database) -> None:
+    class Flaky(RecordingRunner):
+        async def start(self, schedule: Schedule, run_id: str) -> str:
+            if schedule.schedule_id == "a-broken":
+                raise RuntimeError("engine unavailable")
+            return await super().start(schedule, run_id)
+
+    service.save(app_db, scan_schedule("a-broken"), T0 - timedelta(minutes=1))
+    service.save(app_db, scan_schedule("b-fine"), T0 - timedelta(minutes=1))
+    runner = Flaky()
+    assert tick(app_db, runner, T0).started == ["b-fine"]
+    runs, _ = store.list_runs(app_db, "a-broken", 0, 10)
+    assert runs[0].status == "Failed" and "RuntimeError" in (runs[0].message or "")
