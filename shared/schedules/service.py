@@ -193,7 +193,7 @@ async def _start(db: Database, runner: JobRunner, schedule: Schedule, occurrence
         job_id = await runner.start(schedule, run_id)
     except Problem as problem:
         reason = problem.detail
-    except Exception as exc:  # noqa: BLE001 - one schedule's fault (storage, engine) must not stop the others
+    except Exception as exc:
         log.exception("schedule %s: starting the job for %s failed", schedule.schedule_id, occurrence)
         reason = f"{exc.__class__.__name__} while starting the job; see the host log"
     else:
@@ -216,7 +216,7 @@ async def settle_runs(db: Database, runner: JobRunner) -> tuple[list[str], int]:
             continue
         try:
             state = await runner.state(stored.schedule.kind, run.job_id)
-        except Exception:  # noqa: BLE001 - the engine could not answer now; the next tick asks again
+        except Exception:
             log.exception("schedule %s: cannot read job %s", run.schedule_id, run.job_id)
             continue
         if not state.ended:
