@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -33,7 +33,7 @@ def db(tmp_path: Path) -> Iterator[Database]:
 
 
 @pytest.fixture
-def settings_for(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201 - a small setter
+def settings_for(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     def apply(server: SmtpServer, **extra: str) -> None:
         for key, value in server.env(**extra).items():
             monkeypatch.setenv(key, value)
