@@ -199,3 +199,12 @@ def analyzer_max_jobs_per_target() -> int:
 def analyzer_max_jobs() -> int:
     """Analyses running at once in the whole app."""
     return _int("ANALYZER_MAX_JOBS", 8)
+
+
+def notify_webhook_url() -> str:
+    """Teams / Slack incoming-webhook URL for the same events as e-mail (a secret: Key Vault reference in Azure)."""
+    return os.environ.get("NOTIFY_WEBHOOK_URL", "").strip()
+
+
+def notify_webhook_allowed_hosts() -> list[str]:
+    return _list("NOTIFY_WEBHOOK_ALLOWED_HOSTS", "*.webhook.office.com,*.logic.azure.com,hooks.slack.com")

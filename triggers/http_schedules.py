@@ -124,7 +124,8 @@ async def notifications_list(req: func.HttpRequest) -> func.HttpResponse:
         items, total = outbox.list_items(db, job_id, page.offset, page.page_size)
         tries = outbox.attempts(db, [i.notification.outbox_id for i in items])
         return page.envelope([{
-            "id": i.notification.outbox_id, "event": i.notification.event, "jobId": i.notification.job_id,
+            "id": i.notification.outbox_id, "channel": i.notification.channel, "event": i.notification.event,
+            "jobId": i.notification.job_id,
             "recipients": i.notification.recipients, "subject": i.notification.subject, "status": i.status.value,
             "attempts": [{"attempt": a.attempt, "outcome": a.outcome, "message": a.message, "at": a.created_at}
                          for a in tries[i.notification.outbox_id]],

@@ -36,6 +36,7 @@ class Notification:
     subject: str
     body_text: str
     body_html: str
+    channel: str = "email"   # or "webhook" (Teams / Slack incoming webhook)
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def now_iso(moment: datetime | None = None) -> str:
 
 def _item(row: dict[str, Any]) -> OutboxItem:
     return OutboxItem(Notification(row["outbox_id"], row["event"], row["job_id"], json.loads(row["recipients_json"]),
-                                   row["subject"], row["body_text"], row["body_html"]),
+                                   row["subject"], row["body_text"], row["body_html"], row["channel"]),
                       OutboxStatus(row["status"]), int(row["attempts"]), row["next_attempt_at"], row["last_error"],
                       row["created_at"], row["sent_at"])
 
@@ -78,21 +79,25 @@ def enqueue(db: Database, note: Notification) -> bool:
     """Queue an event once; True if this call queued it, False if it was already there (sent or not)."""
     now = now_iso()
     try:
-        db.execute("INSERT INTO notification_outbox (outbox_id, event, job_id, recipients_json, subject, body_text, "
-                   "body_html, status, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-                   (note.outbox_id, note.event, note.job_id, json.dumps(note.recipients), note.subject,
+        db.execute("INSERT INTO notification_outbox (outbox_id, channel, event, job_id, recipients_json, subject, "
+                   "body_text, body_html, status, attempts, next_attempt_at, created_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+                   (note.outbox_id, note.channel, note.event, note.job_id, json.dumps(note.recipients), note.subject,
                     note.body_text, note.body_html, OutboxStatus.PENDING.value, now, now))
         return True
     except IntegrityError:
         return False
 
 
-def due_ids(db: Database, now: str, limit: int = 50) -> list[str]:
-    """Pending rows whose time has come, and Sending rows whose sender's lease ran out."""
+def due_ids(db: Database, now: str, limit: int = 50, channels: tuple[str, ...] = ("email", "webhook")) -> list[str]:
+    """Pending rows whose time has come, and Sending rows whose sender's lease ran out (of these channels)."""
+    if not channels:
+        return []
+    marks = ", ".join("?" for _ in channels)
     rows = db.query(db.limit(
-        "SELECT outbox_id FROM notification_outbox WHERE (status = ? AND next_attempt_at <= ?) OR "
-        "(status = ? AND claimed_until < ?) ORDER BY next_attempt_at, outbox_id", limit),
-        (OutboxStatus.PENDING.value, now, OutboxStatus.SENDING.value, now))
+        f"SELECT outbox_id FROM notification_outbox WHERE channel IN ({marks}) AND ((status = ? AND "
+        "next_attempt_at <= ?) OR (status = ? AND claimed_until < ?)) ORDER BY next_attempt_at, outbox_id", limit),
+        (*channels, OutboxStatus.PENDING.value, now, OutboxStatus.SENDING.value, now))
     return [r["outbox_id"] for r in rows]
 
 

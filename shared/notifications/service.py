@@ -10,11 +10,11 @@ import html
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 from shared import settings
-from shared.notifications import outbox
+from shared.notifications import outbox, webhook
 from shared.notifications.outbox import Notification, OutboxStatus
 from shared.notifications.smtp import SendError, SmtpConfig, send
 from shared.storage.db import Database
@@ -65,13 +65,23 @@ def compose(event: JobEvent, recipients: list[str]) -> Notification:
 
 
 def notify_job_event(db: Database, event: JobEvent, recipients: list[str]) -> bool:
-    """Queue one message for the event (a second call for the same event queues nothing); False if none queued."""
+    """Queue one e-mail for the event, and one webhook post when a webhook is configured (a second call for the
+    same event queues nothing); False if nothing was queued."""
     wanted = sorted({r for r in recipients if r})
-    if not wanted:
-        return False
-    queued = outbox.enqueue(db, compose(event, wanted))
-    if queued:
-        log.info("notification queued: %s for %s (%d recipient(s))", event.kind, event.job_id, len(wanted))
+    queued = False
+    if wanted:
+        queued = outbox.enqueue(db, compose(event, wanted))
+        if queued:
+            log.info("notification queued: %s for %s (%d recipient(s))", event.kind, event.job_id, len(wanted))
+    url = settings.notify_webhook_url()
+    if url:
+        problem = webhook.url_problem(url)
+        if problem:
+            log.error("webhook notification not queued: %s", problem)
+        else:
+            note = compose(event, [])
+            queued = outbox.enqueue(db, replace(note, outbox_id="webhook:" + note.outbox_id,
+                                                channel="webhook")) or queued
     return queued
 
 
@@ -80,24 +90,26 @@ def retry_delay(attempt: int) -> timedelta:
     return min(MAX_RETRY_DELAY, base * (2 ** max(0, attempt - 1)))
 
 
-def smtp_sender() -> Sender:
+def default_sender() -> Sender:
+    """E-mail over SMTP, webhook rows to the configured webhook."""
     config = SmtpConfig.from_settings()
-    return lambda note: send(config, note)
+    return lambda note: webhook.post(note) if note.channel == "webhook" else send(config, note)
 
 
 def drain(db: Database, sender: Sender | None = None, *, owner: str | None = None, limit: int = 50) -> dict[str, int]:
     """Send what is due; returns counts by result. Blocking (SMTP): call it from a worker thread."""
     owner = owner or "sender-" + uuid.uuid4().hex[:12]
     counts = {"sent": 0, "retry": 0, "failed": 0}
+    channels: tuple[str, ...] = ("email", "webhook")
     if sender is None:
         problem = SmtpConfig.from_settings().problem()
-        if problem:  # not configured (yet): keep every message Pending instead of spending its attempts
-            if outbox.due_ids(db, outbox.now_iso(), 1):
+        if problem:  # not configured (yet): keep e-mail Pending instead of spending its attempts
+            channels = ("webhook",)
+            if outbox.due_ids(db, outbox.now_iso(), 1, ("email",)):
                 log.warning("notifications are waiting: e-mail is not configured (%s)", problem)
-            return counts
-        sender = smtp_sender()
+        sender = default_sender()
     now = datetime.now(timezone.utc)
-    for outbox_id in outbox.due_ids(db, outbox.now_iso(now), limit):
+    for outbox_id in outbox.due_ids(db, outbox.now_iso(now), limit, channels):
         item = outbox.claim(db, outbox_id, owner, datetime.now(timezone.utc), LEASE)
         if item is None:
             continue  # another sender took it

@@ -3,7 +3,8 @@
 -- read), so two hosts, or a restart, start each due occurrence once; occurrences missed while nothing ran collapse
 -- into one. A run row per started occurrence keeps the job id and its outcome. The outbox is keyed by the event
 -- (`failure:<jobId>:<attempt>`), so an event is queued once however often it is observed, and a lease
--- (`claimed_by`, `claimed_until`) lets exactly one sender at a time own a message while it talks to SMTP.
+-- (`claimed_by`, `claimed_until`) lets exactly one sender at a time own a message while it talks to SMTP (or posts
+-- to the webhook: `channel`).
 
 CREATE TABLE schedules (
     schedule_id {id} PRIMARY KEY,
@@ -45,6 +46,7 @@ CREATE INDEX ix_schedule_runs_job ON schedule_runs (job_id);
 
 CREATE TABLE notification_outbox (
     outbox_id {id} PRIMARY KEY,
+    channel {id} NOT NULL,
     event {id} NOT NULL,
     job_id {id},
     recipients_json {text} NOT NULL,
