@@ -151,7 +151,7 @@ async def analysis_diff(req: func.HttpRequest) -> func.HttpResponse:
             raise Problem(409, f"analysis job {job_id} is {row['status']}; a diff exists once it is Completed",
                           extra={"jobStatus": row["status"]})
         previous = jobs.previous_completed_job(db, job_id)
-        before = jobs.get_report(db, previous["job_id"]) if previous else None
+        before = jobs.get_report(db, previous) if previous else None
         return history.diff_reports(report, before).to_json()
 
     return json_response(await asyncio.to_thread(load))

@@ -220,16 +220,16 @@ def _waiting_and_running(row: dict[str, Any]) -> tuple[float, float]:
     return round(max(0.0, waiting), 3), round(max(0.0, running), 3)
 
 
-def previous_completed_job(db: Database, job_id: str) -> dict[str, Any] | None:
+def previous_completed_job(db: Database, job_id: str) -> str | None:
     """The last completed analysis of the same target (engine + server + database) created before `job_id`: the
     baseline of the job's diff. Uses the (status, created_at) index."""
-    row = get_job(db, job_id)
+    row = db.query_one("SELECT engine, target, created_at FROM analysis_jobs WHERE job_id = ?", (job_id,))
     if row is None:
         return None
-    rows = db.query(db.limit("SELECT * FROM analysis_jobs WHERE status = 'Completed' AND engine = ? AND target = ? "
-                             "AND job_id <> ? AND created_at < ? ORDER BY created_at DESC, job_id DESC", 1),
+    rows = db.query(db.limit("SELECT job_id FROM analysis_jobs WHERE status = 'Completed' AND engine = ? AND "
+                             "target = ? AND job_id <> ? AND created_at < ? ORDER BY created_at DESC, job_id DESC", 1),
                     (row["engine"], row["target"], job_id, row["created_at"]))
-    return rows[0] if rows else None
+    return str(rows[0]["job_id"]) if rows else None
 
 
 def failed_since(db: Database, since: str, limit: int = 200) -> list[dict[str, Any]]:

@@ -276,7 +276,7 @@ def _analysis_conditions(db: Database, schedule: Schedule, job_id: str, event: A
     if report is None:
         return []
     previous = jobs.previous_completed_job(db, job_id)
-    diff = history.diff_reports(report, jobs.get_report(db, previous["job_id"]) if previous else None)
+    diff = history.diff_reports(report, jobs.get_report(db, previous) if previous else None)
     found: list[JobEvent] = []
     for severity in ("critical", "high"):
         new = diff.new_with_severity(severity)
