@@ -143,13 +143,13 @@ async def analysis_diff(req: func.HttpRequest) -> func.HttpResponse:
 
     def load() -> dict[str, Any]:
         db = get_database()
-        row = jobs.get_job(db, job_id) if jobs.is_job_id(job_id) else None
-        if row is None:
+        status = jobs.job_status(db, job_id) if jobs.is_job_id(job_id) else None
+        if status is None:
             raise not_found(f"analysis job {job_id[:100]}")
         report = jobs.get_report(db, job_id)
-        if row["status"] != "Completed" or report is None:
-            raise Problem(409, f"analysis job {job_id} is {row['status']}; a diff exists once it is Completed",
-                          extra={"jobStatus": row["status"]})
+        if status != "Completed" or report is None:
+            raise Problem(409, f"analysis job {job_id} is {status}; a diff exists once it is Completed",
+                          extra={"jobStatus": status})
         previous = jobs.previous_completed_job(db, job_id)
         before = jobs.get_report(db, previous) if previous else None
         return history.diff_reports(report, before).to_json()

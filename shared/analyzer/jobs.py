@@ -237,3 +237,9 @@ def failed_since(db: Database, since: str, limit: int = 200) -> list[dict[str, A
     return db.query(db.limit("SELECT job_id, attempt, target, engine, analysis_type, error, source FROM analysis_jobs "
                              "WHERE status = 'Failed' AND created_at >= ? ORDER BY created_at, job_id", limit),
                     (since,))
+
+
+def job_status(db: Database, job_id: str) -> str | None:
+    """Just the status of a job (None: no such job)."""
+    row = db.query_one("SELECT status FROM analysis_jobs WHERE job_id = ?", (job_id,))
+    return str(row["status"]) if row else None
