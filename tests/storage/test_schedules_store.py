@@ -267,3 +267,19 @@ def test_an_unexpected_start_error_fails_that_run_only(app_db: Database) -> None
     assert tick(app_db, runner, T0).started == ["b-fine"]
     runs, _ = store.list_runs(app_db, "a-broken", 0, 10)
     assert runs[0].status == "Failed" and "RuntimeError" in (runs[0].message or "")
+
+
+@pytest.mark.parametrize("start, expected", [
+    (datetime(2026, 3, 28, 22, 0, tzinfo=UTC), "2026-03-29T01:00:00+00:00"),    # 03:00 CEST: 02:30 did not exist
+    (datetime(2026, 10, 24, 22, 0, tzinfo=UTC), "2026-10-25T00:30:00+00:00"),   # the first of the two 02:30s
+])
+def test_ticks_across_a_dst_change_start_the_0230_job_once(app_db: Database, start: datetime, expected: str) -> None:
+    service.save(app_db, scan_schedule("berlin-0230", cron="30 2 * * *", timeZone="Europe/Berlin"), start)
+    runner = RecordingRunner()
+    for minute in range(0, 6 * 60, 15):  # a tick every quarter hour for six hours around the change
+        result = tick(app_db, runner, start + timedelta(minutes=minute))
+        for job_id in runner.states:
+            runner.states[job_id] = JobState("Completed")
+        assert not result.skipped
+    runs, total = store.list_runs(app_db, "berlin-0230", 0, 10)
+    assert total == 1 and runs[0].occurrence_at == expected and len(runner.started) == 1
