@@ -156,25 +156,19 @@ class LocalDurableOrchestrationClient:
         return status_payload(state, show_input=show_input, history=history)
 
     async def get_status_all(self) -> list[DurableOrchestrationStatus]:
+        """One page, like the real client (one GET without a continuation token; the extension's page is 100)."""
         return await self.get_status_by()
 
     async def get_status_by(self, created_time_from: datetime | None = None,
                             created_time_to: datetime | None = None,
                             runtime_status: list[OrchestrationRuntimeStatus] | None = None,
                             instance_id_prefix: str | None = None) -> list[DurableOrchestrationStatus]:
-        """Every matching instance: pages are followed to the end (DF's HTTP-based client stops at 100)."""
+        """The FIRST page only, as azure-functions-durable 1.7 does: it sends one request and drops the
+        `x-ms-continuation-token` header of the answer, so app code that needs every instance must page through
+        the HTTP API (or its own tables) itself. Following the pages here would hide that truncation locally."""
         query = self.query(created_time_from, created_time_to, runtime_status, instance_id_prefix)
-
-        def all_pages() -> list[dict[str, Any]]:
-            rows: list[dict[str, Any]] = []
-            token: str | None = None
-            while True:
-                page, token = self.status_page(query, token)
-                rows.extend(page)
-                if not token:
-                    return rows
-
-        return [DurableOrchestrationStatus.from_json(row) for row in await self._call(all_pages)]
+        rows, _next_page = await self._call(self.status_page, query, None)
+        return [DurableOrchestrationStatus.from_json(row) for row in rows]
 
     @staticmethod
     def query(created_time_from: datetime | None = None, created_time_to: datetime | None = None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import datetime, timezone
 from concurrent import futures
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ import grpc
 from aiohttp import web
 from durabletask import client as dt_client
 from durabletask import worker as dt_worker
+from durabletask.internal import helpers
 from durabletask.internal import orchestrator_service_pb2 as pb
 from durabletask.internal import orchestrator_service_pb2_grpc as stubs
 from durabletask.testing import InMemoryOrchestrationBackend
@@ -30,8 +32,32 @@ if TYPE_CHECKING:
 log = logging.getLogger("devhost.durable")
 
 
+# Engine messages the real host never prints: the extension does not terminate sub-orchestrations either (so the
+# in-memory backend's "recursive termination" warning on every terminate is noise), and the worker's idle-stream
+# reconnect is an in-process detail.
+_NOISE = ("Recursive termination is not supported", "Timed out waiting for work items")
+
+
+class _EngineNoiseFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(text in message for text in _NOISE)
+
+
+# How long one wait for a sub-orchestration lasts before the watcher checks the backend is still running and waits
+# again; any value works, it only bounds how long a watcher thread outlives a stopped backend.
+SUB_ORCHESTRATION_POLL_SECONDS = 30.0
+
+
 class _LoopbackBackend(InMemoryOrchestrationBackend):
-    """The in-memory backend bound to 127.0.0.1 on a free port (upstream binds every interface)."""
+    """The in-memory backend bound to 127.0.0.1 on a free port (upstream binds every interface), with two fixes:
+    a sub-orchestration is watched until it ends (upstream gives up after 30 s and drops the child's completion,
+    leaving the parent Running forever), and the engine's noise is kept out of the host log."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not any(isinstance(f, _EngineNoiseFilter) for f in self._logger.filters):
+            self._logger.addFilter(_EngineNoiseFilter())
 
     def start(self) -> str:
         self._shutdown_event.clear()
@@ -54,6 +80,39 @@ class _LoopbackBackend(InMemoryOrchestrationBackend):
                 event.executionStarted.parentInstance.name.value = instance.name
                 event.executionStarted.parentInstance.taskScheduledId = action.id
                 break
+
+    def _watch_sub_orchestration(self, parent_instance_id: str, sub_instance_id: str, task_id: int) -> None:
+        """Upstream waits once (`timeout=None` becomes 30 s) and then returns without telling the parent."""
+        def watch() -> None:
+            while not self._shutdown_event.is_set():
+                child = self._wait_for_state(sub_instance_id, self._is_terminal_status_check,
+                                             timeout=SUB_ORCHESTRATION_POLL_SECONDS)
+                if child is not None:
+                    break
+                with self._lock:
+                    if sub_instance_id not in self._instances or parent_instance_id not in self._instances:
+                        return  # purged: nobody left to tell
+            else:
+                return
+            with self._lock:
+                parent = self._instances.get(parent_instance_id)
+                if parent is None or self._is_terminal_status(parent.status):
+                    return
+                if child.status == pb.ORCHESTRATION_STATUS_COMPLETED:
+                    event = helpers.new_sub_orchestration_completed_event(task_id, child.output)
+                else:
+                    message = (child.failure_details.errorMessage if child.failure_details
+                               else "Sub-orchestration failed")
+                    event = helpers.new_sub_orchestration_failed_event(task_id, Exception(message))
+                parent.pending_events.append(event)
+                parent.last_updated_at = datetime.now(timezone.utc)
+                self._enqueue_orchestration(parent_instance_id)
+
+        threading.Thread(target=watch, daemon=True, name=f"sub-orchestration {sub_instance_id}").start()
+
+    def _terminate_instance_internal(self, instance_id: str, output: str | None, recursive: bool = False) -> None:
+        # The extension terminates only the instance named (children run on), which is what non-recursive does.
+        super()._terminate_instance_internal(instance_id, output, recursive=False)
 
 
 class _CapturingStub:
@@ -92,6 +151,8 @@ def _quiet(name: str) -> logging.Logger:
     logger = logging.getLogger(name)
     if logger.level == logging.NOTSET:
         logger.setLevel(logging.WARNING)
+    if not any(isinstance(f, _EngineNoiseFilter) for f in logger.filters):
+        logger.addFilter(_EngineNoiseFilter())
     return logger
 
 

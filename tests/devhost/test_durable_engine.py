@@ -231,19 +231,61 @@ def test_restart_with_new_and_same_instance_id(client):
     assert same.instance_id == "restart-me" and same.output == {"again": True}
 
 
-def test_get_status_by_pages_past_one_hundred_instances(client):
+def test_get_status_by_returns_one_page_like_the_real_client(client):
+    """azure-functions-durable 1.7 makes one request and ignores the continuation token: 100 rows at most (the
+    extension's default page size), so code that needs more must page itself, locally as in Azure."""
     async def go() -> list[Any]:
         since = datetime.now(timezone.utc) - timedelta(seconds=1)
         ids = [await client.start_new("df_echo_input", f"page-{i:03d}", i) for i in range(150)]
         for instance_id in ids:
             await wait_status(client, instance_id)
-        return await client.get_status_by(created_time_from=since, runtime_status=[Status.Completed])
+        return await client.get_status_by(created_time_from=since, instance_id_prefix="page-")
     statuses = run(go())
-    paged = sorted(s.instance_id for s in statuses if s.instance_id.startswith("page-"))
-    assert paged == [f"page-{i:03d}" for i in range(150)]
-    assert {s.output for s in statuses if s.instance_id.startswith("page-")} == set(range(150))
+    assert len(statuses) == 100
+    assert len({s.instance_id for s in statuses}) == 100
+    assert all(s.instance_id.startswith("page-") for s in statuses)
     everything = run(client.get_status_all())
-    assert len(everything) >= 150
+    assert len(everything) == 100
+
+
+def test_the_status_route_pages_with_the_continuation_token_header(engine):
+    """The extension's GET /instances answers one page and the `x-ms-continuation-token` header of the next."""
+    async def go() -> tuple[list[str], list[int]]:
+        local = engine.client(BASE_URL)
+        for i in range(7):
+            instance_id = await local.start_new("df_echo_input", f"token-{i}", i)
+            await wait_status(local, instance_id)
+        app = web.Application()
+        engine.add_management_routes(app, base_url_for=lambda request: BASE_URL)
+        seen: list[str] = []
+        sizes: list[int] = []
+        async with TestClient(TestServer(app)) as http:
+            token: str | None = None
+            while True:
+                headers = {"x-ms-continuation-token": token} if token else {}
+                response = await http.get("/runtime/webhooks/durabletask/instances",
+                                          params={"instanceIdPrefix": "token-", "top": "3"}, headers=headers)
+                assert response.status == 200
+                rows = await response.json()
+                sizes.append(len(rows))
+                seen += [row["instanceId"] for row in rows]
+                token = response.headers.get("x-ms-continuation-token")
+                if not token:
+                    return seen, sizes
+    seen, sizes = run(go())
+    assert sorted(seen) == [f"token-{i}" for i in range(7)]
+    assert sizes[:3] == [3, 3, 1]
+
+
+@pytest.mark.slow
+def test_sub_orchestration_longer_than_thirty_seconds_completes_the_parent(client):
+    """durabletask 1.12's in-memory backend stopped watching a child after 30 s and the parent stayed Running."""
+    async def go() -> Any:
+        instance_id = await client.start_new("df_slow_parent", None, 31.0)
+        return await wait_status(client, instance_id, timeout=90)
+    status = run(go())
+    assert status.runtime_status is Status.Completed
+    assert status.output == {"child": 31.0}
 
 
 def test_purge_by_filter_counts_what_it_deletes(client):

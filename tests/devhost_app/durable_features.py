@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -168,6 +169,19 @@ def edge_cases(context: df.DurableOrchestrationContext):
     return {"empty": empty, "winner_is_failing": winner == failing, "winner_result": first_line, "again": again}
 
 
+@bp.orchestration_trigger(context_name="context", orchestration="df_slow_parent")
+def slow_parent(context: df.DurableOrchestrationContext):
+    """A batch-like child that outlasts the in-memory backend's 30 s sub-orchestration wait (issue 7 item 7)."""
+    result = yield context.call_sub_orchestrator("df_slow_child", context.get_input())
+    return {"child": result}
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_slow_child")
+def slow_child(context: df.DurableOrchestrationContext):
+    slept = yield context.call_activity("df_sleep", context.get_input())
+    return slept
+
+
 # --- activities ------------------------------------------------------------------------------------------------
 @bp.activity_trigger(input_name="number", activity="df_double")
 def double(number: int) -> int:
@@ -188,6 +202,12 @@ def flaky(spec: dict[str, Any]) -> int:
     if attempt <= spec["fail_times"]:
         raise RuntimeError(f"attempt {attempt} failed")
     return attempt
+
+
+@bp.activity_trigger(input_name="seconds", activity="df_sleep")
+def sleep(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
 
 
 @bp.activity_trigger(input_name="value", activity="df_echo")
