@@ -20,7 +20,8 @@ from devhost import discovery
 from devhost.admin import ADMIN_INVOKE_PATH, AdminInvoker
 from devhost.auth import HostKeys, presented_key
 from devhost.durable_urls import WEBHOOK_PATH, KeyedDurableClient
-from devhost.http_trigger import HttpDispatcher, build_routes, problem
+from devhost.errors import body_limit, problem, problem_middleware
+from devhost.http_trigger import HttpDispatcher, build_routes
 from devhost.invocations import invocation
 from devhost.invoke import Invoker
 from devhost.settings import HostConfig, load_host_config, load_local_settings
@@ -93,6 +94,10 @@ class Host:
             raise HostStartError(str(exc)) from None
         settings_file = load_local_settings(app_dir)
         log.info("Settings: %s", settings_file or "no local.settings.json (environment only)")
+        try:
+            body_limit()
+        except ValueError as exc:
+            raise HostStartError(str(exc)) from None
         self.config = load_host_config(app_dir)
         app, _ = discovery.load_app(self.options.app)
         app = discovery.IndexedApp(app)
@@ -154,7 +159,9 @@ class Host:
         return await handler(request)
 
     def _web_app(self) -> web.Application:
-        app = web.Application(middlewares=[self._guard], client_max_size=100 * 1024 * 1024)
+        # Bodies are read by devhost.errors.read_body (streamed, refused at the limit); aiohttp's own limit is the
+        # same, for the few handlers that read through aiohttp (durable management routes).
+        app = web.Application(middlewares=[problem_middleware, self._guard], client_max_size=body_limit())
         app.router.add_get("/admin/host/status", self._status)
         app.router.add_get("/admin/host/ping", lambda request: web.Response(status=200))
         self.admin = AdminInvoker(self.functions, self.timers, self.keys, self.invoke)
