@@ -98,13 +98,16 @@ class Host:
             body_limit()
         except ValueError as exc:
             raise HostStartError(str(exc)) from None
-        self.config = load_host_config(app_dir)
+        try:
+            self.config = load_host_config(app_dir)
+        except ValueError as exc:   # HostConfigError, or a value host.json gives in the wrong form
+            raise HostStartError(str(exc)) from None
         app, _ = discovery.load_app(self.options.app)
         app = discovery.IndexedApp(app)
         try:
             self.functions = discovery.discover(app)
         except KeyError as exc:
-            raise HostStartError(f"{exc.args[0]}: add it to local.settings.json Values") from None
+            raise HostStartError(str(exc.args[0])) from None
         self.app_obj = app
         return app_dir
 

@@ -85,9 +85,29 @@ class HostConfig:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+class HostConfigError(ValueError):
+    """host.json cannot be used; the message names the file (and line and column), as the real host's does."""
+
+
+def _read_host_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise HostConfigError(f"Unable to parse host configuration file '{path}': {exc.msg} "
+                              f"(line {exc.lineno}, column {exc.colno})") from None
+    except UnicodeDecodeError as exc:
+        raise HostConfigError(f"Unable to parse host configuration file '{path}': not UTF-8 ({exc.reason})") \
+            from None
+    if not isinstance(raw, dict):
+        raise HostConfigError(f"Unable to parse host configuration file '{path}': the root must be a JSON object")
+    return raw
+
+
 def load_host_config(app_dir: Path) -> HostConfig:
     path = app_dir / "host.json"
-    raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    raw = _read_host_json(path)
     _apply_env_overrides(raw)
     extensions = raw.get("extensions", {})
     http = extensions.get("http", {})
