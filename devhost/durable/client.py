@@ -20,10 +20,12 @@ from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrc
 from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
 from azure.durable_functions.models.PurgeHistoryResult import PurgeHistoryResult
 from durabletask import client as dt_client
+from durabletask import history as dt_history
 from durabletask.internal import orchestrator_service_pb2 as pb
 from durabletask.internal.client_helpers import build_query_instances_req
 from google.protobuf import wrappers_pb2
 
+from devhost.durable.failures import task_failed_details
 from devhost.durable.serialization import plain_json
 
 if TYPE_CHECKING:
@@ -80,19 +82,80 @@ def status_payload(state: dt_client.OrchestrationState, *, show_input: bool = Tr
     return payload
 
 
+def _iso_precise(moment: datetime) -> str:
+    """History timestamps keep sub-second precision, as the extension's do ("2018-02-28T05:18:49.3138155Z")."""
+    return _utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# History rows the extension's status API leaves out: episode bookends, and the "scheduled" halves it folds into the
+# matching completion as FunctionName + ScheduledTime.
+_HIDDEN = (dt_history.OrchestratorStartedEvent, dt_history.OrchestratorCompletedEvent)
+_SCHEDULING = (dt_history.TaskScheduledEvent, dt_history.SubOrchestrationInstanceCreatedEvent)
+
+
+def _failure_fields(details: Any) -> dict[str, Any]:
+    """Reason and the serialized exception, as the extension records them (no traceback: it lands in pages)."""
+    if details is None:
+        return {}
+    return {"Reason": details.message, "Details": task_failed_details(details)}
+
+
 def history_payload(events: list[Any], show_output: bool) -> list[dict[str, Any]]:
-    """A compact DF-style view of the history: event type, time and the function concerned."""
+    """`historyEvents` in the documented shape of the extension's HTTP API (`showHistory=true`): one row per event
+    that matters to a reader, in order; `TaskCompleted`/`TaskFailed` and the sub-orchestration outcomes carry the
+    `FunctionName` and `ScheduledTime` of their scheduling event, `ExecutionCompleted` its `OrchestrationStatus`;
+    `Result`/`Input` only with `showHistoryOutput=true`."""
+    scheduled: dict[int, Any] = {e.event_id: e for e in events if isinstance(e, _SCHEDULING)}
     rows: list[dict[str, Any]] = []
     for event in events:
+        if isinstance(event, _HIDDEN + _SCHEDULING):
+            continue
         kind = type(event).__name__.removesuffix("Event")
-        row: dict[str, Any] = {"EventType": kind, "Timestamp": _iso_seconds(event.timestamp)}
-        for attribute, key in (("name", "FunctionName"), ("task_scheduled_id", "ScheduledId")):
-            if hasattr(event, attribute):
-                row[key] = getattr(event, attribute)
-        if show_output and hasattr(event, "result"):
-            row["Result"] = plain_json(getattr(event, "result"))
+        row: dict[str, Any] = {"EventType": kind}
+        if isinstance(event, dt_history.ExecutionStartedEvent):
+            row["FunctionName"] = event.name
+            if show_output:
+                row["Input"] = plain_json(event.input)
+        elif isinstance(event, (dt_history.TaskCompletedEvent, dt_history.TaskFailedEvent,
+                                dt_history.SubOrchestrationInstanceCompletedEvent,
+                                dt_history.SubOrchestrationInstanceFailedEvent)):
+            origin = scheduled.get(event.task_scheduled_id)
+            if origin is not None:
+                row["FunctionName"] = origin.name
+                row["ScheduledTime"] = _iso_precise(origin.timestamp)
+            if isinstance(event, (dt_history.TaskFailedEvent, dt_history.SubOrchestrationInstanceFailedEvent)):
+                row.update(_failure_fields(event.failure_details))
+            elif show_output:
+                row["Result"] = plain_json(event.result)
+        elif isinstance(event, dt_history.ExecutionCompletedEvent):
+            row["OrchestrationStatus"] = _status_name(event.orchestration_status)
+            if event.failure_details is not None:
+                row.update(_failure_fields(event.failure_details))
+            elif show_output:
+                row["Result"] = plain_json(event.result)
+        elif isinstance(event, (dt_history.TimerCreatedEvent, dt_history.TimerFiredEvent)):
+            row["FireAt"] = _iso_precise(event.fire_at)
+            if isinstance(event, dt_history.TimerFiredEvent):
+                row["TimerId"] = event.timer_id
+        elif isinstance(event, (dt_history.EventRaisedEvent, dt_history.EventSentEvent)):
+            row["Name"] = event.name
+            if isinstance(event, dt_history.EventSentEvent):
+                row["InstanceId"] = event.instance_id
+            if show_output:
+                row["Input"] = plain_json(event.input)
+        elif isinstance(event, (dt_history.ExecutionTerminatedEvent, dt_history.ExecutionSuspendedEvent,
+                                dt_history.ExecutionResumedEvent)):
+            row["Input"] = plain_json(event.input)   # the operator's reason, shown by the extension too
+        row["Timestamp"] = _iso_precise(event.timestamp)
         rows.append(row)
     return rows
+
+
+def _status_name(value: int) -> str:
+    try:
+        return TO_DF_STATUS[dt_client.OrchestrationStatus(value)].value
+    except (ValueError, KeyError):
+        return str(value)
 
 
 class LocalDurableOrchestrationClient:

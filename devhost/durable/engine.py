@@ -110,6 +110,43 @@ class _LoopbackBackend(InMemoryOrchestrationBackend):
 
         threading.Thread(target=watch, daemon=True, name=f"sub-orchestration {sub_instance_id}").start()
 
+    def CompleteOrchestratorTask(self, request: pb.OrchestratorResponse, context: Any) -> pb.CompleteTaskResponse:  # noqa: N802
+        """After `continue_as_new` upstream parks the instance in Pending until the next episode; the extension
+        shows it Running between generations (the new generation has started). Done under the backend's (re-entrant)
+        lock, so no reader sees the Pending in between."""
+        continued = any(a.HasField("completeOrchestration") and a.completeOrchestration.orchestrationStatus
+                        == pb.ORCHESTRATION_STATUS_CONTINUED_AS_NEW for a in request.actions)
+        with self._lock:
+            response = super().CompleteOrchestratorTask(request, context)
+            instance = self._instances.get(request.instanceId)
+            if instance is not None:
+                self._stamp(instance)
+                if continued and instance.status == pb.ORCHESTRATION_STATUS_PENDING:
+                    instance.status = pb.ORCHESTRATION_STATUS_RUNNING
+        return response
+
+    def _enqueue_orchestration(self, instance_id: str) -> None:
+        # Every new event (activity result, timer, raised event, child outcome, terminate) is queued through here.
+        with self._lock:
+            instance = self._instances.get(instance_id)
+            if instance is not None:
+                self._stamp(instance)
+            super()._enqueue_orchestration(instance_id)
+
+    @staticmethod
+    def _stamp(instance: Any) -> None:
+        """Upstream leaves most history timestamps at 0 (1970-01-01); the extension records when each event
+        happened. Unstamped events get the time they reached the store: new events on arrival, the events an episode
+        produced (scheduled tasks, timers, completion) when the episode's result is stored."""
+        now = datetime.now(timezone.utc)
+        for event in instance.pending_events:
+            if event.timestamp.seconds == 0 and event.timestamp.nanos == 0:
+                event.timestamp.FromDatetime(now)
+        for event in reversed(instance.history):   # only the tail can be new
+            if event.timestamp.seconds or event.timestamp.nanos:
+                break
+            event.timestamp.FromDatetime(now)
+
     def _terminate_instance_internal(self, instance_id: str, output: str | None, recursive: bool = False) -> None:
         # The extension terminates only the instance named (children run on), which is what non-recursive does.
         super()._terminate_instance_internal(instance_id, output, recursive=False)
@@ -140,10 +177,25 @@ class _LoggingWorker(dt_worker.TaskHubGrpcWorker):
         with invocation(name, f"OrchestrationTrigger {req.instanceId}") as inv:
             super()._execute_orchestrator(req, capturing, completionToken)
             actions = capturing.response.actions if capturing.response is not None else []
-            if any(a.HasField("completeOrchestration")
-                   and a.completeOrchestration.orchestrationStatus == pb.ORCHESTRATION_STATUS_FAILED
-                   for a in actions):
-                inv.outcome = "Failed"
+            for action in actions:
+                if (action.HasField("completeOrchestration")
+                        and action.completeOrchestration.orchestrationStatus == pb.ORCHESTRATION_STATUS_FAILED):
+                    inv.outcome = "Failed"
+                    inv.error = failure_text(action.completeOrchestration.failureDetails)
+
+
+STACK_LINES = 12
+
+
+def failure_text(details: pb.TaskFailureDetails) -> str:
+    """`Type: message` and the end of the traceback: what the real host logs for a failed orchestrator."""
+    text = f"{details.errorType or 'Exception'}: {details.errorMessage}"
+    stack = details.stackTrace.value.strip() if details.HasField("stackTrace") else ""
+    if stack:
+        lines = stack.splitlines()
+        shown = lines[-STACK_LINES:]
+        text += "\nStack:" + ("\n  ..." if len(lines) > len(shown) else "") + "\n" + "\n".join(shown)
+    return text
 
 
 def _quiet(name: str) -> logging.Logger:

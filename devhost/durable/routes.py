@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
+from azure.functions._durable_functions import df_loads
 
 from devhost.durable.client import TERMINAL, WEBHOOK_PATH, LocalDurableOrchestrationClient
 
@@ -187,6 +188,13 @@ def add_management_routes(app: web.Application, engine: DurableEngine,
             data = json.loads(text) if text.strip() else None
         except json.JSONDecodeError:
             return web.json_response({"Message": "Invalid JSON content"}, status=400)
+        if isinstance(data, str):
+            # azure-functions-durable's start_new posts `df_dumps(input)` as a JSON string, the extension stores that
+            # string, and the Python orchestrator's get_input() decodes it: the orchestrator sees the value.
+            try:
+                data = df_loads(data)
+            except ValueError:
+                pass   # a plain string posted by hand stays a string
         client = client_for(request)
         try:
             new_id = await client.start_new(name, instance_id, data)

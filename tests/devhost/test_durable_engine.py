@@ -428,3 +428,49 @@ def test_rewind_reruns_the_failed_activity(client, tmp_path):
     failed, rewound = run(go())
     assert failed.runtime_status is Status.Failed
     assert rewound.output == 2
+
+
+def test_status_between_continue_as_new_generations_is_running_never_pending(client):
+    """The extension shows Running between generations; upstream parked the instance in Pending."""
+    async def go() -> tuple[list[Status], Any]:
+        instance_id = await client.start_new("df_counter", None, {"n": 0, "until": 40})
+        seen: list[Status] = []
+        while True:
+            status = await client.get_status(instance_id)
+            if not seen or seen[-1] is not status.runtime_status:
+                seen.append(status.runtime_status)
+            if status.runtime_status in DONE:
+                return seen, status
+            await asyncio.sleep(0)
+    seen, final = run(go())
+    assert final.runtime_status is Status.Completed and final.output == {"n": 40, "until": 40}
+    # Pending only before the first episode (as in Azure); once Running, never back to Pending.
+    after_start = seen[seen.index(Status.Running):]
+    assert Status.Pending not in after_start, seen
+
+
+def test_a_failed_orchestrator_is_logged_with_its_reason_and_a_short_traceback(client, caplog):
+    with caplog.at_level(logging.INFO, logger="devhost.functions"):
+        status = start_and_wait(client, "df_uncaught_failure", "the reason is here")
+    assert status.runtime_status is Status.Failed
+    failed = [r for r in caplog.records if r.name == "devhost.functions"
+              and r.getMessage().startswith("Executed 'Functions.df_uncaught_failure' (Failed")]
+    assert failed and failed[-1].levelno == logging.ERROR
+    text = failed[-1].getMessage()
+    assert "Orchestrator function 'df_uncaught_failure' failed: Activity function 'df_fail' failed: " \
+           "ValueError: the reason is here" in text
+    assert "Stack:" in text and 'File "' in text
+
+
+def test_history_has_real_timestamps_and_the_documented_rows(client):
+    before = datetime.now(timezone.utc) - timedelta(seconds=1)
+    status = start_and_wait(client, "df_catch_failure", "history please")
+    payload = client.status_json(status.instance_id, show_history=True, show_history_output=False)
+    rows = payload["historyEvents"]
+    assert [r["EventType"] for r in rows] == ["ExecutionStarted", "TaskFailed", "TaskCompleted", "ExecutionCompleted"]
+    assert all(datetime.fromisoformat(r["Timestamp"].replace("Z", "+00:00")) >= before for r in rows)
+    failed = rows[1]
+    assert failed["FunctionName"] == "df_fail" and failed["Reason"] == "history please"
+    assert "Traceback" not in failed["Details"] and 'File "' not in failed["Details"]
+    assert rows[2]["FunctionName"] == "df_double" and "Result" not in rows[2]
+    assert rows[-1]["OrchestrationStatus"] == "Completed"
