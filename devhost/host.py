@@ -116,7 +116,7 @@ class Host:
         if not needs_engine:
             return
         try:
-            from devhost.durable.discovery import durable_functions_of
+            from devhost.durable.discovery import durable_functions_of, entity_functions_of
             from devhost.durable.engine import DurableEngine
         except ImportError as exc:
             log.warning("Durable functions found but the durable engine is unavailable (%s)", exc)
@@ -126,7 +126,7 @@ class Host:
             orchestrators=orchestrators, activities=activities,
             max_concurrent_activities=self.config.max_concurrent_activities,
             max_concurrent_orchestrators=self.config.max_concurrent_orchestrators,
-            hub_name=self.config.hub_name)
+            hub_name=self.config.hub_name, entities=entity_functions_of(self.app_obj))
         self.engine.start()
 
     # -- invocations --------------------------------------------------------------------------------------------

@@ -17,14 +17,18 @@ from urllib.parse import quote, urlencode, urlparse
 import azure.functions as func
 import grpc
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
+from azure.durable_functions.models.EntityStateResponse import EntityStateResponse
 from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
 from azure.durable_functions.models.PurgeHistoryResult import PurgeHistoryResult
+from azure.durable_functions.models.utils.entity_utils import EntityId
 from durabletask import client as dt_client
+from durabletask import entities as dt_entities
 from durabletask import history as dt_history
 from durabletask.internal import orchestrator_service_pb2 as pb
 from durabletask.internal.client_helpers import build_query_instances_req
 from google.protobuf import wrappers_pb2
 
+from devhost.durable.entities import instance_id_of
 from devhost.durable.failures import task_failed_details
 from devhost.durable.serialization import plain_json
 
@@ -331,6 +335,56 @@ class LocalDurableOrchestrationClient:
             created_time_to=_utc(created_time_to) if created_time_to else None,
             runtime_status=[FROM_DF_STATUS[s] for s in runtime_status] if runtime_status else None)
         return PurgeHistoryResult(instancesDeleted=result.deleted_instance_count)
+
+    # --- entities -----------------------------------------------------------------------------------------------
+    def _entity_known(self, entity_id: EntityId) -> bool:
+        return entity_id.name.lower() in {name.lower() for name in self._engine.entities}
+
+    async def signal_entity(self, entityId: EntityId, operation_name: str,  # noqa: N803 (DF's name)
+                            operation_input: Any = None, task_hub_name: str | None = None,
+                            connection_name: str | None = None) -> None:
+        """Queues one operation for the entity (the extension answers 202); an unknown entity function is refused
+        as the extension refuses it (404 -> this exception text)."""
+        if not self._entity_known(entityId):
+            raise Exception(f"The operation failed with an unexpected status code 404: no entity function named "
+                            f"'{entityId.name}' (known: {sorted(self._engine.entities)})")
+        # Like the real client (`json.dumps(operation_input) if operation_input else None`): a falsy input
+        # (0, "", False, []) reaches the entity as no input at all.
+        await self._call(self._engine.grpc_client.signal_entity, instance_id_of(entityId), operation_name,
+                         input=operation_input if operation_input else None)
+
+    async def read_entity_state(self, entityId: EntityId, task_hub_name: str | None = None,  # noqa: N803
+                                connection_name: str | None = None) -> EntityStateResponse:
+        state = await self._call(self.entity_state_json, entityId)
+        return EntityStateResponse(True, state[1]) if state[0] else EntityStateResponse(False)
+
+    def entity_state_json(self, entity_id: EntityId) -> tuple[bool, Any]:
+        """Blocking; (exists, state as the entity HTTP API shows it: the stored JSON, decoded)."""
+        response = self._engine.grpc_client._stub.GetEntity(
+            pb.GetEntityRequest(instanceId=str(instance_id_of(entity_id)), includeState=True))
+        if not response.exists or not response.entity.HasField("serializedState"):
+            return False, None
+        return True, plain_json(response.entity.serializedState.value)
+
+    def entity_list_json(self, name: str, fetch_state: bool, page_size: int,
+                         continuation_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Blocking; one page of the entity list API (`GET /entities/{name}`)."""
+        request = pb.QueryEntitiesRequest(query=pb.EntityQuery(
+            instanceIdStartsWith=wrappers_pb2.StringValue(value=f"@{name.lower()}@"), includeState=fetch_state,
+            includeTransient=False, pageSize=wrappers_pb2.Int32Value(value=page_size),
+            continuationToken=wrappers_pb2.StringValue(value=continuation_token) if continuation_token else None))
+        response = self._engine.grpc_client._stub.QueryEntities(request)
+        rows: list[dict[str, Any]] = []
+        for entity in response.entities:
+            parsed = dt_entities.EntityInstanceId.parse(entity.instanceId)
+            row: dict[str, Any] = {"entityId": {"name": parsed.entity, "key": parsed.key},
+                                   "lastOperationTime": _iso_precise(entity.lastModifiedTime.ToDatetime())}
+            if fetch_state:
+                row["state"] = plain_json(entity.serializedState.value) if entity.HasField("serializedState") \
+                    else None
+            rows.append(row)
+        token = response.continuationToken.value if response.HasField("continuationToken") else None
+        return rows, token or None
 
     # --- HTTP helpers --------------------------------------------------------------------------------------
     def create_http_management_payload(self, instance_id: str) -> dict[str, str]:

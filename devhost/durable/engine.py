@@ -23,6 +23,7 @@ from durabletask.testing import InMemoryOrchestrationBackend
 
 from devhost.durable.activities import activity_for
 from devhost.durable.context import orchestrator_for
+from devhost.durable.entities import entity_for
 from devhost.durable.serialization import CONVERTER
 from devhost.invocations import invocation
 
@@ -213,9 +214,11 @@ class DurableEngine:
 
     def __init__(self, *, orchestrators: dict[str, Callable], activities: dict[str, tuple[Callable, str]],
                  max_concurrent_activities: int, max_concurrent_orchestrators: int,
-                 hub_name: str = "TestHubName", max_history_size: int = 1_000_000):
+                 hub_name: str = "TestHubName", max_history_size: int = 1_000_000,
+                 entities: dict[str, Callable] | None = None):
         self.orchestrators = dict(orchestrators)
         self.activities = dict(activities)
+        self.entities = dict(entities or {})
         self.hub_name = hub_name
         # Extra query parameters for the management URLs handed out (the host shell puts `code` here).
         self.management_query_params: dict[str, str] = {}
@@ -247,11 +250,13 @@ class DurableEngine:
             registry.add_named_orchestrator(name, orchestrator_for(name, generator_function))
         for name, (function, input_name) in self.activities.items():
             registry.add_named_activity(name, activity_for(name, function, input_name))
+        for name, entity_function in self.entities.items():
+            registry.add_named_entity(name, entity_for(name, entity_function))
         self._worker.start()
         self._client = dt_client.TaskHubGrpcClient(host_address=address, data_converter=CONVERTER,
                                                    logger=_quiet("devhost.durable.client"))
-        log.info("Durable engine started: %d orchestrator(s), %d activity(ies), hub %s",
-                 len(self.orchestrators), len(self.activities), self.hub_name)
+        log.info("Durable engine started: %d orchestrator(s), %d activity(ies), %d entity(ies), hub %s",
+                 len(self.orchestrators), len(self.activities), len(self.entities), self.hub_name)
 
     def stop(self, grace_seconds: float = 10.0) -> None:
         """Stop taking work, let running activities finish for up to `grace_seconds`, then drop the backend."""

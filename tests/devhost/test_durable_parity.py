@@ -27,20 +27,23 @@ from azure.durable_functions.orchestrator import Orchestrator
 from azure.functions._durable_functions import df_dumps, df_loads
 from durabletask.task import FailureDetails
 
+from devhost.discovery import IndexedApp
 from devhost.durable import DurableEngine, durable_functions_of
+from devhost.durable.discovery import entity_functions_of
 from devhost.durable.failures import task_failed_details, task_failed_reason
 from tests.devhost_app import durable_features
 
 CALL_ACTIVITY, CONTINUE_AS_NEW, CREATE_TIMER, WAIT_FOR_EVENT = 0, 4, 5, 6
 
 
-def _functions() -> tuple[dict[str, Callable], dict[str, tuple[Callable, str]]]:
+def _functions() -> tuple[dict[str, Callable], dict[str, tuple[Callable, str]], dict[str, Callable]]:
     app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
     app.register_functions(durable_features.bp)
-    return durable_functions_of(app)
+    indexed = IndexedApp(app)
+    return (*durable_functions_of(indexed), entity_functions_of(indexed))
 
 
-ORCHESTRATORS, ACTIVITIES = _functions()
+ORCHESTRATORS, ACTIVITIES, ENTITIES = _functions()
 
 
 class ReferenceRun:
@@ -140,7 +143,7 @@ class ReferenceRun:
 
 @pytest.fixture(scope="module")
 def engine() -> Iterator[DurableEngine]:
-    engine = DurableEngine(orchestrators=ORCHESTRATORS, activities=ACTIVITIES,
+    engine = DurableEngine(orchestrators=ORCHESTRATORS, activities=ACTIVITIES, entities=ENTITIES,
                            max_concurrent_activities=4, max_concurrent_orchestrators=4)
     engine.start()
     yield engine
@@ -346,6 +349,21 @@ def test_every_client_call_the_app_makes_matches_the_real_client(engine):
                 purged = await client.purge_instance_history(evented)
                 assert purged.instances_deleted == 1
                 assert not await client.get_status(evented)
+
+            # entities: client signal_entity / read_entity_state, and the orchestrator side through the real client
+            for client, key in ((real, "parity-real"), (local, "parity-local")):
+                counter = df.EntityId("df_counter_entity", key)
+                missing = await client.read_entity_state(counter)
+                assert (missing.entity_exists, missing.entity_state) == (False, None)
+                await client.signal_entity(counter, "add", 20)
+                started = await client.start_new("df_entity_counter", None, {"key": key, "adds": [22]})
+                finished = await settle(client, started, done)
+                assert finished.output == {"value": 42, "failure": "counter refused: on purpose", "after": 42}
+                state = await client.read_entity_state(counter)
+                assert (state.entity_exists, state.entity_state) == (True, 42)
+                await client.signal_entity(counter, "reset", 0)   # falsy input: sent as none by both clients
+                with pytest.raises(Exception, match="404"):
+                    await client.signal_entity(df.EntityId("no_such_entity", "k"), "add", 1)
 
             # create_check_status_response: same status, headers and body
             request = func.HttpRequest("POST", f"{base}/api/start", body=b"")

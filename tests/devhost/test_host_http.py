@@ -149,3 +149,27 @@ def test_durable_management_api_needs_a_key(host: LocalHost) -> None:
     assert requests.get(bare).status_code == 401
     assert requests.get(bare, params={"code": "wrong"}).status_code == 401
     assert requests.get(bare, headers={"x-functions-key": host.master_key}).status_code in (200, 202)
+
+
+def test_entity_http_api_signals_reads_and_lists(host: LocalHost) -> None:
+    """The extension's /entities routes: POST ?op= signals (202), GET reads the state (404 before it exists)."""
+    base = host.url("/runtime/webhooks/durabletask/entities/df_counter_entity")
+    key = {"x-functions-key": host.master_key}
+    assert requests.get(f"{base}/over-http", headers=key).status_code == 404
+    assert requests.post(f"{base}/over-http", params={"op": "add"}, json=5, headers=key).status_code == 202
+    assert requests.post(f"{base}/over-http", params={"op": "add"}, json=6, headers=key).status_code == 202
+    deadline = time.monotonic() + 10
+    while True:
+        state = requests.get(f"{base}/over-http", headers=key)
+        if state.status_code == 200 and state.json() == 11 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert (state.status_code, state.json()) == (200, 11)
+    listed = requests.get(base, params={"fetchState": "true"}, headers=key)
+    assert listed.status_code == 200
+    assert {"entityId": {"name": "df_counter_entity", "key": "over-http"}, "state": 11} in \
+        [{k: v for k, v in row.items() if k != "lastOperationTime"} for row in listed.json()]
+    unknown = requests.post(host.url("/runtime/webhooks/durabletask/entities/nope/k"), params={"op": "x"},
+                            headers=key)
+    assert unknown.status_code == 404
+    assert requests.get(f"{base}/over-http").status_code == 401   # the management API needs a key

@@ -182,6 +182,54 @@ def slow_child(context: df.DurableOrchestrationContext):
     return slept
 
 
+@bp.orchestration_trigger(context_name="context", orchestration="df_entity_counter")
+def entity_counter(context: df.DurableOrchestrationContext):
+    """Microsoft's counter pattern: signals are fire-and-forget, a call waits for the entity's answer."""
+    spec = context.get_input()
+    counter = df.EntityId("df_counter_entity", spec["key"])
+    for amount in spec["adds"]:
+        context.signal_entity(counter, "add", amount)
+    value = yield context.call_entity(counter, "get")
+    try:
+        yield context.call_entity(counter, "explode", "on purpose")
+    except Exception as exc:  # noqa: BLE001 - DF raises a plain Exception with the entity's message
+        failure = str(exc)
+    after = yield context.call_entity(counter, "get")
+    return {"value": value, "failure": failure, "after": after}
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_entity_add_one")
+def entity_add_one(context: df.DurableOrchestrationContext):
+    """Many instances add to one counter: the entity applies them one at a time, so none is lost."""
+    new_value = yield context.call_entity(df.EntityId("df_counter_entity", context.get_input()), "add", 1)
+    return new_value
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_call_http")
+def call_http(context: df.DurableOrchestrationContext):
+    response = yield context.call_http("GET", "https://example.invalid/status")
+    return response.status_code
+
+
+@bp.entity_trigger(context_name="context", entity_name="df_counter_entity")
+def counter_entity(context: df.DurableEntityContext) -> None:
+    current = context.get_state(lambda: 0)
+    operation = context.operation_name
+    if operation == "add":
+        current += context.get_input()
+        context.set_result(current)
+    elif operation == "reset":
+        current = 0
+    elif operation == "get":
+        context.set_result(current)
+    elif operation == "delete":
+        context.destruct_on_exit()
+        return
+    elif operation == "explode":
+        raise ValueError(f"counter refused: {context.get_input()}")
+    context.set_state(current)
+
+
 # --- activities ------------------------------------------------------------------------------------------------
 @bp.activity_trigger(input_name="number", activity="df_double")
 def double(number: int) -> int:
