@@ -76,6 +76,8 @@ def load_app(spec: str) -> tuple[Any, Path]:
     module_name, _, attribute = spec.partition(":")
     module = importlib.import_module(module_name)
     app = getattr(module, attribute or "app")
+    if module.__file__ is None:
+        raise ImportError(f"app module {module_name!r} has no file (a namespace package?)")
     return app, Path(module.__file__).resolve().parent
 
 

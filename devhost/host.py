@@ -55,8 +55,8 @@ def _check_port(host: str, port: int) -> None:
 
 
 def _check_storage(functions: list[discovery.FunctionInfo]) -> None:
-    from devhost.queues import queue_endpoint
     from devhost.azurite import port_answers
+    from devhost.queues import queue_endpoint
 
     settings = {f.trigger.get("connection") or "AzureWebJobsStorage" for f in functions if f.kind == "queue"}
     settings |= {b.get("connection") or "AzureWebJobsStorage"
@@ -166,7 +166,7 @@ class Host:
         # same, for the few handlers that read through aiohttp (durable management routes).
         app = web.Application(middlewares=[problem_middleware, self._guard], client_max_size=body_limit())
         app.router.add_get("/admin/host/status", self._status)
-        app.router.add_get("/admin/host/ping", lambda request: web.Response(status=200))
+        app.router.add_get("/admin/host/ping", _ping)
         self.admin = AdminInvoker(self.functions, self.timers, self.keys, self.invoke)
         app.router.add_post(ADMIN_INVOKE_PATH, self.admin.handle)
         if self.engine is not None:
@@ -272,6 +272,10 @@ class Host:
                 self.engine.stop(grace)
             except Exception:  # noqa: BLE001 - stopping must not hide the exit code
                 log.exception("Durable engine did not stop cleanly")
+
+
+async def _ping(request: web.Request) -> web.Response:
+    return web.Response(status=200)
 
 
 def _report_crash(task: "asyncio.Task[Any]") -> None:

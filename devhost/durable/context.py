@@ -20,8 +20,7 @@ from durabletask import task as dt
 
 from devhost.durable.entities import entity_error_message, instance_id_of
 from devhost.durable.failures import OrchestratorFunctionFailed
-from devhost.durable.tasks import (AtomicLocalTask, LocalTask, TimerTask, WhenAllTask, WhenAnyTask,
-                                   activity_failure)
+from devhost.durable.tasks import AtomicLocalTask, LocalTask, TimerTask, WhenAllTask, WhenAnyTask, activity_failure
 
 
 def _durable_name(name: Any, trigger: type) -> str:

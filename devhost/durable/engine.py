@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
 from concurrent import futures
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import grpc

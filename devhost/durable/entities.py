@@ -22,7 +22,6 @@ from durabletask.entities import EntityContext, EntityInstanceId
 
 from devhost.invocations import invocation
 
-
 _DURABLETASK_PREFIX = re.compile(r"^Operation '.*?' on entity '.*?' failed with error: ", re.DOTALL)
 
 

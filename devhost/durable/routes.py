@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
-from azure.functions._durable_functions import df_loads
-
 from azure.durable_functions.models.utils.entity_utils import EntityId
+from azure.functions._durable_functions import df_loads
 
 from devhost.durable.client import TERMINAL, WEBHOOK_PATH, LocalDurableOrchestrationClient
 from devhost.durable.entities import instance_id_of
@@ -217,7 +216,6 @@ def add_management_routes(app: web.Application, engine: DurableEngine,
 
     async def signal_entity(request: web.Request) -> web.StreamResponse:
         target = entity_id(request)
-        client = client_for(request)
         if target.name.lower() not in {name.lower() for name in engine.entities}:
             return web.json_response({"Message": f"No entity function named '{target.name}' was found."},
                                      status=404)

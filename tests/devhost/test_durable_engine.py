@@ -20,10 +20,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus as Status
 
-from devhost.durable import DurableEngine, durable_functions_of
 from devhost.discovery import IndexedApp
-from devhost.durable.discovery import entity_functions_of
+from devhost.durable import DurableEngine, durable_functions_of
 from devhost.durable.client import LocalDurableOrchestrationClient
+from devhost.durable.discovery import entity_functions_of
 from tests.devhost_app import durable_features
 
 BASE_URL = "http://127.0.0.1:7071"

@@ -105,8 +105,8 @@ def test_a_malformed_host_json_is_named_with_line_and_column(tmp_path: Path) -> 
     package.mkdir()
     (package / "__init__.py").write_text("")
     (package / "function_app.py").write_text(
-        "import azure.functions as func\napp = func.FunctionApp()\n\n"
-        "@app.route(route='x')\ndef x(req: func.HttpRequest) -> func.HttpResponse:\n    return func.HttpResponse('x')\n")
+        "import azure.functions as func\napp = func.FunctionApp()\n\n@app.route(route='x')\n"
+        "def x(req: func.HttpRequest) -> func.HttpResponse:\n    return func.HttpResponse('x')\n")
     (package / "host.json").write_text('{\n  "version": "2.0"\n}\n{\n  "version": "2.0"\n}\n')
     result = subprocess.run([sys.executable, "-m", "devhost", "--app", "badapp.function_app:app",
                              "--port", str(free_port())], cwd=tmp_path, capture_output=True, text=True, timeout=30,

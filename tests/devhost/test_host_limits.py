@@ -18,7 +18,8 @@ BIG = 95 * 1024 * 1024
 
 @pytest.fixture(scope="module")
 def host(local_host) -> Iterator[LocalHost]:
-    started = local_host(app=APP, env={"DEVHOST_TEST_WORK_QUEUE": "limits-work", "DEVHOST_TEST_FAIL_QUEUE": "limits-fail",
+    started = local_host(app=APP, env={"DEVHOST_TEST_WORK_QUEUE": "limits-work",
+                                       "DEVHOST_TEST_FAIL_QUEUE": "limits-fail",
                                        "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT": str(LIMIT)})
     yield started
     started.stop()
