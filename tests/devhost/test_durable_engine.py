@@ -79,6 +79,13 @@ def test_fan_out_of_many_activities_gathers_every_result(client):
     assert status.output == {"count": 200, "sum": 2 * sum(range(200))}
 
 
+def test_function_chaining_passes_each_output_to_the_next_step_in_order(client):
+    status = start_and_wait(client, "df_chain", 3)
+    assert status.output == [6, 12, 24]
+    history = client.status_json(status.instance_id, show_history=True, show_history_output=True)["historyEvents"]
+    assert [row.get("Result") for row in history if row["EventType"] == "TaskCompleted"] == [6, 12, 24]
+
+
 def test_activity_failure_is_raised_in_the_orchestrator_with_the_activity_message(client):
     status = start_and_wait(client, "df_catch_failure", "disk on fire")
     assert status.runtime_status is Status.Completed

@@ -176,6 +176,7 @@ def local_run(engine: DurableEngine, name: str, input_value: Any, events: dict[s
 
 
 CASES = [
+    pytest.param("df_chain", 5, {}, True, id="chaining"),
     pytest.param("df_fan_out", 12, {}, True, id="fan-out"),
     pytest.param("df_catch_failure", "disk on fire", {}, True, id="caught-activity-failure"),
     pytest.param("df_uncaught_failure", "kaput", {}, True, id="uncaught-activity-failure"),

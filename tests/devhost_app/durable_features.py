@@ -42,6 +42,17 @@ def fan_out(context: df.DurableOrchestrationContext):
     return {"count": len(results), "sum": sum(results)}
 
 
+@bp.orchestration_trigger(context_name="context", orchestration="df_chain")
+def chain(context: df.DurableOrchestrationContext):
+    """Function chaining (Microsoft's hello-sequence pattern): each step gets the previous step's output."""
+    results = []
+    value = context.get_input()
+    for _ in range(3):
+        value = yield context.call_activity("df_double", value)
+        results.append(value)
+    return results
+
+
 @bp.orchestration_trigger(context_name="context", orchestration="df_catch_failure")
 def catch_failure(context: df.DurableOrchestrationContext):
     try:
