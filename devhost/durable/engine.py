@@ -41,6 +41,10 @@ _NOISE = ("Recursive termination is not supported", "Timed out waiting for work 
 
 class _EngineNoiseFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, BaseException):
+            # The worker's `logger.exception(ex)` for a failed entity operation: the host's invocation log already
+            # has it ("Executed 'Functions.<entity>' (Failed ...)" with the traceback).
+            return False
         message = record.getMessage()
         return not any(text in message for text in _NOISE)
 

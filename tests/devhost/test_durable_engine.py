@@ -539,3 +539,19 @@ def test_call_http_fails_the_orchestration_with_a_clear_message(client):
     status = start_and_wait(client, "df_call_http")
     assert status.runtime_status is Status.Failed
     assert "call_http('GET', 'https://example.invalid/status') is not emulated by the local host" in status.output
+
+
+def test_engine_noise_stays_out_of_the_log(client, caplog):
+    """A terminate and a failed entity operation log what the real host logs, not durabletask's own lines."""
+    with caplog.at_level(logging.DEBUG):
+        async def go() -> None:
+            instance_id = await client.start_new("df_wait_forever", "noise-1")
+            await wait_status(client, instance_id, {Status.Running})
+            await client.terminate(instance_id, "quiet please")
+            await wait_status(client, instance_id)
+        run(go())
+        start_and_wait(client, "df_entity_counter", {"key": "noise", "adds": [1]})
+    texts = [r.getMessage() for r in caplog.records]
+    assert not any("Recursive termination" in t for t in texts)
+    assert not [r for r in caplog.records if r.name.startswith("devhost.durable") and isinstance(r.msg, Exception)]
+    assert any(t.startswith("Executed 'Functions.df_counter_entity' (Failed") for t in texts)
