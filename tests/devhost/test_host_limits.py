@@ -48,8 +48,10 @@ def test_eight_concurrent_95_mb_bodies_are_refused_without_being_buffered(host: 
         for _ in range(BIG // len(block)):
             yield block
 
+    sized = b"z" * BIG   # one buffer shared by the four sized requests (with Content-Length)
+
     def send(i: int) -> requests.Response:
-        return _post(host, chunked() if i % 2 else b"z" * BIG)
+        return _post(host, chunked() if i % 2 else sized)
 
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(send, range(8)))
