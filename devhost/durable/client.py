@@ -233,32 +233,33 @@ class LocalDurableOrchestrationClient:
         """The FIRST page only, as azure-functions-durable 1.7 does: it sends one request and drops the
         `x-ms-continuation-token` header of the answer, so app code that needs every instance must page through
         the HTTP API (or its own tables) itself. Following the pages here would hide that truncation locally."""
+        # The real client sends no showInput, and the extension's list API defaults it to false: no inputs.
         query = self.query(created_time_from, created_time_to, runtime_status, instance_id_prefix)
-        rows, _next_page = await self._call(self.status_page, query, None)
+        rows, _next_page = await self._call(self.status_page, query, None, False)
         return [DurableOrchestrationStatus.from_json(row) for row in rows]
 
     @staticmethod
     def query(created_time_from: datetime | None = None, created_time_to: datetime | None = None,
               runtime_status: list[OrchestrationRuntimeStatus] | None = None,
-              instance_id_prefix: str | None = None, page_size: int = PAGE_SIZE,
-              show_input: bool = True) -> dt_client.OrchestrationQuery:
+              instance_id_prefix: str | None = None, page_size: int = PAGE_SIZE) -> dt_client.OrchestrationQuery:
+        # Payloads are always fetched: the list API shows output and custom status whatever `showInput` says.
         return dt_client.OrchestrationQuery(
             created_time_from=_utc(created_time_from) if created_time_from else None,
             created_time_to=_utc(created_time_to) if created_time_to else None,
             runtime_status=[FROM_DF_STATUS[s] for s in runtime_status] if runtime_status else None,
             max_instance_count=page_size,
-            fetch_inputs_and_outputs=show_input,
+            fetch_inputs_and_outputs=True,
             instance_id_prefix=instance_id_prefix,
         )
 
-    def status_page(self, query: dt_client.OrchestrationQuery,
-                    continuation_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    def status_page(self, query: dt_client.OrchestrationQuery, continuation_token: str | None,
+                    show_input: bool = False) -> tuple[list[dict[str, Any]], str | None]:
         """Blocking; one page of status payloads and the token of the next page (None at the end)."""
         token = wrappers_pb2.StringValue(value=continuation_token) if continuation_token else None
         client = self._engine.grpc_client
         response = client._stub.QueryInstances(build_query_instances_req(query, token))
         rows = [status_payload(dt_client.parse_orchestration_state(state, client._data_converter),
-                               show_input=query.fetch_inputs_and_outputs)
+                               show_input=show_input)
                 for state in response.orchestrationState]
         next_token = response.continuationToken.value if response.HasField("continuationToken") else None
         return rows, next_token or None

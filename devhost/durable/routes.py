@@ -104,9 +104,10 @@ def add_management_routes(app: web.Application, engine: DurableEngine,
                                      content_type="application/json") from None
         query = client.query(_datetime(request, "createdTimeFrom"), _datetime(request, "createdTimeTo"),
                              _statuses(request), request.query.get("instanceIdPrefix") or None,
-                             page_size=max(1, page_size), show_input=_bool(request, "showInput", False))
+                             page_size=max(1, page_size))
         rows, token = await asyncio.to_thread(client.status_page, query,
-                                              request.headers.get("x-ms-continuation-token") or None)
+                                              request.headers.get("x-ms-continuation-token") or None,
+                                              _bool(request, "showInput", False))
         headers = {"x-ms-continuation-token": token} if token else {}
         return web.json_response(rows, headers=headers)
 

@@ -330,6 +330,10 @@ def test_every_client_call_the_app_makes_matches_the_real_client(engine):
             by_b = await local.get_status_by(created_time_from=since, runtime_status=[Status.Completed])
             assert len(by_a) == len(by_b) == 100
             assert {s.instance_id for s in by_a} == {s.instance_id for s in by_b}
+            assert {(s.instance_id, s.input_) for s in by_a} == {(s.instance_id, s.input_) for s in by_b}
+            assert all(s.input_ is None for s in by_b)   # the list API's showInput defaults to false
+            paged = [s for s in by_b if s.instance_id.startswith("parity-page-")]
+            assert paged and all(s.output == int(s.instance_id[-3:]) for s in paged)   # outputs always listed
             assert sorted(_comparable(s)["name"] for s in by_a) == sorted(_comparable(s)["name"] for s in by_b)
 
             # terminate and raise_event
