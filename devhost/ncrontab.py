@@ -117,7 +117,7 @@ def parse(expression: str) -> Schedule:
         parts = ["0", *parts]
     if len(parts) != 6:
         raise CronError(f"schedule {expression!r} needs six fields: second minute hour day month day-of-week")
-    sets = [_parse_field("*" if p == "?" else p, *spec) for p, spec in zip(parts, _FIELDS)]
+    sets = [_parse_field("*" if p == "?" else p, *spec) for p, spec in zip(parts, _FIELDS, strict=True)]
     seconds, minutes, hours, days, months, weekdays = sets
     return Schedule(expression, seconds, minutes, hours, days, months, weekdays,
                     day_restricted=parts[3] not in ("*", "?"), weekday_restricted=parts[5] not in ("*", "?"))
