@@ -15,11 +15,12 @@ from typing import Any
 import azure.durable_functions as df
 
 from shared import secrets, settings
-from shared.analyzer import catalog, jobs, planning
+from shared.analyzer import catalog, connstr, jobs, planning
 from shared.analyzer.model import CheckOutcome
 from shared.analyzer.models import (ACTIVE_STATUSES, AnalysisInput, BatchInput, BatchResult, ConnectionRef,
                                     FinalizeInput, Plan)
 from shared.analyzer.report import build_report
+from shared.analyzer.requests import connection_problem
 from shared.analyzer.runner import run_check
 from shared.analyzer.session import AnalysisSession, TargetError
 from shared.storage.db import Database, get_database
@@ -50,6 +51,19 @@ class ConnectionGone(Exception):
 
 
 def resolve_connection(db: Database, ref: ConnectionRef) -> secrets.SecretStr:
+    """The connection string, checked again with the same parser and allow-lists as the start request: a named
+    connection's app setting (or the allow-lists) may have changed since the job was accepted."""
+    conn = _load_connection(db, ref)
+    try:
+        problem = connection_problem(connstr.analyse(conn.reveal()))
+    except connstr.ConnectionStringError as exc:
+        problem = str(exc).removeprefix("connectionString: ")
+    if problem:
+        raise ConnectionGone(f"the connection is no longer acceptable: {problem}")
+    return conn
+
+
+def _load_connection(db: Database, ref: ConnectionRef) -> secrets.SecretStr:
     if ref.secret_ref:
         try:
             return secrets.load_secret(db, ref.secret_ref)
