@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -84,7 +85,7 @@ DIALECTS: tuple[Dialect, ...] = (
             default_port=5432),
     Dialect("maodbc", "mysql", ("MariaDB Unicode", "MariaDB", "MySQL ODBC 8.0 Unicode Driver",
                                 "MySQL ODBC 8.0 ANSI Driver", "MySQL ODBC 9.0 Unicode Driver"),
-            braces=True, brace_escape=False, duplicates="first",
+            braces=True, brace_escape=False, duplicates="last",
             keywords=(_DRIVER, Keyword("Server", Role.HOST), Keyword("Port", Role.PORT),
                       Keyword("Database", Role.DATABASE), Keyword("Uid", Role.USER), Keyword("Pwd", Role.SECRET)),
             default_port=3306),
@@ -181,13 +182,13 @@ def configured_driver_names() -> dict[str, Dialect]:
 
 
 # -- tokenising ---------------------------------------------------------------------------------------------------
-def tokenize(conn_str: str, *, braces: bool, brace_escape: bool = False) -> list[tuple[str, str, bool]]:
+def tokenize(conn_str: str, *, braces: bool, brace_escape: bool = False) -> Iterator[tuple[str, str, bool]]:
     """(keyword as written, value, was braced) in order, read the way a driver with these rules reads them.
 
     Strict where drivers are lenient: a segment without `=`, an empty keyword, text after a closing brace and an
-    unterminated brace are errors, so no stray text can mean something to the driver that it did not mean here.
+    unterminated brace are errors, so no stray text can mean something to the driver that it did not mean here. A
+    generator, so the caller checks each keyword as it comes and the error names the first thing that is wrong.
     """
-    pairs: list[tuple[str, str, bool]] = []
     i, n = 0, len(conn_str)
     while i < n:
         if conn_str[i] == ";":
@@ -226,14 +227,13 @@ def tokenize(conn_str: str, *, braces: bool, brace_escape: bool = False) -> list
             rest_end = n if rest_end < 0 else rest_end
             if conn_str[i:rest_end].strip():
                 raise ConnectionStringError(f"text after the closing '}}' of {key}", key)
-            pairs.append((key, "".join(value), True))
+            yield key, "".join(value), True
             i = rest_end
         else:
             j = conn_str.find(";", i)
             j = n if j < 0 else j
-            pairs.append((key, conn_str[i:j].strip(), False))
+            yield key, conn_str[i:j].strip(), False
             i = j
-    return pairs
 
 
 def _shown(text: str) -> str:
@@ -253,7 +253,7 @@ def parse(conn_str: str) -> dict[str, str]:
 def _driver_dialect(conn_str: str) -> tuple[str, Dialect]:
     """The Driver as the driver manager reads it (braces honoured, `}}` escaped, first one wins)."""
     try:
-        pairs = tokenize(conn_str, braces=True, brace_escape=True)
+        pairs = list(tokenize(conn_str, braces=True, brace_escape=True))
     except ConnectionStringError:
         pairs = []
     drivers = [v for k, v, _ in pairs if k.lower() == "driver"]
@@ -281,9 +281,8 @@ def analyse(conn_str: str) -> Connection:
     if any(ord(c) < 0x20 and c not in "\t" or c == "\x7f" for c in conn_str):
         raise ConnectionStringError("must not contain control characters")
     driver_name, dialect = _driver_dialect(conn_str)
-    pairs = tokenize(conn_str, braces=dialect.braces, brace_escape=dialect.brace_escape)
     values: dict[str, str] = {}
-    for key, value, braced in pairs:
+    for key, value, braced in tokenize(conn_str, braces=dialect.braces, brace_escape=dialect.brace_escape):
         lowered = key.lower()
         keyword = dialect.keyword_map.get(lowered)
         if keyword is None or not _KEYWORD.match(key):
@@ -291,8 +290,8 @@ def analyse(conn_str: str) -> Connection:
             raise ConnectionStringError(f"the keyword {key[:40]} is not allowed for {driver_name} "
                                         f"(allowed: {allowed})", key[:40])
         if lowered in values:
-            raise ConnectionStringError(f"the keyword {keyword.name} is given twice (the driver manager and the "
-                                        "driver may not read the same one)", keyword.name)
+            raise ConnectionStringError(f"the keyword {key} is given twice (the driver manager and the driver may "
+                                        "not read the same one)", key)
         if keyword.role is Role.DRIVER:
             value = value.strip("{}") if not dialect.braces else value
         elif not dialect.braces and ("{" in value or "}" in value):
