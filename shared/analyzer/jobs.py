@@ -117,21 +117,28 @@ def reset_for_restart(db: Database, job_id: str) -> bool:
 
 # -- outcomes ----------------------------------------------------------------------------------------------------
 def record_outcomes(db: Database, job_id: str, outcomes: list[CheckOutcome]) -> int:
-    """Upsert the outcomes of one batch and refresh the job's completed count; returns that count."""
+    """Upsert the outcomes of one batch and add the new ones to the job's completed count; returns that count.
+
+    The count moves by one single `SET checks_completed = checks_completed + ?`: batches end concurrently, and a
+    read-count-then-write under READ COMMITTED (PostgreSQL, Azure SQL) let the later writer store a total that
+    missed the other's rows. Only outcomes that were not stored yet count (a retried batch replaces its rows)."""
     now = now_iso()
     with db.transaction():
+        added = 0
         for outcome in outcomes:
-            db.execute("DELETE FROM analysis_outcomes WHERE job_id = ? AND check_id = ?", (job_id, outcome.check_id))
+            replaced = db.execute("DELETE FROM analysis_outcomes WHERE job_id = ? AND check_id = ?",
+                                  (job_id, outcome.check_id))
             db.execute(
                 "INSERT INTO analysis_outcomes (job_id, check_id, skipped, findings_json, finding_count, "
                 "duration_ms, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (job_id, outcome.check_id, outcome.skipped,
                  _compact([f.to_json() for f in outcome.findings]), len(outcome.findings),
                  int(outcome.duration_ms), now))
-        done = int(db.query_one("SELECT COUNT(*) AS n FROM analysis_outcomes WHERE job_id = ?", (job_id,))["n"])
-        db.execute("UPDATE analysis_jobs SET checks_completed = ?, updated_at = ? WHERE job_id = ? AND "
-                   "status IN ('Pending', 'Running')", (done, now, job_id))
-    return done
+            added += 0 if replaced else 1
+        db.execute("UPDATE analysis_jobs SET checks_completed = checks_completed + ?, updated_at = ? WHERE job_id = ? "
+                   "AND status IN ('Pending', 'Running')", (added, now, job_id))
+        row = db.query_one("SELECT checks_completed FROM analysis_jobs WHERE job_id = ?", (job_id,))
+    return int(row["checks_completed"]) if row else 0
 
 
 def outcomes(db: Database, job_id: str) -> list[CheckOutcome]:
