@@ -104,6 +104,18 @@ __attribute__((constructor)) static void marker_loaded(void) {
 """
 
 
+def build_marker(folder: Path, name: str) -> tuple[Path, Path]:
+    """(library, marker file): a fresh library whose constructor appends to the marker file when it is loaded —
+    by any process. One per case: a library already loaded would not run its constructor again."""
+    if shutil.which("gcc") is None:
+        pytest.fail("gcc is needed to build the marker library")
+    source, library, marker = folder / f"{name}.c", folder / f"{name}.so", folder / f"{name}.loaded"
+    source.write_text(_MARKER_SOURCE)
+    subprocess.run(["gcc", "-shared", "-fPIC", f'-DMARKER_FILE="{marker}"', "-o", str(library), str(source)],
+                   check=True)
+    return library, marker
+
+
 @dataclass
 class World:
     """The paths and listeners a case is rendered with, and what each detector has seen."""
@@ -115,10 +127,10 @@ class World:
     sock: Path
     tcp_hits: list[str]
     sock_hits: list[int]
-    build_marker: Callable[[str], Path]
+    marker: Callable[[str], Path]
 
     def render(self, case: Bypass) -> tuple[str, Path]:
-        marker_so = self.build_marker(case.id) if "{marker}" in case.template else self.tmp / "none.so"
+        marker_so = self.marker(case.id) if "{marker}" in case.template else self.tmp / "none.so"
         text = case.template.format(tcp=self.tcp_port, sock=self.sock, marker=marker_so, allowed=self.allowed,
                                     outside=self.outside)
         return text, self.tmp / f"{case.id}.loaded"
@@ -180,19 +192,11 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     tcp = _listen_tcp("127.0.0.2", tcp_hits)
     unix = _listen_unix(tmp_path / "mysqld.sock", sock_hits)
 
-    def build_marker(case_id: str) -> Path:
-        """A fresh library per case (a library already loaded would not run its constructor again)."""
-        if shutil.which("gcc") is None:
-            pytest.fail("gcc is needed to build the marker library")
-        source = tmp_path / f"{case_id}.c"
-        source.write_text(_MARKER_SOURCE)
-        target = tmp_path / f"{case_id}.so"
-        subprocess.run(["gcc", "-shared", "-fPIC", f'-DMARKER_FILE="{tmp_path / (case_id + ".loaded")}"',
-                        "-o", str(target), str(source)], check=True)
-        return target
+    def marker(case_id: str) -> Path:
+        return build_marker(tmp_path, case_id)[0]
 
     yield World(tmp_path, allowed, outside, tcp.getsockname()[1], tmp_path / "mysqld.sock", tcp_hits, sock_hits,
-                build_marker)
+                marker)
     tcp.close()
     unix.close()
 
