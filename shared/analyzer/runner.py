@@ -27,9 +27,10 @@ _TIMEOUT = re.compile(r"HYT00|HYT01|57014|statement timeout|canceling statement|
 # SQLSTATE class 08 (connection exception), 57P01-57P03 (PostgreSQL: terminated by an administrator, crash
 # shutdown, cannot connect now), and the drivers' texts for a connection that is gone.
 _CONNECTION_LOST_STATE = re.compile(r"^(?:08\w{3}|57P0[123])$")
-_CONNECTION_LOST_TEXT = re.compile(r"connection (?:has been |was )?lost|connection lost|lost connection|server closed the "
-                                   r"connection|terminating connection|gone away|communication link failure|"
-                                   r"connection not open|connection is closed|\(2006\)|\(2013\)", re.I)
+_CONNECTION_LOST_TEXT = re.compile(r"connection (?:has been |was )?lost|connection lost|lost connection|"
+                                   r"server closed the connection|terminating connection|gone away|"
+                                   r"communication link failure|connection not open|connection is closed|"
+                                   r"\(2006\)|\(2013\)", re.IGNORECASE)
 LOST_REASON = "the connection to the target was lost"
 _LOCK = re.compile(r"55P03|lock timeout|1205|Lock wait timeout|database is locked", re.I)
 

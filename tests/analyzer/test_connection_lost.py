@@ -126,6 +126,7 @@ def test_a_killed_session_is_replaced_and_every_check_runs(app: Database, target
     assert len(killer.killed) == 2  # two sessions died mid-batch...
     assert result["status"] == "Completed"
     row = jobs.get_job(app, job_id)
+    assert row is not None
     status = jobs.status_json(row)
     assert status["reconnects"] == 2 and status["partial"] is False and status["partialReason"] is None
     outcomes = {o.check_id: o for o in jobs.outcomes(app, job_id)}
@@ -147,7 +148,9 @@ def test_a_connection_that_keeps_dropping_gives_a_partial_job_that_says_so(
     killer.join(60)
     assert len(killer.killed) == 3
     assert result["status"] == "Completed"
-    status = jobs.status_json(jobs.get_job(app, job_id))
+    row = jobs.get_job(app, job_id)
+    assert row is not None
+    status = jobs.status_json(row)
     assert status["status"] == "Completed" and status["partial"] is True and status["reconnects"] == 2
     assert "pg-table-without-index" in status["partialReason"] and "connection to the target was lost" in \
         status["partialReason"]

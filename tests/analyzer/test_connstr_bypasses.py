@@ -24,6 +24,7 @@ from shared.analyzer import connstr
 from shared.analyzer.requests import parse_start_request
 from shared.analyzer.session import AnalysisSession
 from shared.api.problems import Problem
+from shared.storage.db import Database
 
 
 class Effect(Enum):
@@ -260,7 +261,7 @@ def test_the_activity_refuses_a_named_connection_that_became_unsafe(world: World
     conn, loaded = world.render(BYPASSES[1])
     monkeypatch.setenv("ANALYZER_CONNECTION_EVIL", conn)
     with pytest.raises(ConnectionGone, match="LoadExt"):
-        resolve_connection(None, ConnectionRef(connection_name="evil"))  # type: ignore[arg-type]  # unused
+        resolve_connection(Database(f"sqlite:///{world.tmp / 'unused.db'}"), ConnectionRef(connection_name="evil"))
     assert not loaded.exists()
 
 

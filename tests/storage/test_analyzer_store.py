@@ -1,6 +1,7 @@
 """The SQL Analyzer's store (`shared/analyzer/jobs.py`) and its secrets (`shared/secrets.py`) on every backend."""
 from __future__ import annotations
 
+import functools
 import threading
 from datetime import timedelta
 
@@ -170,7 +171,7 @@ def test_concurrent_batches_lose_no_progress_count(app_db: Database) -> None:
             jobs.record_outcomes(app_db, job_id, [CheckOutcome(f"chk-{w}-{b}-{i}") for i in range(2)])
         return w
 
-    results = race(app_db, *[lambda w=w: writer(w) for w in range(writers)])  # type: ignore[misc]  # default arg
+    results = race(app_db, *[functools.partial(writer, w) for w in range(writers)])
     assert results == list(range(writers)), results  # no writer failed
     assert len(jobs.outcomes(app_db, job_id)) == writers * batches * 2
     assert jobs.get_job(app_db, job_id)["checks_completed"] == writers * batches * 2
@@ -216,7 +217,8 @@ def test_a_batch_committing_while_another_counts_is_not_lost_on_postgresql(postg
         release_a.set()
         first.join()
         second.join()
-        assert jobs.get_job(observer, job_id)["checks_completed"] == 3
+        row = jobs.get_job(observer, job_id)
+        assert row is not None and row["checks_completed"] == 3
     finally:
         database.close()
         observer.close()
