@@ -85,7 +85,7 @@ DIALECTS: tuple[Dialect, ...] = (
             default_port=5432),
     Dialect("maodbc", "mysql", ("MariaDB Unicode", "MariaDB", "MySQL ODBC 8.0 Unicode Driver",
                                 "MySQL ODBC 8.0 ANSI Driver", "MySQL ODBC 9.0 Unicode Driver"),
-            braces=True, brace_escape=False, duplicates="last",
+            braces=True, brace_escape=True, duplicates="last",
             keywords=(_DRIVER, Keyword("Server", Role.HOST), Keyword("Port", Role.PORT),
                       Keyword("Database", Role.DATABASE), Keyword("Uid", Role.USER), Keyword("Pwd", Role.SECRET)),
             default_port=3306),
@@ -281,7 +281,7 @@ def analyse(conn_str: str) -> Connection:
     if any(ord(c) < 0x20 and c not in "\t" or c == "\x7f" for c in conn_str):
         raise ConnectionStringError("must not contain control characters")
     driver_name, dialect = _driver_dialect(conn_str)
-    values: dict[str, str] = {}
+    values: dict[str, tuple[str, bool]] = {}
     for key, value, braced in tokenize(conn_str, braces=dialect.braces, brace_escape=dialect.brace_escape):
         lowered = key.lower()
         keyword = dialect.keyword_map.get(lowered)
@@ -300,21 +300,22 @@ def analyse(conn_str: str) -> Connection:
         elif braced and keyword.role is not Role.SECRET:
             raise ConnectionStringError(f"braces are only accepted around Driver and Pwd, not {keyword.name}",
                                         keyword.name)
-        values[lowered] = value
+        values[lowered] = (value, braced)
     return _check_and_rebuild(dialect, driver_name, values)
 
 
-def _check_and_rebuild(dialect: Dialect, driver_name: str, values: dict[str, str]) -> Connection:
+def _check_and_rebuild(dialect: Dialect, driver_name: str, values: dict[str, tuple[str, bool]]) -> Connection:
     hosts: list[tuple[str, str]] = []
     files: list[tuple[str, str]] = []
     host: str | None = None
     port: int | None = None
     database: str | None = None
-    out: list[tuple[str, str]] = [("Driver", driver_name)]
+    out: list[tuple[str, str, bool]] = [("Driver", driver_name, True)]
     for keyword in dialect.keywords:
-        value = values.get(keyword.name.lower())
-        if value is None or keyword.role is Role.DRIVER:
+        given = values.get(keyword.name.lower())
+        if given is None or keyword.role is Role.DRIVER:
             continue
+        value, braced = given
         if keyword.role is Role.HOST:
             host_value = value
             if dialect.name == "msodbcsql":
@@ -344,25 +345,21 @@ def _check_and_rebuild(dialect: Dialect, driver_name: str, values: dict[str, str
             if value and not _USER.match(value):
                 raise ConnectionStringError(f"{keyword.name} holds characters a user name cannot have",
                                             keyword.name)
-        elif keyword.role is Role.SECRET:
-            if "}" in value and not dialect.brace_escape:
-                raise ConnectionStringError(f"{keyword.name} cannot contain '}}' with this driver", keyword.name)
         elif keyword.role is Role.CHOICE:
             wanted = {c.lower(): c for c in keyword.choices}
             if value.lower() not in wanted:
                 raise ConnectionStringError(f"{keyword.name} must be one of {', '.join(keyword.choices)}",
                                             keyword.name)
             value = wanted[value.lower()]
-        out.append((keyword.name, value))
+        out.append((keyword.name, value, braced))
     for name, value in dialect.fixed:
-        if name.lower() not in {k.lower() for k, _ in out}:
-            out.append((name, value))
+        if name.lower() not in {k.lower() for k, _, _ in out}:
+            out.append((name, value, False))
     if dialect.engine != "sqlite" and host is None:
         raise ConnectionStringError("the Server keyword is required", "Server")
     info = ConnectionInfo(dialect.engine, driver_name, host, (port or dialect.default_port) if host else None,
                           database, dialect.name)
-    return Connection(info, ";".join(f"{k}={_quote(v, dialect, k)}" for k, v in out) + ";",
-                      tuple(hosts), tuple(files))
+    return Connection(info, ";".join(f"{k}={_quote(v, b)}" for k, v, b in out) + ";", tuple(hosts), tuple(files))
 
 
 def _port(value: str, keyword: str) -> int:
@@ -371,14 +368,12 @@ def _port(value: str, keyword: str) -> int:
     return int(value)
 
 
-def _quote(value: str, dialect: Dialect, keyword: str) -> str:
-    """Braces where the value needs them and the driver honours them; values were checked, so a value that needs
-    quoting and cannot have it never gets here."""
-    if keyword == "Driver":
-        return "{" + value + "}"
-    if dialect.braces and (any(c in value for c in ";{} ") or value != value.strip()):
-        return "{" + value.replace("}", "}}") + "}"
-    return value
+def _quote(value: str, braced: bool) -> str:
+    """A value as it was given: braced (with `}}` for `}`, which the tokeniser only let through where the driver reads
+    it as an escape) or bare. Never braces that were not there: psqlODBC keeps the braces of some values verbatim
+    (`Database={x}` asks for a database named `{x}`), so adding them would change what the driver reads. Bare
+    values cannot hold `;` (the tokeniser split there), and only Driver and secrets may be braced."""
+    return "{" + value.replace("}", "}}") + "}" if braced else value
 
 
 def describe(conn_str: str) -> ConnectionInfo:

@@ -272,8 +272,10 @@ def test_a_lone_surrogate_is_a_400_not_a_500(text: str, world: World) -> None:
 
 
 @pytest.mark.parametrize("conn, engine, rebuilt", [
-    ("driver={postgresql unicode}; server = 127.0.0.1 ;port=5432;database=shop;uid=app;pwd={p;w d}",
-     "postgresql", "Driver={postgresql unicode};Server=127.0.0.1;Port=5432;Database=shop;Uid=app;Pwd={p;w d};"),
+    ("driver={postgresql unicode}; server = 127.0.0.1 ;port=5432;database=shop db;uid=app;pwd={p;w d}",
+     "postgresql", "Driver={postgresql unicode};Server=127.0.0.1;Port=5432;Database=shop db;Uid=app;Pwd={p;w d};"),
+    ("Driver={MariaDB Unicode};Server=localhost;Database=shop;Uid=app;Pwd=a{b", "mysql",
+     "Driver={MariaDB Unicode};Server=localhost;Database=shop;Uid=app;Pwd=a{b;"),
     ("Driver={SQLite3};Database={allowed}/shop.db;", "sqlite",
      "Driver={{SQLite3}};Database={allowed}/shop.db;NoCreat=1;"),
     ("Driver={ODBC Driver 18 for SQL Server};Server=tcp:x.allowed.localhost,1444;Database=d;Uid=u;Pwd={a}}b;c}",
@@ -296,3 +298,24 @@ def test_rebuilt_strings_still_connect_with_every_installed_driver(world: World)
                  "Driver={MariaDB Unicode};Server=127.0.0.1;Port=3306;Uid=root;Pwd=;"):
         with AnalysisSession(conn, connect_timeout_s=5) as session:
             assert session.server is not None and session.server.version
+
+
+@pytest.mark.parametrize("conn, dialect, read_by_driver", [
+    # MariaDB strips the braces and reads `}}` as `}` (its "Unknown database" error quotes what it read)
+    ("Driver={MariaDB Unicode};Server=127.0.0.1;Port=3306;Uid=root;Pwd=;Database={ab}}cd;ef}", "maodbc", "ab}cd;ef"),
+    # psqlODBC keeps `;` inside braces but passes the database's braces on verbatim: never add braces in a rebuild
+    ("Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=5432;Uid=postgres;Pwd=;Database={ab;cd}", "psqlodbc",
+     "{ab;cd}"),
+])
+def test_the_dialect_table_matches_what_the_driver_reads(conn: str, dialect: str, read_by_driver: str) -> None:
+    """The tokeniser rules of DIALECTS, checked against the installed drivers: the server's error names the
+    database the driver asked for."""
+    import pyodbc
+
+    rules = next(d for d in connstr.DIALECTS if d.name == dialect)
+    ours = dict((k.lower(), v) for k, v, _ in connstr.tokenize(conn, braces=rules.braces,
+                                                                brace_escape=rules.brace_escape))
+    with pytest.raises(pyodbc.Error) as refused:
+        pyodbc.connect(conn, timeout=5)
+    assert read_by_driver in str(refused.value)
+    assert ours["database"].strip("{}") == read_by_driver.strip("{}")
