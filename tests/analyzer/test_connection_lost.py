@@ -2,16 +2,13 @@
 second connection, and the job either re-runs the lost checks on a new session or says, everywhere the score is
 shown, that it is partial.
 
-How "mid-job" is made certain rather than hoped for: a table of 10,000 rows without an index is locked (ACCESS
-EXCLUSIVE) by a holder connection, so `pg-table-without-index` (which sizes it) waits on that lock; the killer sees
-the analysis backend waiting (`pg_stat_activity.wait_event_type = 'Lock'`) and terminates it. It kills `kills`
-times, then releases the lock. The job runs through the real orchestrator generator, real activities, a real
-application database and the real driver.
+How "mid-job" is made certain rather than hoped for: see tests/support/connection_faults.py (a held lock the
+analysis waits on; the killer terminates the waiting backend `kills` times, then releases the lock). The job runs
+through the real orchestrator generator, real activities, a real application database and the real driver.
 """
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,57 +22,12 @@ from shared.analyzer.render import render
 from shared.storage import db as db_module
 from shared.storage.db import Database
 from tests.analyzer.test_orchestrator import Context, run
-
-CHECKS = ["pg-table-without-index", "pg-table-without-primary-key", "pg-sequence-near-overflow",
-          "pg-invalid-index", "pg-duplicate-index"]
-
-
-class Killer(threading.Thread):
-    """Holds the lock, terminates each analysis backend found waiting on it (`kills` times), then releases it."""
-
-    def __init__(self, conn_str: str, database: str, kills: int) -> None:
-        super().__init__(daemon=True)
-        self.conn_str, self.database, self.kills = conn_str, database, kills
-        self.killed: list[int] = []
-        self.ready, self.stop = threading.Event(), threading.Event()
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        import pyodbc
-
-        try:
-            holder = pyodbc.connect(self.conn_str, autocommit=False)
-            holder.execute("LOCK TABLE big_unindexed IN ACCESS EXCLUSIVE MODE")
-            watcher = pyodbc.connect(self.conn_str, autocommit=True)
-            self.ready.set()
-            while not self.stop.is_set() and len(self.killed) < self.kills:
-                rows = watcher.execute(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = ? AND application_name = 'sql-analyzer' "
-                    "AND wait_event_type = 'Lock'", self.database).fetchall()
-                for (pid,) in rows:
-                    if pid not in self.killed and watcher.execute("SELECT pg_terminate_backend(?)",
-                                                                  pid).fetchone()[0]:
-                        self.killed.append(pid)
-                self.stop.wait(0.02)  # poll the state again
-            holder.rollback()  # the lock goes: a session opened from now on runs every check
-            holder.close()
-            watcher.close()
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            self.error = exc
-            self.ready.set()
+from tests.support.connection_faults import CHECKS, Killer, locked_target
 
 
 @pytest.fixture
-def target(postgres_db: Callable[..., str]) -> Iterator[tuple[str, str]]:
-    import pyodbc
-
-    conn_str = postgres_db("lost")
-    with pyodbc.connect(conn_str, autocommit=True) as conn:
-        conn.execute("CREATE TABLE big_unindexed (n integer)")
-        conn.execute("INSERT INTO big_unindexed SELECT generate_series(1, 12000)")
-        conn.execute("ANALYZE big_unindexed")
-        database = conn.execute("SELECT current_database()").fetchone()[0]
-    yield conn_str, database
+def target(postgres_db: Callable[..., str]) -> tuple[str, str]:
+    return locked_target(postgres_db)
 
 
 @pytest.fixture
