@@ -120,3 +120,32 @@ def test_a_connection_that_keeps_dropping_gives_a_partial_job_that_says_so(
     run_ = sarif["runs"][0]
     assert run_["properties"]["partial"] is True
     assert run_["invocations"][0]["toolExecutionNotifications"][0]["level"] == "warning"
+
+
+def test_new_sessions_that_cannot_connect_use_up_the_attempts_and_the_job_says_why(
+        app: Database, target: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server stops taking connections (ALLOW_CONNECTIONS false, then the session is killed): each new session
+    fails to open, the attempts are used up, and the lost checks' reasons say a new session failed."""
+    import pyodbc
+
+    conn_str, database = target
+    killer = Killer(conn_str, database, kills=1, refuse_new_sessions=True)
+    killer.start()
+    assert killer.ready.wait(60) and killer.error is None, killer.error
+    try:
+        job_id, result = run_job(app, conn_str, monkeypatch)
+    finally:
+        killer.stop.set()
+        killer.join(60)
+        admin = conn_str.replace(f"Database={database};", "Database=postgres;")
+        with pyodbc.connect(admin, autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS true')
+    assert killer.error is None, killer.error
+    assert len(killer.killed) == 1 and result["status"] == "Completed"
+    row = jobs.get_job(app, job_id)
+    assert row is not None
+    status = jobs.status_json(row)
+    assert status["partial"] is True and status["reconnects"] == 2
+    lost = [o for o in jobs.outcomes(app, job_id) if o.connection_lost]
+    assert lost and all("a new session failed" in (o.skipped or "") and "3 sessions" in (o.skipped or "")
+                        for o in lost)

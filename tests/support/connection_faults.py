@@ -17,9 +17,10 @@ CHECKS = ["pg-table-without-index", "pg-table-without-primary-key", "pg-sequence
 class Killer(threading.Thread):
     """Holds the lock, terminates each analysis backend found waiting on it (`kills` times), then releases it."""
 
-    def __init__(self, conn_str: str, database: str, kills: int) -> None:
+    def __init__(self, conn_str: str, database: str, kills: int, refuse_new_sessions: bool = False) -> None:
         super().__init__(daemon=True)
         self.conn_str, self.database, self.kills = conn_str, database, kills
+        self.refuse_new_sessions = refuse_new_sessions  # before the last kill: the database takes no new session
         self.killed: list[int] = []
         self.ready, self.stop = threading.Event(), threading.Event()
         self.error: BaseException | None = None
@@ -37,6 +38,10 @@ class Killer(threading.Thread):
                     "SELECT pid FROM pg_stat_activity WHERE datname = ? AND application_name = 'sql-analyzer' "
                     "AND wait_event_type = 'Lock'", self.database).fetchall()
                 for (pid,) in rows:
+                    if self.refuse_new_sessions and len(self.killed) == self.kills - 1:
+                        admin = self.conn_str.replace(f"Database={self.database};", "Database=postgres;")
+                        with pyodbc.connect(admin, autocommit=True) as other:  # not allowed on the open database
+                            other.execute(f'ALTER DATABASE "{self.database}" WITH ALLOW_CONNECTIONS false')
                     if pid not in self.killed and watcher.execute("SELECT pg_terminate_backend(?)",
                                                                   pid).fetchone()[0]:
                         self.killed.append(pid)
