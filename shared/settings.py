@@ -71,6 +71,13 @@ def analyzer_lock_timeout_ms() -> int:
     return _int("ANALYZER_LOCK_TIMEOUT_MS", 1000)
 
 
+def analyzer_odbc_drivers() -> list[tuple[str, str]]:
+    """Extra ODBC driver names → parsing dialect (`Name=dialect,…`), for a server whose odbcinst.ini names a
+    driver differently from the built-in names (see `shared/analyzer/connstr.py`)."""
+    pairs = [item.partition("=") for item in _list("ANALYZER_ODBC_DRIVERS", "")]
+    return [(name.strip(), dialect.strip()) for name, _, dialect in pairs if name.strip() and dialect.strip()]
+
+
 def analyzer_reconnect_attempts() -> int:
     """New sessions a batch may open after losing its connection to the target mid-batch (0 = never)."""
     return max(0, _int("ANALYZER_RECONNECT_ATTEMPTS", 2))

@@ -15,11 +15,12 @@ This module is also the one place that looks inside a connection string for reda
 """
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
+
+from shared import settings
 
 ENGINES = ("sqlserver", "postgresql", "mysql", "sqlite")
 
@@ -62,7 +63,9 @@ class Dialect:
     duplicates: str
     keywords: tuple[Keyword, ...]
     default_port: int | None = None
-    fixed: tuple[tuple[str, str], ...] = ()  # appended to every rebuilt string (safety settings)
+    # Appended to every rebuilt string (safety settings). Each is also an allowed keyword with that one value, so a
+    # rebuilt string parses again to itself (stored secrets and named connections are re-checked before use).
+    fixed: tuple[tuple[str, str], ...] = ()
     keyword_map: dict[str, Keyword] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -91,7 +94,7 @@ DIALECTS: tuple[Dialect, ...] = (
             default_port=3306),
     Dialect("sqliteodbc", "sqlite", ("SQLite3",),
             braces=False, brace_escape=False, duplicates="first",
-            keywords=(_DRIVER, Keyword("Database", Role.FILE)),
+            keywords=(_DRIVER, Keyword("Database", Role.FILE), Keyword("NoCreat", Role.CHOICE, ("1",))),
             # NoCreat: the driver never creates a missing file, even if it vanished after the path was checked.
             fixed=(("NoCreat", "1"),)),
     Dialect("msodbcsql", "sqlserver", ("ODBC Driver 18 for SQL Server", "ODBC Driver 17 for SQL Server"),
@@ -174,10 +177,9 @@ def configured_driver_names() -> dict[str, Dialect]:
     pairs separated by `,`, for a server whose odbcinst.ini names a driver differently). A name is a section of
     odbcinst.ini, never a path: the driver manager loads whatever library a path names."""
     names = {n.lower(): d for d in DIALECTS for n in d.driver_names}
-    for item in os.environ.get("ANALYZER_ODBC_DRIVERS", "").split(","):
-        name, _, dialect = item.partition("=")
-        if name.strip() and dialect.strip() in _DIALECTS_BY_NAME and "/" not in name and "\\" not in name:
-            names[name.strip().lower()] = _DIALECTS_BY_NAME[dialect.strip()]
+    for name, dialect in settings.analyzer_odbc_drivers():
+        if dialect in _DIALECTS_BY_NAME and "/" not in name and "\\" not in name:
+            names[name.lower()] = _DIALECTS_BY_NAME[dialect]
     return names
 
 

@@ -292,11 +292,20 @@ def test_accepted_strings_are_rebuilt_from_the_checked_values(conn: str, engine:
         "{{SQLite3}}", "{SQLite3}")
 
 
-def test_rebuilt_strings_still_connect_with_every_installed_driver(world: World) -> None:
+def test_rebuilt_strings_parse_to_themselves_and_connect_with_every_installed_driver(world: World) -> None:
+    """The rebuilt string is what is stored and re-checked before each use: it must pass the same checks again
+    (unchanged), and connect."""
     for conn in (f"Driver={{SQLite3}};Database={world.allowed}/shop.db",
-                 "Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=5432;Database=postgres;Uid=postgres;Pwd=;",
-                 "Driver={MariaDB Unicode};Server=127.0.0.1;Port=3306;Uid=root;Pwd=;"):
-        with AnalysisSession(conn, connect_timeout_s=5) as session:
+                 "Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=5432;Database=postgres;Uid=postgres;Pwd={a;b};",
+                 "Driver={MariaDB Unicode};Server=127.0.0.1;Port=3306;Uid=root;Pwd=;",
+                 "Driver={ODBC Driver 18 for SQL Server};Server=tcp:x.allowed.localhost,1444;Uid=u;Pwd={a}}b;c}"):
+        rebuilt = connstr.analyse(conn).odbc
+        assert connstr.analyse(rebuilt).odbc == rebuilt
+        request = parse_start_request({"connectionString": rebuilt})
+        assert request.connection_string is not None and request.connection_string.reveal() == rebuilt
+        if "SQL Server" in conn:
+            continue  # not installed here
+        with AnalysisSession(rebuilt.replace("Pwd={a;b}", "Pwd="), connect_timeout_s=5) as session:
             assert session.server is not None and session.server.version
 
 
@@ -319,3 +328,15 @@ def test_the_dialect_table_matches_what_the_driver_reads(conn: str, dialect: str
         pyodbc.connect(conn, timeout=5)
     assert read_by_driver in str(refused.value)
     assert ours["database"].strip("{}") == read_by_driver.strip("{}")
+
+
+def test_extra_driver_names_come_from_the_setting_and_are_never_paths(world: World,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    library, marker = build_marker(world.tmp, "configured-path")
+    monkeypatch.setenv("ANALYZER_ODBC_DRIVERS", f"Postgres Custom=psqlodbc,{library}=sqliteodbc,Bad=nosuchdialect")
+    info = connstr.describe("Driver={Postgres Custom};Server=127.0.0.1;Database=x;Uid=u;Pwd=p")
+    assert (info.engine, info.dialect) == ("postgresql", "psqlodbc")
+    for driver in (str(library), "Bad"):
+        assert "Driver" in _refusal({"connectionString": f"Driver={{{driver}}};Database={world.allowed}/shop.db"})[
+            "connectionString"]
+    assert not marker.exists()
