@@ -143,15 +143,17 @@ class BatchResult:
     completed: int = 0
     findings: int = 0
     skipped: int = 0
+    reconnects: int = 0  # new sessions opened after the connection was lost mid-batch
+    lost: int = 0        # checks still lost to connection errors after the last attempt
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "error": self.error, "completed": self.completed, "findings": self.findings,
-                "skipped": self.skipped}
+                "skipped": self.skipped, "reconnects": self.reconnects, "lost": self.lost}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "BatchResult":
         return cls(data["ok"], data.get("error"), data.get("completed", 0), data.get("findings", 0),
-                   data.get("skipped", 0))
+                   data.get("skipped", 0), data.get("reconnects", 0), data.get("lost", 0))
 
 
 @dataclass(frozen=True)
