@@ -204,7 +204,10 @@ def status_json(row: dict[str, Any], live: dict[str, Any] | None = None) -> dict
     total = int(row["checks_total"] or 0)
     done = int(row["checks_completed"] or 0)
     step = row["current_step"]
-    if live and row["status"] in ACTIVE_STATUSES:
+    # The orchestration's custom status is fresher than the row only once the job runs: while it is Pending the row
+    # says where it is (queued, or "waiting for <server> (n ahead)"), and the custom status may already show the
+    # step the orchestrator is about to ask for.
+    if live and row["status"] == "Running":
         total = int(live.get("checksTotal") or total)
         done = max(done, int(live.get("checksCompleted") or 0))
         step = live.get("currentStep") or step
