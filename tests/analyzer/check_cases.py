@@ -9,6 +9,12 @@ A case file `tests/fixtures/checks/<engine>/<check_id>.yml` holds:
       CREATE TABLE orders (id int);
     expect:             # each item must match one finding's object (substring, case-insensitive)
       - public.orders
+    absent:             # optional: objects that must NOT be reported in the failing state (wrong-advice guards:
+      - public.orders_pkey  # e.g. the constraint-backed twin of a duplicate index must not be the one to drop)
+    says:               # optional: each must occur in some finding's message or recommendation (failing state)
+      - DROP INDEX CONCURRENTLY public.orders_dup
+    never_says:         # optional: none of these may occur in any finding's message or recommendation (failing
+      - "unique: 1"     # state), e.g. a boolean rendered as 1
     passes: |           # SQL giving a database where the check reports nothing about the expected objects
       CREATE TABLE orders (id int PRIMARY KEY);
     not_live: reason    # only for checks whose condition cannot be produced on a test server (e.g. XID
@@ -81,6 +87,9 @@ class CheckCase:
     hold: str = ""
     hold_wait: float = 0.0
     server_globals: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+    says: tuple[str, ...] = ()
+    never_says: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> "CheckCase":
@@ -92,7 +101,9 @@ class CheckCase:
         return cls(path.stem, path.parent.name, data.get("why", ""), data.get("setup", "") or "",
                    data.get("fails", "") or "", data.get("passes", "") or "", list(data.get("expect") or []),
                    data.get("teardown", "") or "", data.get("not_live"), data.get("skips"),
-                   data.get("hold", "") or "", float(data.get("hold_wait") or 0), names)
+                   data.get("hold", "") or "", float(data.get("hold_wait") or 0), names,
+                   tuple(data.get("absent") or ()), tuple(data.get("says") or ()),
+                   tuple(data.get("never_says") or ()))
 
 
 def cases(engine: str) -> list[CheckCase]:
@@ -174,6 +185,10 @@ def objects_of(outcome: CheckOutcome) -> list[str]:
     return [f.object.lower() for f in outcome.findings]
 
 
+def texts_of(outcome: CheckOutcome) -> list[str]:
+    return [f"{f.message} {f.recommendation}" for f in outcome.findings]
+
+
 def _skipped_as_declared(case: CheckCase, outcome: CheckOutcome) -> bool:
     """A skip is acceptable only when the case declares it and the reason says what is missing."""
     return bool(case.skips and outcome.skipped and re.search(case.skips, outcome.skipped))
@@ -219,8 +234,8 @@ def server_globals_kept(case: CheckCase) -> Iterator[None]:
                 admin.execute(f"SET GLOBAL {name} = ?", value)
 
 
-def _state_findings(case: CheckCase, script: str) -> list[str] | None:
-    """Findings of the check on a fresh database in one state; None when it was skipped as the case declares."""
+def _state_findings(case: CheckCase, script: str) -> tuple[list[str], list[str]] | None:
+    """Objects and texts of the findings on a fresh database in one state; None when skipped as the case declares."""
     with server_globals_kept(case), throwaway_database(case.engine) as conn_str:
         prepare(conn_str, case.setup, script)
         with held_transaction(case, conn_str):
@@ -228,22 +243,31 @@ def _state_findings(case: CheckCase, script: str) -> list[str] | None:
     if _skipped_as_declared(case, outcome):
         return None
     assert outcome.skipped is None, f"{case.check_id} skipped: {outcome.skipped}"
-    return objects_of(outcome)
+    return objects_of(outcome), texts_of(outcome)
 
 
 def assert_case(case: CheckCase) -> None:
     """The check reports every expected object on `fails` and none of them on `passes`."""
     try:
         if case.fails and not case.not_live:
-            found = _state_findings(case, case.fails)
-            if found is None:
+            state = _state_findings(case, case.fails)
+            if state is None:
                 return
+            found, texts = state
             for expected in case.expect:
                 assert any(expected.lower() in o for o in found), \
                     f"{case.check_id}: expected a finding on {expected!r}, got {found}"
-        found = _state_findings(case, case.passes)
-        if found is None:
+            for unwanted in case.absent:
+                assert not any(unwanted.lower() in o for o in found), \
+                    f"{case.check_id}: {unwanted!r} must not be reported, got {found}"
+            for phrase in case.says:
+                assert any(phrase in t for t in texts), f"{case.check_id}: no finding says {phrase!r}: {texts}"
+            for phrase in case.never_says:
+                assert not any(phrase in t for t in texts), f"{case.check_id}: a finding says {phrase!r}: {texts}"
+        state = _state_findings(case, case.passes)
+        if state is None:
             return
+        found = state[0]
         for expected in case.expect:
             assert not any(expected.lower() in o for o in found), \
                 f"{case.check_id}: unexpected finding on {expected!r} in the passing state: {found}"
