@@ -1,7 +1,16 @@
 -- Finds valid indexes that have never been scanned since the statistics were last reset, excluding indexes that
--- enforce a constraint (primary key, unique, exclusion) and so are needed even when never read.
+-- enforce a constraint (primary key, unique, exclusion) and indexes that are the only support of a foreign key
+-- (their columns lead it): both are needed even when no query reads them, and dropping the latter makes every
+-- delete on the referenced table scan this one.
 -- Why: an unused index costs disk, memory, WAL and write latency on every insert/update and buys nothing. Usage
 -- counters are per server: check replicas (and a full business cycle) before dropping.
+WITH fk_support AS (
+    SELECT k.oid AS fk_oid, i.indexrelid
+    FROM pg_constraint k
+    JOIN pg_index i ON i.indrelid = k.conrelid AND i.indisvalid
+                   AND (i.indkey::int2[])[0:cardinality(k.conkey) - 1] @> k.conkey
+    WHERE k.contype = 'f'
+)
 SELECT s.schemaname AS schema_name, s.relname AS table_name, s.indexrelname AS index_name,
        s.idx_scan, pg_relation_size(s.indexrelid) AS index_size_bytes,
        pg_size_pretty(pg_relation_size(s.indexrelid)) AS index_size,
@@ -14,6 +23,10 @@ WHERE s.idx_scan = 0
   AND NOT i.indisunique
   AND NOT i.indisprimary
   AND s.indexrelid NOT IN (SELECT k.conindid FROM pg_constraint k WHERE k.conindid <> 0)
+  AND NOT EXISTS (SELECT 1 FROM fk_support f
+                  WHERE f.indexrelid = s.indexrelid
+                    AND NOT EXISTS (SELECT 1 FROM fk_support g
+                                    WHERE g.fk_oid = f.fk_oid AND g.indexrelid <> f.indexrelid))
   AND s.schemaname NOT IN ('pg_catalog', 'information_schema')
   AND s.schemaname !~ '^pg_(toast|temp_)'
 ORDER BY index_size_bytes DESC, 1, 2, 3
