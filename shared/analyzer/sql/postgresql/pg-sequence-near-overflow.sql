@@ -18,13 +18,14 @@ WITH seq AS (
            LEAST(seq.max_value, CASE a.atttypid WHEN 'int2'::regtype THEN 32767
                                                 WHEN 'int4'::regtype THEN 2147483647
                                                 ELSE seq.max_value END) AS usable_max,
-           COALESCE(format_type(a.atttypid, NULL), 'no owning column') AS column_type
+           format_type(a.atttypid, NULL) AS column_type
     FROM seq
     LEFT JOIN pg_class tc ON tc.oid = seq.table_oid
     LEFT JOIN pg_attribute a ON a.attrelid = seq.table_oid AND a.attnum = seq.attnum
 )
 SELECT schemaname AS schema_name, sequencename AS object_name,
-       COALESCE(table_name || '.' || column_name, 'no owning column') AS owner_column, column_type,
+       COALESCE(table_name || '.' || column_name || ' (' || column_type || ')', 'none') AS owner_column,
+       column_type,
        last_value, usable_max,
        round(100.0 * last_value / usable_max, 1) AS percent_used,
        CASE WHEN last_value >= 0.9 * usable_max THEN 'critical' ELSE 'high' END AS severity
