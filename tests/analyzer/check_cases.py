@@ -25,6 +25,11 @@ A case file `tests/fixtures/checks/<engine>/<check_id>.yml` holds:
       SELECT 1;         # autocommit off, after setup and fails/passes: its transaction stays open (idle in
                         # transaction) while the check runs, then is rolled back and closed (session-state checks)
     hold_wait: 1.5      # optional seconds to wait between opening the hold and running the check (transaction age)
+    counters:           # optional (mysql counter checks, handler mysql_server_counters): the status and system
+      fails: {Uptime: 86400, Select_full_join: 900}   # variables each state's check sees instead of the live
+      passes: {Uptime: 86400, Select_full_join: 0}    # server's, which only grow and are shared by every test
+                        # (the check's SQL still runs live on the server); test_mysql_server_counters.py also runs
+                        # every counter check on the real values
     server_globals:     # optional (mysql only) global variables the case changes with SET GLOBAL: their values are
       - sql_mode        # read before each state and restored right after that state's check ran, so the server is
                         # left as it was found (not as a guess of its default) and the change lasts under a second
@@ -51,6 +56,8 @@ import pytest
 import yaml
 
 from shared.analyzer import catalog, runner
+from shared.analyzer.handlers.mysql import evaluate_counters
+from shared.analyzer.mappers import rows_to_findings
 from shared.analyzer.model import CheckOutcome
 from shared.analyzer.session import AnalysisSession
 
@@ -90,6 +97,7 @@ class CheckCase:
     absent: tuple[str, ...] = ()
     says: tuple[str, ...] = ()
     never_says: tuple[str, ...] = ()
+    counters: dict[str, dict[str, str]] | None = None
 
     @classmethod
     def load(cls, path: Path) -> "CheckCase":
@@ -103,7 +111,15 @@ class CheckCase:
                    data.get("teardown", "") or "", data.get("not_live"), data.get("skips"),
                    data.get("hold", "") or "", float(data.get("hold_wait") or 0), names,
                    tuple(data.get("absent") or ()), tuple(data.get("says") or ()),
-                   tuple(data.get("never_says") or ()))
+                   tuple(data.get("never_says") or ()), _counters(path, data.get("counters")))
+
+
+def _counters(path: Path, data: Any) -> dict[str, dict[str, str]] | None:
+    if data is None:
+        return None
+    if path.parent.name != "mysql" or set(data) != {"fails", "passes"}:
+        raise ValueError(f"{path.name}: counters (mysql only) needs exactly fails and passes")
+    return {state: {str(k): str(v) for k, v in (data[state] or {}).items()} for state in ("fails", "passes")}
 
 
 def cases(engine: str) -> list[CheckCase]:
@@ -175,10 +191,14 @@ def prepare(conn_str: str, *scripts: str) -> None:
                 conn.execute(statement)
 
 
-def run(conn_str: str, check_id: str) -> CheckOutcome:
+def run(conn_str: str, check_id: str, counters: dict[str, str] | None = None) -> CheckOutcome:
     check = catalog.by_id()[check_id]
     with AnalysisSession(conn_str, statement_timeout_s=30) as session:
-        return runner.run_check(session, check)
+        if counters is None:
+            return runner.run_check(session, check)
+        outcome = CheckOutcome(check_id)
+        outcome.findings = rows_to_findings(check, evaluate_counters(session, check, counters))
+        return outcome
 
 
 def objects_of(outcome: CheckOutcome) -> list[str]:
@@ -234,12 +254,12 @@ def server_globals_kept(case: CheckCase) -> Iterator[None]:
                 admin.execute(f"SET GLOBAL {name} = ?", value)
 
 
-def _state_findings(case: CheckCase, script: str) -> tuple[list[str], list[str]] | None:
+def _state_findings(case: CheckCase, script: str, state: str) -> tuple[list[str], list[str]] | None:
     """Objects and texts of the findings on a fresh database in one state; None when skipped as the case declares."""
     with server_globals_kept(case), throwaway_database(case.engine) as conn_str:
         prepare(conn_str, case.setup, script)
         with held_transaction(case, conn_str):
-            outcome = run(conn_str, case.check_id)
+            outcome = run(conn_str, case.check_id, (case.counters or {}).get(state))
     if _skipped_as_declared(case, outcome):
         return None
     assert outcome.skipped is None, f"{case.check_id} skipped: {outcome.skipped}"
@@ -250,7 +270,7 @@ def assert_case(case: CheckCase) -> None:
     """The check reports every expected object on `fails` and none of them on `passes`."""
     try:
         if case.fails and not case.not_live:
-            state = _state_findings(case, case.fails)
+            state = _state_findings(case, case.fails, "fails")
             if state is None:
                 return
             found, texts = state
@@ -264,7 +284,7 @@ def assert_case(case: CheckCase) -> None:
                 assert any(phrase in t for t in texts), f"{case.check_id}: no finding says {phrase!r}: {texts}"
             for phrase in case.never_says:
                 assert not any(phrase in t for t in texts), f"{case.check_id}: a finding says {phrase!r}: {texts}"
-        state = _state_findings(case, case.passes)
+        state = _state_findings(case, case.passes, "passes")
         if state is None:
             return
         found = state[0]
