@@ -45,6 +45,7 @@ class Check:
     expensive: bool = False
     usage_based: bool = False
     azure_sql: bool = True  # sqlserver: also runs on Azure SQL Database
+    source: str = ""  # the outside reference the check follows (e.g. "sp_Blitz CheckID 93", "pg-index-health ...")
 
     @property
     def priority(self) -> int:
