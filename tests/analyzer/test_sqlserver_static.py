@@ -196,6 +196,8 @@ DOCUMENTED: dict[str, set[str]] = {
                          "differential_base_lsn", "differential_base_guid", "differential_base_time",
                          "redo_start_lsn", "redo_start_fork_guid", "redo_target_lsn", "redo_target_fork_guid",
                          "backup_lsn", "credential_id"},
+    "sys.database_scoped_configurations": {"configuration_id", "name", "value", "value_for_secondary",
+                                           "is_value_default"},
     "sys.server_triggers": {"name", "object_id", "parent_class", "parent_class_desc", "parent_id", "type",
                             "type_desc", "create_date", "modify_date", "is_ms_shipped", "is_disabled"},
     "sys.servers": {"server_id", "name", "product", "provider", "data_source", "location", "provider_string",
@@ -244,7 +246,8 @@ NOT_ON_AZURE_SQL_DB = {"msdb.dbo.backupset", "sys.server_principals", "sys.sql_l
                        "sys.master_files", "sys.server_triggers", "sys.servers"}
 # Objects introduced after SQL Server 2008: the check's min_version must be at least this.
 INTRODUCED_IN = {"sys.dm_db_log_info": "13.0.5026", "sys.database_query_store_options": "13.0",
-                 "sys.dm_db_stats_properties": "10.50", "sys.dm_db_log_space_usage": "11.0"}
+                 "sys.dm_db_stats_properties": "10.50", "sys.dm_db_log_space_usage": "11.0",
+                 "sys.database_scoped_configurations": "13.0"}
 
 VOCABULARY = {"schema_name", "table_name", "index_name", "column_name", "constraint_name", "object_name",
               "object_type", "user_name", "setting_name", "setting_value", "severity"}
@@ -263,7 +266,7 @@ MEASUREMENTS = {"row_count", "referenced_table", "column_count", "duplicate_of",
                 "file_name", "max_size_mb", "min_size_mb", "growth_settings", "product", "data_source",
                 "is_rpc_out_enabled", "ansi_nulls", "quoted_identifier", "fill_factor", "empty_percent",
                 "rows_sampled", "sample_percent", "forwarded_fetches", "deleted_rows", "lock_waits", "lock_wait_s",
-                "included_columns", "used_mb"}
+                "included_columns", "used_mb", "on_delete", "on_update", "trigger_count", "trigger_names"}
 LINT_COLUMNS = {"rule_id", "line", "snippet", "message", "lint_message", "lint_title", "lint_fix"}
 
 SQLSERVER_CHECKS = [c for c in catalog.all_checks() if c.engine == "sqlserver"]
@@ -421,6 +424,7 @@ def test_fixture_is_complete_and_its_tsql_parses(path: Path) -> None:
     assert path.stem in {c.id for c in SQLSERVER_CHECKS}, f"{path.name} names no check"
     assert data.get("why") and data.get("fails") and data.get("passes") and data.get("expect"), path.name
     assert data.get("not_live") == "SQL Server cannot run on the build machine"
+    assert all(isinstance(e, str) for e in data["expect"]), f"{path.name}: expect items must be strings (quote '{{...}}')"
     for key in ("setup", "fails", "passes", "teardown"):
         for batch in _batches(data.get(key) or ""):
             for statement in split_sql(batch):
