@@ -48,6 +48,8 @@ def render() -> str:
                 notes.append("not on Azure SQL DB")
             if c.kind == "python":
                 notes.append("code")
+            if c.parameters:
+                notes.append("parameters: " + ", ".join(f"{k} = {v:g}" for k, v in c.parameters))
             if c.source:
                 notes.append(f"source: {c.source}")
             lines.append(f"| [`{c.id}`]({c.docs}) | {_cell(c.title)} | {c.category} | {c.severity} | "

@@ -25,6 +25,8 @@ A case file `tests/fixtures/checks/<engine>/<check_id>.yml` holds:
       SELECT 1;         # autocommit off, after setup and fails/passes: its transaction stays open (idle in
                         # transaction) while the check runs, then is rolled back and closed (session-state checks)
     hold_wait: 1.5      # optional seconds to wait between opening the hold and running the check (transaction age)
+    parameters:         # optional: catalog parameters (thresholds) this case runs the check with, e.g. a small
+      max_columns: 3    # column limit so the fixture stays small (the substitution itself is what is tested)
     counters:           # optional (mysql counter checks, handler mysql_server_counters): the status and system
       fails: {Uptime: 86400, Select_full_join: 900}   # variables each state's check sees instead of the live
       passes: {Uptime: 86400, Select_full_join: 0}    # server's, which only grow and are shared by every test
@@ -40,6 +42,7 @@ unique to the case and are cleaned up by `teardown:` SQL (run on the admin conne
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tempfile
@@ -98,6 +101,7 @@ class CheckCase:
     says: tuple[str, ...] = ()
     never_says: tuple[str, ...] = ()
     counters: dict[str, dict[str, str]] | None = None
+    parameters: dict[str, float] | None = None
 
     @classmethod
     def load(cls, path: Path) -> "CheckCase":
@@ -111,7 +115,8 @@ class CheckCase:
                    data.get("teardown", "") or "", data.get("not_live"), data.get("skips"),
                    data.get("hold", "") or "", float(data.get("hold_wait") or 0), names,
                    tuple(data.get("absent") or ()), tuple(data.get("says") or ()),
-                   tuple(data.get("never_says") or ()), _counters(path, data.get("counters")))
+                   tuple(data.get("never_says") or ()), _counters(path, data.get("counters")),
+                   {str(k): float(v) for k, v in (data.get("parameters") or {}).items()} or None)
 
 
 def _counters(path: Path, data: Any) -> dict[str, dict[str, str]] | None:
@@ -191,8 +196,13 @@ def prepare(conn_str: str, *scripts: str) -> None:
                 conn.execute(statement)
 
 
-def run(conn_str: str, check_id: str, counters: dict[str, str] | None = None) -> CheckOutcome:
+def run(conn_str: str, check_id: str, counters: dict[str, str] | None = None,
+        parameters: dict[str, float] | None = None) -> CheckOutcome:
     check = catalog.by_id()[check_id]
+    if parameters:
+        unknown = set(parameters) - {name for name, _ in check.parameters}
+        assert not unknown, f"{check_id} has no parameters {sorted(unknown)}"
+        check = dataclasses.replace(check, parameters=tuple({**dict(check.parameters), **parameters}.items()))
     with AnalysisSession(conn_str, statement_timeout_s=30) as session:
         if counters is None:
             return runner.run_check(session, check)
@@ -259,7 +269,7 @@ def _state_findings(case: CheckCase, script: str, state: str) -> tuple[list[str]
     with server_globals_kept(case), throwaway_database(case.engine) as conn_str:
         prepare(conn_str, case.setup, script)
         with held_transaction(case, conn_str):
-            outcome = run(conn_str, case.check_id, (case.counters or {}).get(state))
+            outcome = run(conn_str, case.check_id, (case.counters or {}).get(state), case.parameters)
     if _skipped_as_declared(case, outcome):
         return None
     assert outcome.skipped is None, f"{case.check_id} skipped: {outcome.skipped}"

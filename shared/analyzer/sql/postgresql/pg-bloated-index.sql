@@ -22,7 +22,7 @@ WITH ix AS (
     CROSS JOIN LATERAL unnest(i.indkey::int2[]) AS k(attnum)
     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
     LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = a.attname
-    WHERE ci.relpages >= 64
+    WHERE ci.relpages >= /*:min_pages*/ 64
       AND ci.reltuples >= 0
       AND i.indexprs IS NULL
       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
@@ -43,5 +43,5 @@ SELECT schema_name, table_name, index_name,
        relpages AS index_pages, expected_pages,
        CASE WHEN relpages - expected_pages >= 0.7 * relpages THEN 'high' ELSE 'medium' END AS severity
 FROM estimate
-WHERE relpages - expected_pages >= 0.4 * relpages
+WHERE relpages - expected_pages >= /*:bloat_percent*/ 40 / 100.0 * relpages
 ORDER BY relpages - expected_pages DESC, 1, 2, 3

@@ -18,7 +18,7 @@ WHERE NOT i.indisunique
   AND NOT a.attnotnull
   AND NOT c.relispartition
   AND (i.indpred IS NULL OR position(quote_ident(a.attname) IN pg_get_expr(i.indpred, i.indrelid)) = 0)
-  AND (s.null_frac IS NULL OR s.null_frac >= 0.1)
+  AND (s.null_frac IS NULL OR s.null_frac >= /*:null_percent*/ 10 / 100.0)
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname !~ '^pg_(toast|temp_)'
 ORDER BY 1, 2, 3

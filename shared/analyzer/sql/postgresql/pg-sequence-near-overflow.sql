@@ -28,7 +28,7 @@ SELECT schemaname AS schema_name, sequencename AS object_name,
        column_type,
        last_value, usable_max,
        round(100.0 * last_value / usable_max, 1) AS percent_used,
-       CASE WHEN last_value >= 0.9 * usable_max THEN 'critical' ELSE 'high' END AS severity
+       CASE WHEN last_value >= /*:critical_percent*/ 90 / 100.0 * usable_max THEN 'critical' ELSE 'high' END AS severity
 FROM limits
-WHERE last_value >= 0.75 * usable_max
+WHERE last_value >= /*:percent_used*/ 75 / 100.0 * usable_max
 ORDER BY last_value::numeric / usable_max DESC

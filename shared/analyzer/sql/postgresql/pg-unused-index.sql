@@ -18,7 +18,7 @@ SELECT s.schemaname AS schema_name, s.relname AS table_name, s.indexrelname AS i
          WHERE d.datname = current_database()) AS stats_since
 FROM pg_stat_user_indexes s
 JOIN pg_index i ON i.indexrelid = s.indexrelid
-WHERE s.idx_scan = 0
+WHERE s.idx_scan <= /*:max_scans*/ 0
   AND i.indisvalid
   AND NOT i.indisunique
   AND NOT i.indisprimary
