@@ -48,5 +48,6 @@ def test_reads_status_and_variables_by_lower_case_name(mariadb: str) -> None:
 
 def test_a_counter_the_server_lacks_skips_with_the_name(mariadb: str) -> None:
     check = catalog.by_id()["mysql-innodb-log-waits"]
-    with AnalysisSession(mariadb, statement_timeout_s=30) as session, pytest.raises(SkipCheck, match="innodb_log_waits"):
+    with AnalysisSession(mariadb, statement_timeout_s=30) as session, \
+            pytest.raises(SkipCheck, match="innodb_log_waits"):
         evaluate_counters(session, check, {"innodb_log_buffer_size": "16777216"})

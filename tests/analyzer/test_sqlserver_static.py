@@ -424,7 +424,8 @@ def test_fixture_is_complete_and_its_tsql_parses(path: Path) -> None:
     assert path.stem in {c.id for c in SQLSERVER_CHECKS}, f"{path.name} names no check"
     assert data.get("why") and data.get("fails") and data.get("passes") and data.get("expect"), path.name
     assert data.get("not_live") == "SQL Server cannot run on the build machine"
-    assert all(isinstance(e, str) for e in data["expect"]), f"{path.name}: expect items must be strings (quote '{{...}}')"
+    assert all(isinstance(e, str) for e in data["expect"]), \
+        f"{path.name}: expect items must be strings (quote '{{...}}')"
     for key in ("setup", "fails", "passes", "teardown"):
         for batch in _batches(data.get(key) or ""):
             for statement in split_sql(batch):
@@ -439,7 +440,8 @@ def test_fixture_is_complete_and_its_tsql_parses(path: Path) -> None:
 
 
 # Valid T-SQL that sqlglot 30 does not model; anything else in a fixture must parse.
-UNMODELLED_COMMANDS = (r"(DISABLE|ENABLE) TRIGGER [\w.]+ ON ([\w.]+|ALL SERVER)$", r"DBCC CHECKDB( WITH NO_INFOMSGS)?$", r"BACKUP (DATABASE|LOG) @\w+ TO DISK = N'\w+'$",
+UNMODELLED_COMMANDS = (r"(DISABLE|ENABLE) TRIGGER [\w.]+ ON ([\w.]+|ALL SERVER)$", r"DBCC CHECKDB( WITH NO_INFOMSGS)?$",
+                       r"BACKUP (DATABASE|LOG) @\w+ TO DISK = N'\w+'$",
                        r"RECONFIGURE$",
                        # the Tuning Advisor's (undocumented) way of creating a hypothetical index
                        r"CREATE INDEX \w+ ON [\w.]+ \([\w, ]+\) WITH STATISTICS_ONLY = -1$")
