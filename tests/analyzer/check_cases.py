@@ -27,7 +27,7 @@ A case file `tests/fixtures/checks/<engine>/<check_id>.yml` holds:
     hold_wait: 1.5      # optional seconds to wait between opening the hold and running the check (transaction age)
     parameters:         # optional: catalog parameters (thresholds) this case runs the check with, e.g. a small
       max_columns: 3    # column limit so the fixture stays small (the substitution itself is what is tested)
-    counters:           # optional (mysql counter checks, handler mysql_server_counters): the status and system
+    counters:           # optional (mysql handlers mysql_server_counters / mysql_variable_rules): the status and system
       fails: {Uptime: 86400, Select_full_join: 900}   # variables each state's check sees instead of the live
       passes: {Uptime: 86400, Select_full_join: 0}    # server's, which only grow and are shared by every test
                         # (the check's SQL still runs live on the server); test_mysql_server_counters.py also runs
@@ -59,7 +59,7 @@ import pytest
 import yaml
 
 from shared.analyzer import catalog, runner
-from shared.analyzer.handlers.mysql import evaluate_counters
+from shared.analyzer.handlers.mysql import evaluate_counters, evaluate_variable_rules
 from shared.analyzer.mappers import rows_to_findings
 from shared.analyzer.model import CheckOutcome
 from shared.analyzer.session import AnalysisSession
@@ -207,7 +207,8 @@ def run(conn_str: str, check_id: str, counters: dict[str, str] | None = None,
         if counters is None:
             return runner.run_check(session, check)
         outcome = CheckOutcome(check_id)
-        outcome.findings = rows_to_findings(check, evaluate_counters(session, check, counters))
+        evaluate = evaluate_variable_rules if check.handler == "mysql_variable_rules" else evaluate_counters
+        outcome.findings = rows_to_findings(check, evaluate(session, check, counters))
         return outcome
 
 

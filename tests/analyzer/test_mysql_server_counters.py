@@ -1,4 +1,5 @@
-"""Counter checks (handler mysql_server_counters) on the live server's own SHOW GLOBAL STATUS / VARIABLES values.
+"""Counter and variable-rule checks (mysql_server_counters, mysql_variable_rules) on the live server's own
+SHOW GLOBAL STATUS / VARIABLES values.
 
 Their fixtures give chosen values to both states (the real counters only grow and are shared by every test); this
 proves the production path too: the values are read from the server, bound into the check's SQL, the check runs
@@ -16,7 +17,7 @@ from shared.analyzer.handlers.mysql import evaluate_counters, read_counters
 from shared.analyzer.session import AnalysisSession
 from tests.analyzer.check_cases import throwaway_database
 
-COUNTER_CHECKS = [c for c in catalog.all_checks() if c.handler == "mysql_server_counters"]
+COUNTER_CHECKS = [c for c in catalog.all_checks() if c.handler in ("mysql_server_counters", "mysql_variable_rules")]
 
 
 @pytest.fixture(scope="module")

@@ -122,3 +122,30 @@ def evaluate_counters(session: "AnalysisSession", check: "Check", counters: dict
 def server_counters(session: "AnalysisSession", check: "Check") -> list[dict[str, Any]]:
     """Counters accumulate since the server started: each finding says since when (uptime)."""
     return _with_since(session, evaluate_counters(session, check, read_counters(session)))
+
+
+# Variable-rule checks: their SQL holds a table of rules keyed by variable name (string literals) and joins it with
+# `{variables}`, a derived table (name, value) of the server's global variables whose names the SQL mentions, bound
+# as parameters. Unlike counter checks a rule's variable may be absent (removed, or the other flavour's), which is
+# simply no row.
+_QUOTED = re.compile(r"'([a-z][a-z0-9_]*)'")
+
+
+def evaluate_variable_rules(session: "AnalysisSession", check: "Check",
+                            variables: dict[str, str]) -> list[dict[str, Any]]:
+    sql = catalog.sql_text(check)
+    lowered = {k.lower(): v for k, v in variables.items()}
+    present = sorted(n for n in set(_QUOTED.findall(sql)) if n in lowered)
+    if present:
+        table = " UNION ALL ".join("SELECT CAST(? AS CHAR(64)) AS name, CAST(? AS CHAR(1024)) AS value"
+                                   for _ in present)
+        params: tuple[Any, ...] = tuple(x for n in present for x in (n, lowered[n]))
+    else:
+        table = "SELECT CAST(NULL AS CHAR(64)) AS name, CAST(NULL AS CHAR(1024)) AS value FROM DUAL WHERE 1 = 0"
+        params = ()
+    return session.query(sql.replace("{variables}", f"({table})"), params)
+
+
+@handler("mysql_variable_rules")
+def variable_rules(session: "AnalysisSession", check: "Check") -> list[dict[str, Any]]:
+    return evaluate_variable_rules(session, check, read_counters(session))
