@@ -6,7 +6,8 @@ SELECT n.nspname AS schema_name, p.proname AS object_name, pg_get_function_ident
        CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END AS object_type
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE COALESCE(btrim(obj_description(p.oid, 'pg_proc')), '') = ''
+LEFT JOIN pg_description d ON d.objoid = p.oid AND d.classoid = 'pg_proc'::regclass AND d.objsubid = 0
+WHERE COALESCE(btrim(d.description), '') = ''
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
                     AND d.deptype = 'e')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')

@@ -5,9 +5,9 @@
 SELECT n.nspname AS schema_name, c.relname AS table_name, pg_size_pretty(pg_table_size(c.oid)) AS table_size
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k
-                  WHERE k.contype = 'f' AND k.conrelid <> k.confrelid
-                    AND (k.conrelid = c.oid OR k.confrelid = c.oid))
+WHERE c.oid NOT IN (SELECT k.conrelid FROM pg_constraint k WHERE k.contype = 'f' AND k.conrelid <> k.confrelid
+                    UNION ALL
+                    SELECT k.confrelid FROM pg_constraint k WHERE k.contype = 'f' AND k.conrelid <> k.confrelid)
   AND c.relkind IN ('r', 'p')
   AND NOT c.relispartition
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid

@@ -5,7 +5,8 @@
 SELECT n.nspname AS schema_name, c.relname AS table_name, pg_table_size(c.oid) AS table_size_bytes
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE COALESCE(btrim(obj_description(c.oid, 'pg_class')), '') = ''
+LEFT JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
+WHERE COALESCE(btrim(d.description), '') = ''
   AND c.relkind IN ('r', 'p')
   AND NOT c.relispartition
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid

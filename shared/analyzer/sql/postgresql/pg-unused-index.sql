@@ -5,7 +5,7 @@
 -- Why: an unused index costs disk, memory, WAL and write latency on every insert/update and buys nothing. Usage
 -- counters are per server: check replicas (and a full business cycle) before dropping.
 WITH fk_support AS (
-    SELECT k.oid AS fk_oid, i.indexrelid
+    SELECT k.oid AS fk_oid, i.indexrelid::oid AS indexrelid
     FROM pg_constraint k
     JOIN pg_index i ON i.indrelid = k.conrelid AND i.indisvalid
                    AND (i.indkey::int2[])[0:cardinality(k.conkey) - 1] @> k.conkey
@@ -23,10 +23,7 @@ WHERE s.idx_scan <= /*:max_scans*/ 0
   AND NOT i.indisunique
   AND NOT i.indisprimary
   AND s.indexrelid NOT IN (SELECT k.conindid FROM pg_constraint k WHERE k.conindid <> 0)
-  AND NOT EXISTS (SELECT 1 FROM fk_support f
-                  WHERE f.indexrelid = s.indexrelid
-                    AND NOT EXISTS (SELECT 1 FROM fk_support g
-                                    WHERE g.fk_oid = f.fk_oid AND g.indexrelid <> f.indexrelid))
+  AND s.indexrelid NOT IN (SELECT min(f.indexrelid) FROM fk_support f GROUP BY f.fk_oid HAVING count(*) = 1)
   AND s.schemaname NOT IN ('pg_catalog', 'information_schema')
   AND s.schemaname !~ '^pg_(toast|temp_)'
 ORDER BY index_size_bytes DESC, 1, 2, 3
