@@ -86,18 +86,17 @@ class Plan:
     checks_done: int = 0  # skipped while planning (version / scale guards), already recorded
     max_parallel: int = 2
     timeout_seconds: int = 30
-    schemas: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "error": self.error, "batches": self.batches, "checksTotal": self.checks_total,
                 "checksDone": self.checks_done, "maxParallel": self.max_parallel,
-                "timeoutSeconds": self.timeout_seconds, "schemas": self.schemas}
+                "timeoutSeconds": self.timeout_seconds}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Plan":
         return cls(data["ok"], data.get("error"), [list(b) for b in data.get("batches") or []],
                    data.get("checksTotal", 0), data.get("checksDone", 0), data.get("maxParallel", 2),
-                   data.get("timeoutSeconds", 30), list(data.get("schemas") or []))
+                   data.get("timeoutSeconds", 30))
 
     @classmethod
     def failed(cls, error: str) -> "Plan":
@@ -106,21 +105,23 @@ class Plan:
 
 @dataclass(frozen=True)
 class BatchInput:
+    """One batch of checks. The user's schema filter is not repeated here: the activity reads it from the job row
+    (the request's one stored copy), so history does not grow with batches × the request's lists."""
+
     job_id: str
     index: int
     check_ids: list[str]
     connection: ConnectionRef
     timeout_seconds: int = 30
-    schemas: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"jobId": self.job_id, "index": self.index, "checkIds": self.check_ids,
-                **self.connection.to_json(), "timeoutSeconds": self.timeout_seconds, "schemas": self.schemas}
+                **self.connection.to_json(), "timeoutSeconds": self.timeout_seconds}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "BatchInput":
         return cls(data["jobId"], data["index"], list(data["checkIds"]), ConnectionRef.from_json(data),
-                   data.get("timeoutSeconds", 30), list(data.get("schemas") or []))
+                   data.get("timeoutSeconds", 30))
 
 
 @dataclass(frozen=True)
