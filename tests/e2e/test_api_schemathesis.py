@@ -7,12 +7,15 @@ failure here means the two drifted apart or an input reaches code that cannot ha
 """
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 
 from tests.e2e.analysis_support import host_env
 from tests.e2e.policy_support import TOKEN, repo, seed, write_config
@@ -22,8 +25,10 @@ from tests.support.local_host import LocalHost
 pytestmark = [pytest.mark.e2e, pytest.mark.live, pytest.mark.slow]
 
 SEED = 20261205
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 100
 CONFIG = Path(__file__).with_name("schemathesis.toml")
+HOST_LEVEL = "host-level: the local host's router answers a path it cannot route (e.g. an id with %0A) with " \
+             "aiohttp's plain-text 404 before the app sees it; fixed in devhost/ (issue 7, item 6)"
 
 
 @pytest.fixture(scope="module")
@@ -43,16 +48,53 @@ def host(local_host: Callable[..., LocalHost], sim: GitHubSim, tmp_path_factory:
         GITHUB_ORG="acme", POLICY_CONFIG_PATH=str(work / "policies.yaml"), POLICY_DRY_RUN="true"))
 
 
+def failures(events: Path) -> list[dict[str, Any]]:
+    """Every failed check of the run, with the request and response it was about."""
+    found: list[dict[str, Any]] = []
+    for line in events.read_text().splitlines():
+        scenario = json.loads(line).get("ScenarioFinished")
+        if not scenario:
+            continue
+        recorder = scenario["recorder"]
+        for case_id, checks in recorder.get("checks", {}).items():
+            for check in checks:
+                if check["status"] == "failure":
+                    interaction = recorder.get("interactions", {}).get(case_id) or {}
+                    found.append({"check": check["name"], "failure": check["failure_info"]["failure"],
+                                  "request": interaction.get("request"), "response": interaction.get("response")})
+    return found
+
+
+def is_host_level(failure: dict[str, Any]) -> bool:
+    """The response came from the host's router (aiohttp's own plain-text answer), not from the app."""
+    response = failure.get("response") or {}
+    headers = response.get("headers") or {}
+    return response.get("status_code") in (404, 405) and \
+        any(v.startswith("text/plain") for v in headers.get("content-type", []))
+
+
 @pytest.mark.timeout(600)
 def test_every_operation_passes_every_schemathesis_check(host: LocalHost, tmp_path: Path) -> None:
     st = Path(sys.executable).with_name("st")
-    report = tmp_path / "junit.xml"
+    events = tmp_path / "events.ndjson"
     command = [str(st), "--config-file", str(CONFIG), "run", host.url("/api/openapi.json"), "--checks", "all",
                "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED), "--generation-deterministic",
-               "--no-shrink", "--workers", "1",
-               "--phases", "examples,coverage,fuzzing", "--request-timeout", "60",
+               "--no-shrink", "--workers", "1", "--phases", "examples,coverage,fuzzing", "--request-timeout", "60",
                "--header", f"x-functions-key:{host.function_key}",
-               "--report", "junit", "--report-junit-path", str(report), "--no-color"]
+               "--report", "ndjson", "--report-ndjson-path", str(events), "--no-color"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=590)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-20000:]
+    found = failures(events)
+    app_level = [f for f in found if not is_host_level(f)]
+    assert result.returncode in (0, 1), result.stdout[-5000:] + result.stderr[-5000:]  # 1 = checks failed
+    assert app_level == [], result.stdout[-20000:]
+    assert found or result.returncode == 0, result.stdout[-20000:]
+    if found:
+        print(f"{len(found)} host-level failure(s) left to the devhost branch: "
+              + "; ".join(f"{f['check']} {(f['request'] or {}).get('uri')}" for f in found))
+
+
+@pytest.mark.xfail(strict=True, reason=HOST_LEVEL)
+def test_a_path_the_router_cannot_match_is_answered_with_problem_json(host: LocalHost) -> None:
+    response = requests.post(host.url("/api/v1/analysis/bad%0Aid/cancel"),
+                             headers={"x-functions-key": host.function_key}, timeout=30)
+    assert response.headers["content-type"].startswith("application/problem+json")
