@@ -124,6 +124,38 @@ def test_malformed_json_is_400(host: LocalHost) -> None:
     assert job_total(host) == before
 
 
+@pytest.mark.parametrize("path, body, field", [
+    ("/api/v1/analysis/start", b"[" * 100_000, "body"),                       # was 500 (RecursionError)
+    ("/api/v1/scans", b"[" * 100_000, "body"),
+    ("/api/v1/analysis/start", b'{"connectionString": "Driver={SQLite3};Database=\\ud800"}', "connectionString"),
+    ("/api/v1/analysis/start",                                                 # was 202, then a hung job
+     ('{"connectionString": "%s", "options": {"schemas": [%s]}}'
+      % (PG_OK, ", ".join(['"' + "s" * 900 + '"'] * 500))).encode(), "options.schemas"),
+])
+def test_oversized_or_unencodable_bodies_are_400_before_any_work(host: LocalHost, path: str, body: bytes,
+                                                                   field: str) -> None:
+    before = job_total(host)
+    response = host.post(path, data=body)
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert_matches_openapi(response)
+    assert response.json()["errors"][0]["field"].startswith(field)
+    assert job_total(host) == before
+
+
+@pytest.mark.parametrize("query, field", [
+    ("?status=", "status"), ("?page=&page=xyz", "page"), ("?page=1&page=2", "page"), ("?pageSize=%ff", "pageSize"),
+])
+def test_empty_repeated_or_malformed_query_parameters_are_400_naming_them(host: LocalHost, query: str,
+                                                                         field: str) -> None:
+    response = host.get("/api/v1/analysis" + query)
+    assert response.status_code == 400, response.text
+    assert_matches_openapi(response)
+    assert response.json()["errors"][0]["field"] == field
+    report = host.get("/api/v1/analysis/analysis-" + "0" * 32 + "/report?format=")
+    assert report.status_code == 400 and report.json()["errors"][0]["field"] == "format"
+
+
 def test_unknown_job_is_404_and_report_before_completion_is_409(host: LocalHost, hanging_port: int) -> None:
     missing = host.get("/api/v1/analysis/status/analysis-" + "0" * 32)
     assert missing.status_code == 404
