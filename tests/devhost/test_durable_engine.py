@@ -25,6 +25,7 @@ from devhost.durable import DurableEngine, durable_functions_of
 from devhost.durable.client import LocalDurableOrchestrationClient
 from devhost.durable.discovery import entity_functions_of
 from tests.devhost_app import durable_features
+from tests.support.waiting import HANG_GUARD_S
 
 BASE_URL = "http://127.0.0.1:7071"
 DONE = {Status.Completed, Status.Failed, Status.Terminated}
@@ -53,7 +54,7 @@ def run(coroutine: Any) -> Any:
 
 
 async def wait_status(client: LocalDurableOrchestrationClient, instance_id: str, until: set[Status] = DONE,
-                      timeout: float = 15) -> Any:
+                      timeout: float = HANG_GUARD_S) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         status = await client.get_status(instance_id)
@@ -147,7 +148,7 @@ def test_external_event_beats_the_timer_which_is_cancelled(client):
         instance_id = await client.start_new("df_approval", None, 30)
         await wait_status(client, instance_id, {Status.Running})
         await client.raise_event(instance_id, "Approval", {"by": "ops"})
-        return await wait_status(client, instance_id, timeout=5)
+        return await wait_status(client, instance_id, timeout=HANG_GUARD_S)
     status = run(go())
     assert status.output == {"approved": {"by": "ops"}, "timer_cancelled": True}
 
@@ -155,7 +156,7 @@ def test_external_event_beats_the_timer_which_is_cancelled(client):
 def test_custom_status_is_visible_while_running_and_updated_at_the_end(client):
     async def go() -> tuple[Any, Any]:
         instance_id = await client.start_new("df_progress")
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + HANG_GUARD_S
         waiting = await client.get_status(instance_id)
         while (waiting.custom_status or {}).get("stage") != "waiting" and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
@@ -434,7 +435,7 @@ def test_rewind_reruns_the_failed_activity(client, tmp_path):
         instance_id = await client.start_new("df_flaky_child", None, {"counter": str(counter), "fail_times": 1})
         failed = await wait_status(client, instance_id)
         await client.rewind(instance_id, "fixed")
-        return failed, await wait_status(client, instance_id, {Status.Completed}, timeout=10)
+        return failed, await wait_status(client, instance_id, {Status.Completed}, timeout=HANG_GUARD_S)
     failed, rewound = run(go())
     assert failed.runtime_status is Status.Failed
     assert rewound.output == 2

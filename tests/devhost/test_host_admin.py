@@ -16,6 +16,7 @@ from azure.storage.queue import QueueClient
 
 from tests.devhost_app._record import records
 from tests.support.local_host import LocalHost
+from tests.support.waiting import HANG_GUARD_S
 
 APP = "tests.devhost_app.function_app:app"
 REASON = "Reason='This function was programmatically called via the host APIs.'"
@@ -35,7 +36,7 @@ def host(local_host, queues: dict[str, str]) -> Iterator[LocalHost]:
     started.stop()
 
 
-def wait_for(condition: Callable[[], Any], timeout: float = 15.0) -> Any:
+def wait_for(condition: Callable[[], Any], timeout: float = HANG_GUARD_S) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()

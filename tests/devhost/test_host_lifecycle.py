@@ -12,6 +12,7 @@ from pathlib import Path
 import requests
 
 from devhost.azurite import free_port
+from tests.support.waiting import HANG_GUARD_S
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APP = "tests.devhost_app.function_app:app"
@@ -55,7 +56,7 @@ def test_sigterm_lets_a_running_invocation_finish_and_exits_0(local_host) -> Non
 
     caller = threading.Thread(target=call_slow)
     caller.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + HANG_GUARD_S
     while "Executing 'Functions.slow'" not in host.log_text() and time.monotonic() < deadline:
         time.sleep(0.05)
     stopped_at = time.monotonic()

@@ -17,6 +17,7 @@ import pytest
 from tests.e2e.analysis_support import APP, host_env, start, status, wait_final
 from tests.support.local_host import LocalHost
 from tests.support.openapi_contract import assert_matches_openapi
+from tests.support.waiting import HANG_GUARD_S
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
@@ -195,7 +196,7 @@ def test_wrong_password_fails_without_retries(host: LocalHost, mariadb_db: Calla
         before = plan_invocations(host)
         accepted = start(host, {"connectionString": f"Driver={{MariaDB Unicode}};Server=127.0.0.1;Port=3306;"
                                                     f"Uid={user};Pwd={wrong};"})
-        final = wait_final(host, accepted["jobId"], timeout=30)[-1]
+        final = wait_final(host, accepted["jobId"], timeout=HANG_GUARD_S)[-1]
         assert final["status"] == "Failed"
         assert final["error"].startswith("cannot log in to 127.0.0.1:3306")
         assert plan_invocations(host) - before == 1, "a permanent error must not be retried"
