@@ -360,6 +360,7 @@ def test_each_activity_and_orchestrator_episode_is_logged_as_an_invocation(clien
     assert any(line.startswith("Executed 'Functions.df_catch_failure' (Succeeded") for line in mine)
 
 
+@pytest.mark.live  # holds a loopback port open (no server)
 # --- management HTTP API ---------------------------------------------------------------------------------------------
 def test_management_routes_follow_the_extension_status_codes(engine):
     async def go() -> None:

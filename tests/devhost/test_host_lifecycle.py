@@ -1,6 +1,8 @@
 """Start-up errors and graceful shutdown of the local host."""
 from __future__ import annotations
 
+import pytest
+
 import os
 import socket
 import subprocess
@@ -23,6 +25,7 @@ def run_host(*args: str, env: dict[str, str] | None = None, timeout: float = 30)
                           env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=timeout)
 
 
+@pytest.mark.live  # holds a loopback port open (no server)
 def test_port_in_use_is_one_clear_message_and_exit_code_2() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
