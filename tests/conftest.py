@@ -84,9 +84,9 @@ def _unit_tests_stay_off_the_network(request: pytest.FixtureRequest) -> Iterator
         refuse(sock, "listens")
         return real_listen(sock, *args)
 
-    socket.socket.connect, socket.socket.connect_ex, socket.socket.listen = connect, connect_ex, listen  # type: ignore[method-assign]
+    patched: Any = socket.socket  # assigning methods on the class is what patching it means
+    patched.connect, patched.connect_ex, patched.listen = connect, connect_ex, listen
     try:
         yield
     finally:
-        socket.socket.connect, socket.socket.connect_ex, socket.socket.listen = (  # type: ignore[method-assign]
-            real_connect, real_connect_ex, real_listen)
+        patched.connect, patched.connect_ex, patched.listen = real_connect, real_connect_ex, real_listen

@@ -82,7 +82,7 @@ def test_every_operation_passes_every_schemathesis_check(host: LocalHost, tmp_pa
                "--no-shrink", "--workers", "1", "--phases", "examples,coverage,fuzzing", "--request-timeout", "60",
                "--header", f"x-functions-key:{host.function_key}",
                "--report", "ndjson", "--report-ndjson-path", str(events), "--no-color"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=590)
+    result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=590)
     found = failures(events)
     app_level = [f for f in found if not is_host_level(f)]
     assert result.returncode in (0, 1), result.stdout[-5000:] + result.stderr[-5000:]  # 1 = checks failed
