@@ -172,3 +172,14 @@ def test_every_operation_that_takes_input_documents_its_400() -> None:
     missing = [f"{method.upper()} {path}" for path, item in doc["paths"].items() for method, operation in item.items()
                if (operation.get("parameters") or operation.get("requestBody")) and "400" not in operation["responses"]]
     assert missing == []
+
+
+def test_the_route_prefix_the_triggers_strip_is_the_one_host_json_sets() -> None:
+    """Operations are found from the request URL's path below the prefix; a different prefix in host.json would
+    silently skip validation."""
+    from pathlib import Path
+
+    from triggers._http import ROUTE_PREFIX
+
+    host = json.loads((Path(__file__).resolve().parents[2] / "host.json").read_text())
+    assert "/" + host["extensions"]["http"]["routePrefix"] == ROUTE_PREFIX
