@@ -183,3 +183,29 @@ def test_the_route_prefix_the_triggers_strip_is_the_one_host_json_sets() -> None
 
     host = json.loads((Path(__file__).resolve().parents[2] / "host.json").read_text())
     assert "/" + host["extensions"]["http"]["routePrefix"] == ROUTE_PREFIX
+
+
+def test_the_handler_answers_bad_parameters_before_the_trigger_runs() -> None:
+    import asyncio
+
+    import azure.functions as func
+
+    from triggers._http import api_handler, json_response
+
+    calls: list[str] = []
+
+    @api_handler
+    async def trigger(req: func.HttpRequest) -> func.HttpResponse:
+        calls.append(req.url)
+        return json_response({})
+
+    def call(url: str, route_params: dict[str, str] | None = None) -> func.HttpResponse:
+        request = func.HttpRequest("GET", url, params={}, route_params=route_params or {}, body=b"")
+        return asyncio.run(trigger(request))
+
+    bad = call("https://app.example/api/v1/analysis?page=&page=xyz")
+    assert bad.status_code == 400 and bad.mimetype == "application/problem+json"
+    assert json.loads(bad.get_body())["errors"] == [{"field": "page", "message": "given more than once; give it once"}]
+    assert call("https://app.example/api/v1/analysis/status/nope", {"jobId": "nope"}).status_code == 400
+    assert calls == []
+    assert call("https://app.example/api/v1/analysis?page=2").status_code == 200 and len(calls) == 1
