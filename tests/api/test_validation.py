@@ -201,7 +201,10 @@ def test_the_handler_answers_bad_parameters_before_the_trigger_runs() -> None:
 
     def call(url: str, route_params: dict[str, str] | None = None) -> func.HttpResponse:
         request = func.HttpRequest("GET", url, params={}, route_params=route_params or {}, body=b"")
-        return asyncio.run(trigger(request))
+
+        async def invoke() -> func.HttpResponse:
+            return await trigger(request)
+        return asyncio.run(invoke())
 
     bad = call("https://app.example/api/v1/analysis?page=&page=xyz")
     assert bad.status_code == 400 and bad.mimetype == "application/problem+json"
