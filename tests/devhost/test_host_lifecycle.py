@@ -1,8 +1,6 @@
 """Start-up errors and graceful shutdown of the local host."""
 from __future__ import annotations
 
-import pytest
-
 import os
 import socket
 import subprocess
@@ -11,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from devhost.azurite import free_port
@@ -83,7 +82,7 @@ def test_new_requests_are_refused_while_stopping(local_host) -> None:
     stopper.start()
     time.sleep(0.5)
     try:
-        refused = requests.get(host.url("/api/echo/latest"), timeout=5).status_code
+        refused = requests.get(host.url("/api/echo/latest"), timeout=HANG_GUARD_S).status_code
     except requests.ConnectionError:
         refused = "connection refused"
     stopper.join()

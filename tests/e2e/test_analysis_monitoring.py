@@ -48,10 +48,10 @@ def test_jobs_list_counts_and_retry_of_a_failed_analysis(host: LocalHost) -> Non
 
 
 def test_dashboard_is_anonymous_html_and_the_api_needs_a_key(host: LocalHost) -> None:
-    page = requests.get(host.url("/api/dashboard"), timeout=10)
+    page = requests.get(host.url("/api/dashboard"), timeout=HANG_GUARD_S)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "/api/v1/jobs" in page.text
-    assert requests.get(host.url("/api/v1/jobs"), timeout=10).status_code == 401
+    assert requests.get(host.url("/api/v1/jobs"), timeout=HANG_GUARD_S).status_code == 401
 
 
 def test_check_catalog_listing(host: LocalHost) -> None:

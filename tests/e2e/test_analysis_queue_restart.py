@@ -81,7 +81,7 @@ def test_malformed_messages_end_in_the_poison_queue(host: LocalHost, azurite: di
            json.dumps({"connectionName": "shop", "analysisType": "nope"})]
     for body in bad:
         requests_queue.send_message(body)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + HANG_GUARD_S
     poisoned: list[str] = []
     while len(poisoned) < len(bad):
         assert time.monotonic() < deadline, f"only {poisoned} reached the poison queue"

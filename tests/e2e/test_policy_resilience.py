@@ -93,7 +93,7 @@ def test_github_5xx_is_retried_and_the_scan_completes(host: Any, sim: Any) -> No
     sim.clear_log()
     sim.fault(r"/git/trees/", 502, count=4)
     scan_id = start_scan(host, {"policies": ["readme"]}).json()["scanId"]
-    scan = wait_scan(host, scan_id, act=False, timeout=90)
+    scan = wait_scan(host, scan_id, act=False, timeout=HANG_GUARD_S)
     assert scan["status"] == "Completed", scan
     assert scan["results"] == {"pass": len(REPOS) - 1, "fail": 1}  # beta has no README
     assert len([r for r in sim.requests() if r["status"] == 502]) == 4
@@ -127,7 +127,7 @@ def test_archive_path_waits_the_grace_period_rechecks_then_archives(host: Any, s
     assert notice and "archived" in notice[0]["body"]
     assert sim.repo_state("old-revived")["archived"] is False  # not before the grace period
     sim.update({"repos": {"old-revived": {"pushed_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}}})
-    scan = wait_scan(host, scan_id, timeout=60)
+    scan = wait_scan(host, scan_id, timeout=HANG_GUARD_S)
     assert scan["actions"]["status"] == "Completed", scan
     log = {(a["repository"], a["outcome"]) for a in actions(host, scan_id)}
     assert ("old-tools", "archived") in log
