@@ -360,8 +360,8 @@ def test_each_activity_and_orchestrator_episode_is_logged_as_an_invocation(clien
     assert any(line.startswith("Executed 'Functions.df_catch_failure' (Succeeded") for line in mine)
 
 
-@pytest.mark.live  # holds a loopback port open (no server)
 # --- management HTTP API ---------------------------------------------------------------------------------------------
+@pytest.mark.live  # holds a loopback port open (no server)
 def test_management_routes_follow_the_extension_status_codes(engine):
     async def go() -> None:
         app = web.Application()
@@ -385,15 +385,15 @@ def test_management_routes_follow_the_extension_status_codes(engine):
             assert bad.status == 400
             raised = await http.post(f"{base}/instances/http-1/raiseEvent/Go", json={"ok": True})
             assert raised.status == 202
-            for _ in range(200):
-                done = await http.get(f"{base}/instances/http-1")
-                if done.status == 200:
-                    break
+            deadline = time.monotonic() + HANG_GUARD_S
+            while (done := await http.get(f"{base}/instances/http-1")).status != 200 and time.monotonic() < deadline:
                 await asyncio.sleep(0.02)
             assert (await done.json())["output"] == {"ok": True}
             assert (await http.post(f"{base}/instances/http-1/terminate?reason=late")).status == 410
             assert (await http.get(f"{base}/instances/missing")).status == 404
 
+            for extra in ("http-2", "http-3"):  # paging needs more than one page whatever ran before this test
+                assert (await http.post(f"{base}/orchestrators/df_progress/{extra}")).status == 202
             listing = await http.get(f"{base}/instances", params={"top": "2"})
             assert listing.status == 200 and len(await listing.json()) == 2
             token = listing.headers["x-ms-continuation-token"]
@@ -408,6 +408,8 @@ def test_management_routes_follow_the_extension_status_codes(engine):
             assert new_id != "http-1"
             assert (await http.post(f"{base}/instances/{new_id}/terminate?reason=stop")).status == 202
 
+            for extra in ("http-2", "http-3"):
+                assert (await http.post(f"{base}/instances/{extra}/terminate?reason=done")).status == 202
             deleted = await http.delete(f"{base}/instances/http-1")
             assert deleted.status == 200 and await deleted.json() == {"instancesDeleted": 1}
             assert (await http.delete(f"{base}/instances/http-1")).status == 404
