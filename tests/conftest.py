@@ -5,13 +5,14 @@ Tiers are markers, set here from what a test uses rather than by hand, so a new 
 one: `e2e` (drives the whole app on the local host: everything under tests/e2e), `live` (talks to a real server:
 uses a server fixture, the PostgreSQL backend of a parametrised store test, a module in LIVE_MODULES or LIVE_DIRS;
 a test that only needs a loopback socket is marked `live` by hand), `slow`
-(e2e, or starts a local host). `pytest -m "not live and not e2e"` is the unit tier (no servers); a test in it that
-opens a TCP connection or listens on a port fails, naming the marker it lacks, so the tier stays honest.
+(e2e, or starts a local host). `pytest -m "not live and not e2e"` is the unit tier (no servers); in that run a test
+that opens a TCP connection or listens on a port fails, naming the marker it lacks, so the tier stays honest.
 """
 from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ SERVER_FIXTURES = frozenset({"azurite", "local_host", "postgres_db", "mariadb_db
 SLOW_FIXTURES = frozenset({"local_host"})
 # Modules that reach a server without a fixture (their own in-process servers, drivers over TCP).
 LIVE_MODULES = frozenset({"analyzer/test_checks_postgresql.py", "analyzer/test_checks_mysql.py",
+                          "analyzer/test_connstr_bypasses.py",  # listeners that must receive nothing
                           "analyzer/test_checks_sqlserver_live.py", "policies/test_no_duplicate_issues.py",
                           "storage/test_etag_cache.py"})
 LIVE_DIRS = ("github/", "githubsim/")  # PyGithub / HTTP against an in-process githubsim server
@@ -57,20 +59,16 @@ class NetworkInUnitTest(RuntimeError):
     """A test without the `live` marker reached for the network."""
 
 
-@pytest.fixture(autouse=True)
-def _unit_tests_stay_off_the_network(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Unit-tier tests may not connect over TCP or listen on a port (Unix sockets and binding to find a free port
-    are fine): that is what keeps `-m "not live and not e2e"` server-free and fast."""
-    if request.node.get_closest_marker("live") or request.node.get_closest_marker("e2e"):
-        yield
-        return
+@contextmanager
+def network_refused(where: str) -> Iterator[None]:
+    """Within the block, a TCP connect or listen raises `NetworkInUnitTest` (Unix sockets and binding are fine)."""
     real_connect, real_connect_ex, real_listen = socket.socket.connect, socket.socket.connect_ex, socket.socket.listen
-    where = request.node.nodeid
 
     def refuse(sock: socket.socket, what: str) -> None:
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             raise NetworkInUnitTest(f"{where} {what} over TCP but is not marked live: use a server fixture "
-                                    "(tests/conftest.py SERVER_FIXTURES) or add its module to LIVE_MODULES")
+                                    "(tests/conftest.py SERVER_FIXTURES), add its module to LIVE_MODULES, or mark "
+                                    "it @pytest.mark.live")
 
     def connect(sock: socket.socket, address: Any) -> None:
         refuse(sock, "connects")
@@ -90,3 +88,15 @@ def _unit_tests_stay_off_the_network(request: pytest.FixtureRequest) -> Iterator
         yield
     finally:
         patched.connect, patched.connect_ex, patched.listen = real_connect, real_connect_ex, real_listen
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_stay_off_the_network(request: pytest.FixtureRequest) -> Iterator[None]:
+    """In a unit-tier run (`-m "not live ..."`), tests may not use TCP: that keeps the tier server-free and fast.
+    The full run is neither slowed nor broken by the guard; the unit tier is where a mis-tiered test hurts."""
+    unit_tier = "not live" in (request.config.option.markexpr or "")
+    if not unit_tier or request.node.get_closest_marker("live") or request.node.get_closest_marker("e2e"):
+        yield
+        return
+    with network_refused(request.node.nodeid):
+        yield

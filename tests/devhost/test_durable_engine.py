@@ -259,6 +259,7 @@ def test_get_status_by_returns_one_page_like_the_real_client(client):
     assert len(everything) == 100
 
 
+@pytest.mark.live  # an in-process HTTP server on a loopback port
 def test_the_status_route_pages_with_the_continuation_token_header(engine):
     """The extension's GET /instances answers one page and the `x-ms-continuation-token` header of the next."""
     async def go() -> tuple[list[str], list[int]]:

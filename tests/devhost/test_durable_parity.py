@@ -264,6 +264,7 @@ def _comparable(status: Any) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in ("instanceId", "createdTime", "lastUpdatedTime", "input")}
 
 
+@pytest.mark.live  # an in-process HTTP server on a loopback port
 def test_every_client_call_the_app_makes_matches_the_real_client(engine):
     from aiohttp import web as aioweb
     from aiohttp.test_utils import TestServer

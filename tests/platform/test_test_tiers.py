@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import TESTS, NetworkInUnitTest, _tiers
+from tests.conftest import TESTS, NetworkInUnitTest, _tiers, network_refused
 
 
 def item(path: str, fixtures: tuple[str, ...] = (), **params: Any) -> Any:
@@ -38,10 +38,13 @@ def test_every_test_module_named_in_the_rules_exists() -> None:
     assert [d for d in LIVE_DIRS if not (TESTS / d).is_dir()] == []
 
 
-def test_a_unit_test_cannot_open_a_tcp_connection() -> None:
-    with pytest.raises(NetworkInUnitTest, match="not marked live"):
-        socket.create_connection(("127.0.0.1", 9), timeout=1)
-    with socket.socket(socket.AF_INET) as server:
-        server.bind(("127.0.0.1", 0))  # binding to find a free port is allowed; listening is not
-        with pytest.raises(NetworkInUnitTest):
-            server.listen()
+def test_in_the_unit_tier_a_test_cannot_open_a_tcp_connection() -> None:
+    before = socket.socket.connect, socket.socket.listen
+    with network_refused("this test"):
+        with pytest.raises(NetworkInUnitTest, match="not marked live"):
+            socket.create_connection(("127.0.0.1", 9), timeout=1)
+        with socket.socket(socket.AF_INET) as server:
+            server.bind(("127.0.0.1", 0))  # binding to find a free port is allowed; listening is not
+            with pytest.raises(NetworkInUnitTest):
+                server.listen()
+    assert (socket.socket.connect, socket.socket.listen) == before  # and the methods are as they were afterwards
