@@ -27,8 +27,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.live, pytest.mark.slow]
 SEED = 20261205
 MAX_EXAMPLES = 100
 CONFIG = Path(__file__).with_name("schemathesis.toml")
-HOST_LEVEL = "host-level: the local host's router answers a path it cannot route (e.g. an id with %0A) with " \
-             "aiohttp's plain-text 404 before the app sees it; fixed in devhost/ (issue 7, item 6)"
+# unsupported_method expects 405 for a method an operation does not declare. The real Functions host answers 404
+# there (a route's methods are a routing constraint: azure-functions-host#10098) and the local host answers as the
+# real one does (docs/local-host.md, "Host error answers"; problem+json naming `allowedMethods`). A 405 locally would
+# be behaviour that differs in Azure, so this one check is excluded; every other check runs.
+EXCLUDED_CHECKS = "unsupported_method"
 
 
 @pytest.fixture(scope="module")
@@ -65,37 +68,24 @@ def failures(events: Path) -> list[dict[str, Any]]:
     return found
 
 
-def is_host_level(failure: dict[str, Any]) -> bool:
-    """The response came from the host's router (aiohttp's own plain-text answer), not from the app."""
-    response = failure.get("response") or {}
-    headers = response.get("headers") or {}
-    return response.get("status_code") in (404, 405) and \
-        any(v.startswith("text/plain") for v in headers.get("content-type", []))
-
-
 @pytest.mark.timeout(600)
 def test_every_operation_passes_every_schemathesis_check(host: LocalHost, tmp_path: Path) -> None:
     st = Path(sys.executable).with_name("st")
     events = tmp_path / "events.ndjson"
     command = [str(st), "--config-file", str(CONFIG), "run", host.url("/api/openapi.json"), "--checks", "all",
+               "--exclude-checks", EXCLUDED_CHECKS,
                "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED), "--generation-deterministic",
                "--no-shrink", "--workers", "1", "--phases", "examples,coverage,fuzzing", "--request-timeout", "60",
                "--header", f"x-functions-key:{host.function_key}",
                "--report", "ndjson", "--report-ndjson-path", str(events), "--no-color"]
     result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=590)
     found = failures(events)
-    app_level = [f for f in found if not is_host_level(f)]
-    assert result.returncode in (0, 1), result.stdout[-5000:] + result.stderr[-5000:]  # 1 = checks failed
-    assert app_level == [], result.stdout[-20000:]
-    assert found or result.returncode == 0, result.stdout[-20000:]
+    assert found == [] and result.returncode == 0, result.stdout[-20000:] + result.stderr[-5000:]
     print(result.stdout[-1200:])  # schemathesis' own summary: operations, phases, test cases generated
-    if found:
-        print(f"{len(found)} host-level failure(s) left to the devhost branch: "
-              + "; ".join(f"{f['check']} {(f['request'] or {}).get('uri')}" for f in found))
 
 
-@pytest.mark.xfail(strict=True, reason=HOST_LEVEL)
 def test_a_path_the_router_cannot_match_is_answered_with_problem_json(host: LocalHost) -> None:
+    """Found by schemathesis (an id with %0A got aiohttp's plain-text 404); the host now answers problem+json."""
     response = requests.post(host.url("/api/v1/analysis/bad%0Aid/cancel"),
                              headers={"x-functions-key": host.function_key}, timeout=30)
     assert response.headers["content-type"].startswith("application/problem+json")
