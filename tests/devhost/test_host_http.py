@@ -159,7 +159,7 @@ def test_entity_http_api_signals_reads_and_lists(host: LocalHost) -> None:
     assert requests.get(f"{base}/over-http", headers=key).status_code == 404
     assert requests.post(f"{base}/over-http", params={"op": "add"}, json=5, headers=key).status_code == 202
     assert requests.post(f"{base}/over-http", params={"op": "add"}, json=6, headers=key).status_code == 202
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + HANG_GUARD_S
     while True:
         state = requests.get(f"{base}/over-http", headers=key)
         if state.status_code == 200 and state.json() == 11 or time.monotonic() > deadline:
