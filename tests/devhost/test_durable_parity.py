@@ -271,7 +271,7 @@ def test_every_client_call_the_app_makes_matches_the_real_client(engine):
     from azure.durable_functions.models.utils import http_utils
 
     async def settle(client: Any, instance_id: str, until: set[Status]) -> Any:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + HANG_GUARD_S
         while True:
             status = await client.get_status(instance_id)
             if status.runtime_status in until:
