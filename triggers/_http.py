@@ -1,7 +1,9 @@
 """The Azure side of the HTTP API: turning domain results and `Problem`s into `func.HttpResponse`s.
 
-Every HTTP trigger goes through `api_handler`, so malformed JSON, validation problems and unexpected exceptions get
-the same problem+json treatment everywhere, and no trigger formats an error by hand.
+Every HTTP trigger goes through `api_handler`, so the request is checked against its operation in the OpenAPI
+document (`shared.api.validation`: query and path parameters before the trigger runs, the JSON body when the
+trigger reads it) and malformed input, validation problems and unexpected exceptions get the same problem+json
+treatment everywhere; no trigger formats an error by hand.
 """
 from __future__ import annotations
 
@@ -10,14 +12,17 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import azure.functions as func
 
+from shared.api import validation
 from shared.api.problems import PROBLEM_CONTENT_TYPE, Problem, bad_request
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1_000_000
+ROUTE_PREFIX = "/api"  # host.json extensions.http.routePrefix; the document's paths are below it
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> func.HttpResponse:
@@ -31,21 +36,30 @@ def problem_response(problem: Problem) -> func.HttpResponse:
 
 
 def read_json_object(req: func.HttpRequest, *, required: bool = True) -> dict[str, Any]:
-    """The request body as a JSON object, or a 400 naming what is wrong with it."""
+    """The request body as a JSON object valid for this operation's schema, or a 400 naming what is wrong."""
     raw = req.get_body() or b""
     if len(raw) > MAX_BODY_BYTES:
         raise Problem(413, f"body: larger than {MAX_BODY_BYTES} bytes")
-    if not raw.strip():
-        if required:
-            raise bad_request("body", "a JSON object is required")
-        return {}
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise bad_request("body", f"malformed JSON ({exc.__class__.__name__}: {str(exc)[:80]})") from None
+    body = validation.validate_body(operation_of(req), raw, required=required)
     if not isinstance(body, dict):
         raise bad_request("body", "must be a JSON object")
     return body
+
+
+def operation_of(req: func.HttpRequest) -> validation.Operation | None:
+    """The OpenAPI operation this request is for (None for routes outside the document, e.g. the dashboard)."""
+    path = urlsplit(req.url).path
+    if not path.startswith(ROUTE_PREFIX + "/"):
+        return None
+    return validation.find_operation(req.method or "GET", path[len(ROUTE_PREFIX):])
+
+
+def validate_parameters(req: func.HttpRequest) -> None:
+    """Query and path parameters against the document, before the trigger does any work. The query is read from
+    the URL itself: `req.params` keeps one value per name, which would hide `?page=1&page=xyz`."""
+    operation = operation_of(req)
+    validation.validate_query(operation, urlsplit(req.url).query)
+    validation.validate_path(operation, req.route_params)
 
 
 def base_url(req: func.HttpRequest) -> str:
@@ -62,6 +76,9 @@ def api_handler(fn: Callable[..., Awaitable[func.HttpResponse]]) -> Callable[...
     @functools.wraps(fn)
     async def wrapper(*args: Any, **kwargs: Any) -> func.HttpResponse:
         try:
+            for value in (*args, *kwargs.values()):
+                if isinstance(value, func.HttpRequest):
+                    validate_parameters(value)
             return await fn(*args, **kwargs)
         except Problem as problem:
             return problem_response(problem)

@@ -8,7 +8,6 @@ is logged with its reason and the function raises, so the host retries it and fi
 """
 from __future__ import annotations
 
-import json
 import logging
 
 import azure.durable_functions as df
@@ -16,7 +15,8 @@ import azure.functions as func
 
 from shared.analyzer import jobs
 from shared.analyzer.requests import parse_start_request
-from shared.api.problems import Problem
+from shared.api import validation
+from shared.api.problems import Problem, invalid
 from shared.storage.db import get_database
 from triggers.http_analysis import start_analysis
 
@@ -34,12 +34,11 @@ class MalformedAnalysisRequest(ValueError):
 @bp.durable_client_input(client_name="client")
 async def analysis_request_from_queue(msg: func.QueueMessage, client: df.DurableOrchestrationClient) -> None:
     try:
-        body = json.loads(msg.get_body().decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        reason = f"body: malformed JSON ({type(exc).__name__})"
-        log.error("%s message %s refused (dequeue %s): %s", QUEUE, msg.id, msg.dequeue_count, reason)
-        raise MalformedAnalysisRequest(reason) from None
-    try:
+        # The same limits as the HTTP body (the document's AnalysisStartRequest), then the same semantic checks.
+        body = validation.parse_json(msg.get_body())
+        errors = validation.component_errors("AnalysisStartRequest", body)
+        if errors:
+            raise invalid(errors)
         request = parse_start_request(body, from_queue=True)
     except Problem as problem:
         log.error("%s message %s refused (dequeue %s): %s", QUEUE, msg.id, msg.dequeue_count, problem.detail)

@@ -90,14 +90,13 @@ class Plan:
     checks_done: int = 0  # skipped while planning (version / scale guards), already recorded
     max_parallel: int = 2
     timeout_seconds: int = 30
-    schemas: list[str] = field(default_factory=list)
     waiting: str | None = None  # not admitted yet: "waiting for <server> (n ahead)"; ask again after a timer
     ahead: int = 0  # jobs waiting in front (0: next in line), for the orchestrator's poll interval
 
     def to_json(self) -> dict[str, Any]:
-        body = {"ok": self.ok, "error": self.error, "batches": self.batches, "checksTotal": self.checks_total,
-                "checksDone": self.checks_done, "maxParallel": self.max_parallel,
-                "timeoutSeconds": self.timeout_seconds, "schemas": self.schemas}
+        body: dict[str, Any] = {"ok": self.ok, "error": self.error, "batches": self.batches,
+                                "checksTotal": self.checks_total, "checksDone": self.checks_done,
+                                "maxParallel": self.max_parallel, "timeoutSeconds": self.timeout_seconds}
         if self.waiting:
             body["waiting"] = self.waiting
             body["ahead"] = self.ahead
@@ -107,8 +106,7 @@ class Plan:
     def from_json(cls, data: dict[str, Any]) -> "Plan":
         return cls(data["ok"], data.get("error"), [list(b) for b in data.get("batches") or []],
                    data.get("checksTotal", 0), data.get("checksDone", 0), data.get("maxParallel", 2),
-                   data.get("timeoutSeconds", 30), list(data.get("schemas") or []), data.get("waiting"),
-                   int(data.get("ahead") or 0))
+                   data.get("timeoutSeconds", 30), data.get("waiting"), int(data.get("ahead") or 0))
 
     @classmethod
     def failed(cls, error: str) -> "Plan":
@@ -117,21 +115,23 @@ class Plan:
 
 @dataclass(frozen=True)
 class BatchInput:
+    """One batch of checks. The user's schema filter is not repeated here: the activity reads it from the job row
+    (the request's one stored copy), so history does not grow with batches × the request's lists."""
+
     job_id: str
     index: int
     check_ids: list[str]
     connection: ConnectionRef
     timeout_seconds: int = 30
-    schemas: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"jobId": self.job_id, "index": self.index, "checkIds": self.check_ids,
-                **self.connection.to_json(), "timeoutSeconds": self.timeout_seconds, "schemas": self.schemas}
+                **self.connection.to_json(), "timeoutSeconds": self.timeout_seconds}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "BatchInput":
         return cls(data["jobId"], data["index"], list(data["checkIds"]), ConnectionRef.from_json(data),
-                   data.get("timeoutSeconds", 30), list(data.get("schemas") or []))
+                   data.get("timeoutSeconds", 30))
 
 
 @dataclass(frozen=True)
