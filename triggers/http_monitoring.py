@@ -10,7 +10,6 @@ anonymous and holds no data: it calls this API with a function key the user type
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -19,7 +18,7 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from shared import settings
-from shared.analyzer import jobs as analysis_jobs
+from shared.analyzer import service as analysis_service
 from shared.api.paging import parse_page
 from shared.api.problems import bad_request, conflict, not_found
 from shared.monitoring import jobs as monitoring
@@ -29,11 +28,10 @@ from shared.monitoring.redaction import redact_value
 from shared.monitoring.sources import load_record, load_records
 from shared.monitoring.stats import job_stats
 from shared.monitoring.summary import JobSummary, summarize
-from shared.policies import store as policy_store
+from shared.policies import service as policy_service
+from shared.status import ACTIVE_STATUSES
 from shared.storage.db import get_database
-from triggers import http_scans
 from triggers._http import api_handler, base_url, json_response
-from triggers.http_analysis import reconcile, restart_job
 
 bp = df.Blueprint()
 
@@ -57,15 +55,10 @@ def _payload(status: Any) -> dict[str, Any]:
 
 async def _reconcile_active(client: df.DurableOrchestrationClient, types: set[str]) -> None:
     """Let the products mark their lost jobs (local host restart) before anything is counted."""
-    db = get_database()
     if "analysis" in types:
-        for row in analysis_jobs.active_jobs(db):
-            await reconcile(client, db, row)
+        await analysis_service.reconcile_active(client)
     if types & {"scan", "act"}:
-        active = db.query("SELECT * FROM policy_scans WHERE status IN ('Pending', 'Running') "
-                          "OR act_status IN ('Pending', 'Running')")
-        for scan in active:
-            await http_scans.reconcile_scan(client, scan)
+        await policy_service.reconcile_active(client)
 
 
 async def _all_jobs(client: df.DurableOrchestrationClient,
@@ -153,11 +146,9 @@ async def _find_job(client: df.DurableOrchestrationClient, job_id: str,
         raise not_found(f"job {job_id}")
     db = get_database()
     record = load_record(db, job_type.type, job_id)
-    if record is not None and record.status in ("Pending", "Running") and job_type.type == "analysis":
-        row = analysis_jobs.get_job(db, job_id)
-        if row is not None:
-            await reconcile(client, db, row)
-            record = load_record(db, job_type.type, job_id)
+    if record is not None and record.status in ACTIVE_STATUSES and job_type.type == "analysis":
+        await analysis_service.reconcile(client, await analysis_service.load(job_id))
+        record = load_record(db, job_type.type, job_id)
     if found is None and record is None:
         raise not_found(f"job {job_id}")
     return summarize(job_type, _payload(found) if found else None, record, _now()), found
@@ -175,12 +166,12 @@ async def jobs_retry(req: func.HttpRequest, client: df.DurableOrchestrationClien
         raise conflict(f"job {job_id} is {job.status}; retry it once it has ended (or cancel it)",
                        jobStatus=job.status)
     if job.type == "analysis":
-        await restart_job(client, job_id)
+        await analysis_service.restart(client, job_id)
         new_id = job_id
     elif job.type == "scan":
-        new_id = await _retry_scan(client, job_id)
+        new_id = await policy_service.rerun_scan(client, job_id)
     else:
-        new_id = await _retry_act(client, job.scan_id or scan_id_of_act(job_id))
+        new_id = await policy_service.retry_act(client, job.scan_id or scan_id_of_act(job_id))
     base = base_url(req)
     job_type = BY_TYPE[job.type]
     status_path = job_type.status_path.replace("{id}", new_id).replace("{scanId}", scan_id_of_act(new_id))
@@ -188,20 +179,6 @@ async def jobs_retry(req: func.HttpRequest, client: df.DurableOrchestrationClien
             "statusUrl": f"{base}{status_path}", "links": {"self": f"{base}/api/v1/jobs/{new_id}",
                                                           "status": f"{base}{status_path}"}}
     return json_response(body, 202, {"Location": body["links"]["self"]})
-
-
-async def _retry_scan(client: df.DurableOrchestrationClient, scan_id: str) -> str:
-    scan = policy_store.get_scan(get_database(), scan_id)
-    if scan is None:
-        raise conflict(f"scan {scan_id} has no stored request to run again; start a new scan with POST /api/v1/scans")
-    request = json.loads(scan["request_json"] or "{}")
-    return await http_scans.start_scan(client, "manual", bool(scan["dry_run"]), request.get("repositories") or [],
-                                       request.get("policies") or [])
-
-
-async def _retry_act(client: df.DurableOrchestrationClient, scan_id: str) -> str:
-    """The Policy Enforcer's own act retry, so attempt numbering and idempotency live in one place."""
-    return await http_scans.retry_act(client, scan_id)
 
 
 # -- queues -------------------------------------------------------------------------------------------------------

@@ -14,11 +14,9 @@ import logging
 import azure.durable_functions as df
 import azure.functions as func
 
-from shared.analyzer import jobs
+from shared.analyzer import service
 from shared.analyzer.requests import parse_start_request
 from shared.api.problems import Problem
-from shared.storage.db import get_database
-from triggers.http_analysis import start_analysis
 
 bp = df.Blueprint()
 log = logging.getLogger(__name__)
@@ -44,15 +42,5 @@ async def analysis_request_from_queue(msg: func.QueueMessage, client: df.Durable
     except Problem as problem:
         log.error("%s message %s refused (dequeue %s): %s", QUEUE, msg.id, msg.dequeue_count, problem.detail)
         raise MalformedAnalysisRequest(problem.detail) from None
-    db = get_database()
-    job_id = jobs.new_job_id()
-    earlier = jobs.claim_queue_message(db, msg.id, job_id)
-    if earlier is not None:
-        log.info("%s message %s was already handled: job %s", QUEUE, msg.id, earlier)
-        return
-    try:
-        await start_analysis(client, request, source="queue", job_id=job_id)
-    except Exception:
-        jobs.release_queue_message(db, msg.id, job_id)
-        raise
-    log.info("%s message %s started job %s", QUEUE, msg.id, job_id)
+    job_id = await service.start_from_queue(client, request, str(msg.id))
+    log.info("%s message %s: job %s", QUEUE, msg.id, job_id)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-STATUSES = ("Pending", "Running", "Completed", "Failed", "Canceled")
-ACTIVE_STATUSES = ("Pending", "Running")
+from shared.status import ACTIVE_STATUSES, JobStatus  # noqa: F401 - ACTIVE_STATUSES re-exported
+
+STATUSES = tuple(s.value for s in JobStatus)
 CANCEL_EVENT = "cancel"
 
 

@@ -15,11 +15,13 @@ from typing import Any
 
 from shared.policies.config import PolicyConfig
 from shared.policies.evaluation import PolicyOutcome
+from shared.policies.records import ActionLogEntry, Scan, Violation
 from shared.policies.repo import RepoSnapshot
+from shared.status import ACTIVE_STATUSES
 from shared.storage.db import Database, IntegrityError
 
 SCAN_LOCK = "policy-scan"
-ACTIVE_SCAN_STATES = ("Pending", "Running")
+ACTIVE_SCAN_STATES = ACTIVE_STATUSES
 
 
 def now_iso() -> str:
@@ -64,14 +66,22 @@ def release_lock(db: Database, scan_id: str) -> None:
     db.execute("DELETE FROM policy_scan_lock WHERE lock_name = ? AND scan_id = ?", (SCAN_LOCK, scan_id))
 
 
-def get_scan(db: Database, scan_id: str) -> dict[str, Any] | None:
-    return db.query_one("SELECT * FROM policy_scans WHERE scan_id = ?", (scan_id,))
+def get_scan(db: Database, scan_id: str) -> Scan | None:
+    row = db.query_one("SELECT * FROM policy_scans WHERE scan_id = ?", (scan_id,))
+    return Scan.from_row(row) if row else None
 
 
-def list_scans(db: Database, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+def list_scans(db: Database, offset: int, limit: int) -> tuple[list[Scan], int]:
     total = db.query_one("SELECT COUNT(*) AS n FROM policy_scans")["n"]
     rows = db.query(db.limit("SELECT * FROM policy_scans ORDER BY created_at DESC, scan_id DESC", limit, offset))
-    return rows, int(total)
+    return [Scan.from_row(r) for r in rows], int(total)
+
+
+def active_scans(db: Database) -> list[Scan]:
+    """Scans whose scan or act step is still Pending or Running (what a reconcile pass looks at)."""
+    rows = db.query("SELECT * FROM policy_scans WHERE status IN ('Pending', 'Running') "
+                    "OR act_status IN ('Pending', 'Running') ORDER BY created_at")
+    return [Scan.from_row(r) for r in rows]
 
 
 def scan_config(db: Database, scan_id: str) -> PolicyConfig:
@@ -165,11 +175,11 @@ def store_results(db: Database, scan_id: str, outcomes: list[PolicyOutcome]) -> 
                             details_hash(o.details)))
 
 
-def list_violations(db: Database, scan_id: str, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+def list_violations(db: Database, scan_id: str, offset: int, limit: int) -> tuple[list[Violation], int]:
     total = db.query_one("SELECT COUNT(*) AS n FROM policy_violations WHERE scan_id = ?", (scan_id,))["n"]
     rows = db.query(db.limit("SELECT * FROM policy_violations WHERE scan_id = ? ORDER BY repository, policy_id",
                              limit, offset), (scan_id,))
-    return rows, int(total)
+    return [Violation.from_row(r) for r in rows], int(total)
 
 
 def result_counts(db: Database, scan_id: str) -> dict[str, int]:
@@ -252,11 +262,11 @@ def log_action(db: Database, scan_id: str, act_id: str, repository: str, policy_
                 issue_number, issue_url, attempt, message[:2000], now_iso()))
 
 
-def list_actions(db: Database, scan_id: str, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+def list_actions(db: Database, scan_id: str, offset: int, limit: int) -> tuple[list[ActionLogEntry], int]:
     total = db.query_one("SELECT COUNT(*) AS n FROM policy_action_log WHERE scan_id = ?", (scan_id,))["n"]
     rows = db.query(db.limit("SELECT * FROM policy_action_log WHERE scan_id = ? ORDER BY created_at, log_id",
                              limit, offset), (scan_id,))
-    return rows, int(total)
+    return [ActionLogEntry.from_row(r) for r in rows], int(total)
 
 
 def action_counts(db: Database, scan_id: str) -> dict[str, int]:
