@@ -24,7 +24,7 @@ def percentile(values: list[float], fraction: float) -> float | None:
 
 def job_stats(jobs: Iterable[JobSummary], now: datetime) -> dict[str, Any]:
     jobs = list(jobs)
-    by_status = {s: 0 for s in JOB_STATUSES}
+    by_status = dict.fromkeys(JOB_STATUSES, 0)
     by_type: dict[str, dict[str, int]] = {t.type: {} for t in JOB_TYPES}
     recent = {w: {"succeeded": 0, "failed": 0} for w in WINDOWS}
     durations: dict[str, list[float]] = {t.type: [] for t in JOB_TYPES}
