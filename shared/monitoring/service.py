@@ -98,7 +98,7 @@ def _stats(now: datetime) -> dict[str, Any]:
                           "failed": finished.get("Failed", 0) + finished.get("Terminated", 0)}
     durations = {}
     for job_type in JOB_TYPES:
-        values = [_seconds(t) for t in store.recent_timings(db, job_type.type)]
+        values = [_seconds(t) for t in store.recent_timings(db, job_type.type) if t.status in ("Completed", "Failed")]
         measured = [v for v in values if v is not None]
         durations[job_type.type] = {"count": len(measured),
                                     "averageSeconds": round(sum(measured) / len(measured), 3) if measured else None,

@@ -1,12 +1,14 @@
 """All SQL of monitoring: the three products' job tables read together, filtered, counted and paged in the
 database (read-only; the tables belong to the products).
 
-Each table is selected into one shape (`_SELECTS`) so a page across types is one `UNION ALL ... ORDER BY ...
-LIMIT`, and counts are `GROUP BY status` per table: the work of a request does not grow with the number of jobs
+Each table is selected into one shape (`_SELECTS`) so a page across types merges three index-ordered reads, and
+counts are `GROUP BY status` per table: the work of a request does not grow with the number of jobs
 kept (indexes: migrations 0001, 0002 and 0004).
 """
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +31,7 @@ _SELECTS = {
            "NULL AS step, scan_id, NULL AS name_a, NULL AS name_b, NULL AS name_c, 0 AS dry_run "
            "FROM policy_act_runs",
 }
+_KEYS = {"analysis": "job_id", "scan": "scan_id", "act": "act_id"}
 _TABLES = {"analysis": ("analysis_jobs", "created_at"), "scan": ("policy_scans", "created_at"),
            "act": ("policy_act_runs", "started_at")}
 RECENT_DURATIONS = 1000  # durations are measured over the newest finished jobs of each type
@@ -53,16 +56,22 @@ def _record(row: dict[str, Any]) -> ProductRecord:
 
 def page_records(db: Database, types: Collection[str], status: str | None, offset: int,
                  limit: int) -> list[ProductRecord]:
-    """One page of jobs of the given types, newest first (ties by id), optionally of one status."""
-    wanted = [t for t in _SELECTS if t in types]
-    if not wanted:
-        return []
-    where, params = (" WHERE status = ?", [status]) if status else ("", [])
-    # A compound SELECT ordered by its output columns: each arm reads its (status,) created_at, id index in order
-    # and the engine merges them (SQLite co-routines, PostgreSQL Merge Append), so page 1 reads ~`limit` rows.
-    union = " UNION ALL ".join(f"{_SELECTS[t]}{where}" for t in wanted)
-    sql = db.limit(f"{union} ORDER BY created_at DESC, id DESC", limit, offset)
-    return [_record(r) for r in db.query(sql, params * len(wanted))]
+    """One page of jobs of the given types, newest first (ties by id), optionally of one status.
+
+    Each table is read newest first along its (status,) created_at, id index, `offset + limit` rows at most, and
+    the streams are merged here: a planner-independent way to page a union (PostgreSQL sorts a whole UNION ALL
+    of differently typed arms instead of merging its index scans). Page 1 reads 3 × `limit` rows whatever the
+    table sizes; a deep page reads up to its offset from each table.
+    """
+    where, params = (" WHERE status = ?", (status,)) if status else ("", ())
+    streams = []
+    for job_type in (t for t in _SELECTS if t in types):
+        table, created = _TABLES[job_type]
+        key = _KEYS[job_type]
+        sql = db.limit(f"{_SELECTS[job_type]}{where} ORDER BY {created} DESC, {key} DESC", offset + limit)
+        streams.append([_record(r) for r in db.query(sql, params)])
+    merged = heapq.merge(*streams, key=lambda r: (r.created_at or "", r.id), reverse=True)
+    return list(itertools.islice(merged, offset, offset + limit))
 
 
 def counts_by_status(db: Database, types: Collection[str]) -> dict[str, dict[str, int]]:
@@ -76,11 +85,11 @@ def counts_by_status(db: Database, types: Collection[str]) -> dict[str, dict[str
 
 
 def finished_since(db: Database, since_iso: str) -> dict[str, int]:
-    """How many jobs of every type finished (by status) at or after `since_iso`."""
+    """How many jobs of every type completed or failed at or after `since_iso` (index: status, completed_at)."""
     totals: dict[str, int] = {}
     for table, _ in _TABLES.values():
-        rows = db.query(f"SELECT status, COUNT(*) AS n FROM {table} WHERE completed_at >= ? GROUP BY status",
-                        (since_iso,))
+        rows = db.query(f"SELECT status, COUNT(*) AS n FROM {table} WHERE status IN ('Completed', 'Failed') "
+                        "AND completed_at >= ? GROUP BY status", (since_iso,))
         for r in rows:
             totals[r["status"]] = totals.get(r["status"], 0) + int(r["n"])
     return totals
@@ -88,14 +97,14 @@ def finished_since(db: Database, since_iso: str) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Timing:
+    status: str
     started_at: str | None
     completed_at: str
 
 
 def recent_timings(db: Database, job_type: str, limit: int = RECENT_DURATIONS) -> list[Timing]:
-    """Start and end of the newest finished (Completed or Failed) jobs of a type."""
+    """Status, start and end of the newest `limit` finished jobs of a type (read backwards on completed_at)."""
     table, created = _TABLES[job_type]
-    rows = db.query(db.limit(f"SELECT COALESCE(started_at, {created}) AS started_at, completed_at FROM {table} "
-                             "WHERE completed_at IS NOT NULL AND status IN ('Completed', 'Failed') "
-                             "ORDER BY completed_at DESC", limit))
-    return [Timing(r["started_at"], r["completed_at"]) for r in rows]
+    rows = db.query(db.limit(f"SELECT status, COALESCE(started_at, {created}) AS started_at, completed_at "
+                             f"FROM {table} WHERE completed_at IS NOT NULL ORDER BY completed_at DESC", limit))
+    return [Timing(r["status"], r["started_at"], r["completed_at"]) for r in rows]
