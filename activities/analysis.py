@@ -103,7 +103,8 @@ def plan(db: Database, request: AnalysisInput) -> Plan:
         raise
     max_parallel = max(1, settings.analyzer_max_connections())
     check_plan = planning.plan_checks(
-        engine=server["engine"], flavor=server["flavor"], version=server["version"], object_count=object_count,
+        engine=str(server["engine"]), flavor=str(server["flavor"]), version=str(server["version"]),
+        object_count=object_count,
         analysis_type=request.analysis_type, options=request.options, max_objects=settings.analyzer_max_objects(),
         max_parallel=max_parallel,
         durations=jobs.last_durations(db, engine=job.engine, target=job.target, before_job=request.job_id))

@@ -15,6 +15,7 @@ from typing import Any
 import azure.durable_functions as df
 
 from shared.policies.models import BatchInput, ChunkInput, ChunkResult, ListPageResult, ScanPlan, ScanRequest
+from shared.redaction import redact_text
 
 bp = df.Blueprint()
 
@@ -101,7 +102,7 @@ def policy_scan_orchestrator(context: df.DurableOrchestrationContext) -> Generat
         context.set_custom_status(status)
         return finished
     except Exception as exc:  # noqa: BLE001 - activity failures after retries: record them on the scan
-        return (yield from _fail(context, scan_id, f"the scan failed: {str(exc)[:500]}"))
+        return (yield from _fail(context, scan_id, f"the scan failed: {redact_text(str(exc))[:500]}"))
 
 
 def _fail(context: Any, scan_id: str, error: str) -> Generator[Any, Any, dict[str, Any]]:

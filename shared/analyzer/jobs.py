@@ -58,10 +58,10 @@ def get_job(db: Database, job_id: str) -> AnalysisJob | None:
 
 def list_jobs(db: Database, status: str | None, offset: int, limit: int) -> tuple[list[AnalysisJob], int]:
     where, params = ("WHERE status = ?", (status,)) if status else ("", ())
-    total = db.query_one(f"SELECT COUNT(*) AS n FROM analysis_jobs {where}", params)["n"]
+    total = db.count(f"SELECT COUNT(*) AS n FROM analysis_jobs {where}", params)
     rows = db.query(db.limit(f"SELECT * FROM analysis_jobs {where} ORDER BY created_at DESC, job_id DESC",
                              limit, offset), params)
-    return [AnalysisJob.from_row(r) for r in rows], int(total)
+    return [AnalysisJob.from_row(r) for r in rows], total
 
 
 def count_by_status(db: Database) -> dict[str, int]:
@@ -131,7 +131,7 @@ def record_outcomes(db: Database, job_id: str, outcomes: list[CheckOutcome]) -> 
                 (job_id, outcome.check_id, outcome.skipped,
                  _compact([f.to_json() for f in outcome.findings]), len(outcome.findings),
                  int(outcome.duration_ms), now))
-        done = int(db.query_one("SELECT COUNT(*) AS n FROM analysis_outcomes WHERE job_id = ?", (job_id,))["n"])
+        done = db.count("SELECT COUNT(*) AS n FROM analysis_outcomes WHERE job_id = ?", (job_id,))
         db.execute("UPDATE analysis_jobs SET checks_completed = ?, updated_at = ? WHERE job_id = ? AND "
                    "status IN ('Pending', 'Running')", (done, now, job_id))
     return done

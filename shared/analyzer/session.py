@@ -253,5 +253,5 @@ class AnalysisSession:
             import datetime as _dt
 
             return (now - _dt.timedelta(seconds=uptime)).isoformat()
-        value = rows[0]["since"] if rows else None
+        value: Any = rows[0]["since"] if rows else None
         return value.isoformat() if hasattr(value, "isoformat") else (str(value) if value else None)

@@ -115,8 +115,10 @@ class GitHubGateway:
                 return None
             if anchor.status == 200 and anchor.headers.get("etag") == remembered.etag[len(_NOT_PROTECTED):]:
                 return None
-            if anchor.status == 200 and anchor.data.get("protected") is False and anchor.headers.get("etag"):
-                self.transport.cache.put(url, _NOT_PROTECTED + anchor.headers["etag"], "null", None)
+            cache = self.transport.cache
+            if anchor.status == 200 and anchor.data.get("protected") is False and anchor.headers.get("etag") \
+                    and cache is not None:
+                cache.put(url, _NOT_PROTECTED + anchor.headers["etag"], "null", None)
                 return None
         resp = self.transport.get(url)
         if resp.status == 404:

@@ -130,7 +130,7 @@ def summarize(job_type: JobType, instance: dict[str, Any] | None, record: Produc
     `lastUpdatedTime`, `customStatus`, `output`); `record` the product's row; at least one is given."""
     if instance is None and record is None:
         raise ValueError("a job needs an instance or a product record")
-    job_id = record.id if record is not None else str(instance["instanceId"])  # type: ignore[index]
+    job_id = record.id if record is not None else str((instance or {})["instanceId"])
     status = _job_status(instance, record)
     created = parse_time(record.created_at if record else None) or parse_time((instance or {}).get("createdTime"))
     instance_updated = parse_time((instance or {}).get("lastUpdatedTime"))

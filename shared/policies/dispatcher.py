@@ -16,6 +16,7 @@ from shared.policies.config import Policy, PolicyConfig
 from shared.policies.errors import AuthFailed, IssuesDisabled, RateLimited
 from shared.policies.store import WorkItem
 from shared.policies.tracker import Issue, IssueTracker, WriteError
+from shared.redaction import redact_text
 from shared.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def _ensure_issue(item: WorkItem, policy: Policy, ctx: ActContext, archive: bool
     link = store.get_link(ctx.db, item.repository, item.policy_id)
     if ctx.dry_run(policy):
         known = link and link.get("issue_number")
-        what = f"update issue #{link['issue_number']}" if known else "create an issue"
+        what = f"update issue #{link['issue_number']}" if link and known else "create an issue"
         ctx.log(item, action, "dry-run", f"Dry run: would {what}" + (" and archive after the grace period"
                                                                        if archive else "") + "; nothing was sent.")
         return
@@ -122,7 +123,7 @@ def _ensure_issue(item: WorkItem, policy: Policy, ctx: ActContext, archive: bool
     except (RateLimited, AuthFailed):
         raise
     except WriteError as exc:
-        ctx.log(item, action, "failed", str(exc)[:500], exc.status)
+        ctx.log(item, action, "failed", redact_text(str(exc))[:500], exc.status)
     except Exception as exc:  # noqa: BLE001 - one item's failure must not stop the run; logged and retried later
         log.warning("act on %s/%s failed: %s", item.repository, item.policy_id, type(exc).__name__)
         ctx.log(item, action, "failed", f"{type(exc).__name__}: {str(exc)[:300]}")

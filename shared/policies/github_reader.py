@@ -70,7 +70,7 @@ class GitHubSession:
         """Built on first use, so missing credentials surface as `AuthFailed` where the caller handles it."""
         if self._gateway is None:
             try:
-                self._gateway = self._factory()  # type: ignore[misc]
+                self._gateway = self._factory()  # type: ignore[misc]  # callable attribute, not a method
             except GitHubAuthError:
                 raise AuthFailed("no GitHub credentials configured") from None
         return self._gateway

@@ -16,7 +16,7 @@ class _Payload:
     """camelCase JSON mapping shared by every payload (history is read by people in the dashboard)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {_camel(k): v for k, v in asdict(self).items()}  # type: ignore[call-overload]
+        return {_camel(k): v for k, v in asdict(self).items()}  # type: ignore[call-overload]  # mixin of dataclasses
 
     @classmethod
     def from_json(cls: type[T], data: dict[str, Any] | str | None) -> T:
@@ -24,10 +24,10 @@ class _Payload:
             import json
 
             data = json.loads(data)
-        data = data or {}
-        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        payload: dict[str, Any] = data if isinstance(data, dict) else {}
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]  # mixin of dataclasses
         kwargs = {}
-        for key, value in data.items():
+        for key, value in payload.items():
             snake = _snake(key)
             if snake in names:
                 kwargs[snake] = value

@@ -69,29 +69,25 @@ def filter_policies(config: PolicyConfig, policy_ids: list[str]) -> PolicyConfig
 # -- scan steps -------------------------------------------------------------------------------------------------
 def plan_scan(db: Database, session: GitHubSession, request: ScanRequest) -> ScanPlan:
     store.mark_scan_running(db, request.scan_id)
-    scan = store.get_scan(db, request.scan_id)
+    scan = store.require_scan(db, request.scan_id)
     try:
         config = filter_policies(load_effective_config(session, scan.org), request.policies)
     except AuthFailed:
         return ScanPlan(request.scan_id, ok=False, error=AUTH_MESSAGE)
     except ConfigError as exc:
         return ScanPlan(request.scan_id, ok=False, error=f"invalid policy configuration: {exc}")
-    import json
-
-    db.execute("UPDATE policy_scans SET config_json = ? WHERE scan_id = ?", (json.dumps(config.to_json()),
-                                                                             request.scan_id))
+    store.set_scan_config(db, request.scan_id, config)
     s = config.settings
     return ScanPlan(request.scan_id, batch_size=s.batch_size, parallel_batches=s.parallel_batches,
                     chunk_size=s.chunk_size, policy_count=len([p for p in config.policies if p.enabled]))
 
 
 def list_page(db: Database, session: GitHubSession, scan_id: str, page: int, names: list[str]) -> ListPageResult:
-    scan = store.get_scan(db, scan_id)
-    org = scan.org
+    org = store.require_scan(db, scan_id).org
     try:
         if names:
-            repos = [session.get_repository(org, name) for name in names]
-            repos = [r for r in repos if r is not None]
+            found = [session.get_repository(org, name) for name in names]
+            repos = [r for r in found if r is not None]
             store.store_repositories(db, scan_id, 0, repos)
             has_next = False
         else:
@@ -111,10 +107,7 @@ def evaluate_chunk(db: Database, session: GitHubSession, chunk: ChunkInput) -> C
     config = store.scan_config(db, chunk.scan_id)
     repos = store.load_repositories(db, chunk.scan_id, chunk.offset, chunk.limit)
     names = [r.name for r in repos]
-    marks = ",".join("?" * len(names))
-    done = {r["repository"] for r in db.query(
-        f"SELECT DISTINCT repository FROM policy_results WHERE scan_id = ? AND repository IN ({marks})",
-        (chunk.scan_id, *names))} if names else set()
+    done = store.evaluated_repositories(db, chunk.scan_id, names)
     today = datetime.now(timezone.utc).date()
     result = ChunkResult()
     evaluated: list[PolicyOutcome] = []
@@ -136,10 +129,7 @@ def evaluate_chunk(db: Database, session: GitHubSession, chunk: ChunkInput) -> C
         if evaluated:
             store.store_results(db, chunk.scan_id, evaluated)
     if names:
-        row = db.query_one(f"SELECT COUNT(DISTINCT repository) AS n, SUM(CASE WHEN outcome = 'fail' THEN 1 ELSE 0 END) "
-                           f"AS v, SUM(CASE WHEN outcome = 'error' THEN 1 ELSE 0 END) AS e FROM policy_results "
-                           f"WHERE scan_id = ? AND repository IN ({marks})", (chunk.scan_id, *names))
-        result.scanned, result.violations, result.errors = int(row["n"] or 0), int(row["v"] or 0), int(row["e"] or 0)
+        result.scanned, result.violations, result.errors = store.chunk_counts(db, chunk.scan_id, names)
     return result
 
 
@@ -167,7 +157,7 @@ def plan_act(db: Database, request: ActRequest) -> ActPlan:
 
 
 def _act_context(db: Database, session: GitHubSession, scan_id: str, act_id: str, attempt: int) -> ActContext:
-    scan = store.get_scan(db, scan_id)
+    scan = store.require_scan(db, scan_id)
     return ActContext(db=db, scan_id=scan_id, act_id=act_id, attempt=attempt, org=scan.org,
                       config=store.scan_config(db, scan_id), tracker=session.tracker(),
                       global_dry_run=scan.dry_run or settings.policy_dry_run(),
@@ -202,7 +192,7 @@ def archive_candidates(db: Database, session: GitHubSession, request: ArchiveInp
     for key in request.candidates:
         repo_name, policy_id = key.split("|", 1)
         item = store.WorkItem("violation", repo_name, policy_id, "archive-repo", "", {}, "")
-        if _already_logged(db, request.act_id, repo_name, policy_id, ("archived",)):
+        if store.already_logged(db, request.act_id, repo_name, policy_id, ("archived",)):
             result.processed += 1
             continue
         policy = ctx.config.policy(policy_id)
@@ -250,13 +240,6 @@ def _comment_on_notice(ctx: ActContext, repo_name: str, policy_id: str) -> None:
             ctx.tracker.add_comment(ctx.full_name(repo_name), int(link["issue_number"]), issues.archived_comment())
         except Exception:  # noqa: BLE001 - the notice comment is a courtesy; archiving goes on
             log.warning("could not comment on the archive notice of %s", repo_name)
-
-
-def _already_logged(db: Database, act_id: str, repo: str, policy_id: str, outcomes: tuple[str, ...]) -> bool:
-    marks = ",".join("?" * len(outcomes))
-    row = db.query_one(f"SELECT COUNT(*) AS n FROM policy_action_log WHERE act_id = ? AND repository = ? "
-                       f"AND policy_id = ? AND outcome IN ({marks})", (act_id, repo, policy_id, *outcomes))
-    return int(row["n"]) > 0
 
 
 def finish_act(db: Database, scan_id: str, act_id: str, status: str, error: str = "") -> dict:
