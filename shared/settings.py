@@ -127,5 +127,11 @@ def storage_connection() -> str:
     return conn
 
 
+# Queue names: the queue triggers bind `%ANALYSIS_QUEUE%` / `%POLICY_ACT_QUEUE%` (resolved by the host from the
+# same settings), so senders and monitoring read them here and the two sides cannot drift apart.
+def analysis_queue() -> str:
+    return _get("ANALYSIS_QUEUE", "analysis-requests")
+
+
 def policy_act_queue() -> str:
     return _get("POLICY_ACT_QUEUE", "policy-act-requests")

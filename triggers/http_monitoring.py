@@ -154,7 +154,8 @@ async def jobs_retry(req: func.HttpRequest, client: df.DurableOrchestrationClien
 # -- queues -------------------------------------------------------------------------------------------------------
 def _queue_names() -> list[str]:
     """The storage queues that feed jobs, each with the poison queue the host moves failing messages to."""
-    return [name for queue in ("analysis-requests", settings.policy_act_queue()) for name in (queue, f"{queue}-poison")]
+    queues = (settings.analysis_queue(), settings.policy_act_queue())
+    return [name for queue in queues for name in (queue, f"{queue}-poison")]
 
 
 def _queue_depths() -> list[dict[str, Any]]:

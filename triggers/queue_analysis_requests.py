@@ -1,4 +1,4 @@
-"""Analysis requests from the `analysis-requests` storage queue (scheduled or batch work from other systems).
+"""Analysis requests from the storage queue named by `ANALYSIS_QUEUE` (`analysis-requests`) (scheduled or batch work from other systems).
 
 Same JSON as `POST /api/v1/analysis/start`, but `connectionName` only: queue messages are stored in plain text, so a
 raw connection string in one is refused. The storage message id is recorded with the job it started, so a
@@ -14,6 +14,7 @@ import logging
 import azure.durable_functions as df
 import azure.functions as func
 
+from shared import settings
 from shared.analyzer import service
 from shared.analyzer.requests import parse_start_request
 from shared.api.problems import Problem
@@ -21,26 +22,25 @@ from shared.api.problems import Problem
 bp = df.Blueprint()
 log = logging.getLogger(__name__)
 
-QUEUE = "analysis-requests"
 
 
 class MalformedAnalysisRequest(ValueError):
     """The message can never become a job; raising sends it, after the host's retries, to the poison queue."""
 
 
-@bp.queue_trigger(arg_name="msg", queue_name=QUEUE, connection="AzureWebJobsStorage")
+@bp.queue_trigger(arg_name="msg", queue_name="%ANALYSIS_QUEUE%", connection="AzureWebJobsStorage")
 @bp.durable_client_input(client_name="client")
 async def analysis_request_from_queue(msg: func.QueueMessage, client: df.DurableOrchestrationClient) -> None:
     try:
         body = json.loads(msg.get_body().decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         reason = f"body: malformed JSON ({type(exc).__name__})"
-        log.error("%s message %s refused (dequeue %s): %s", QUEUE, msg.id, msg.dequeue_count, reason)
+        log.error("%s message %s refused (dequeue %s): %s", settings.analysis_queue(), msg.id, msg.dequeue_count, reason)
         raise MalformedAnalysisRequest(reason) from None
     try:
         request = parse_start_request(body, from_queue=True)
     except Problem as problem:
-        log.error("%s message %s refused (dequeue %s): %s", QUEUE, msg.id, msg.dequeue_count, problem.detail)
+        log.error("%s message %s refused (dequeue %s): %s", settings.analysis_queue(), msg.id, msg.dequeue_count, problem.detail)
         raise MalformedAnalysisRequest(problem.detail) from None
     job_id = await service.start_from_queue(client, request, str(msg.id))
-    log.info("%s message %s: job %s", QUEUE, msg.id, job_id)
+    log.info("%s message %s: job %s", settings.analysis_queue(), msg.id, job_id)

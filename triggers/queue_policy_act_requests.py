@@ -1,4 +1,4 @@
-"""Queue trigger that chains a completed scan to its act step (`policy-act-requests`).
+"""Queue trigger that chains a completed scan to its act step (setting `POLICY_ACT_QUEUE`, `policy-act-requests`).
 
 The scan's last activity enqueues the request instead of starting the act orchestration itself: an orchestrator
 cannot use the client, and a separate instance (`<scanId>:act`) can be retried on its own once the scan's results are
@@ -13,7 +13,7 @@ from shared.policies.models import ActRequest
 bp = df.Blueprint()
 
 
-@bp.queue_trigger(arg_name="msg", queue_name="policy-act-requests", connection="AzureWebJobsStorage")
+@bp.queue_trigger(arg_name="msg", queue_name="%POLICY_ACT_QUEUE%", connection="AzureWebJobsStorage")
 @bp.durable_client_input(client_name="client")
 async def policy_act_requests(msg: func.QueueMessage, client: df.DurableOrchestrationClient) -> None:
     """Start the act run once: a redelivered message finds the instance already there and does nothing."""

@@ -100,7 +100,7 @@ def test_results_replace_per_repository_and_violations_page(app_db: Database) ->
     assert keys == [("r0", "license"), ("r0", "readme"), ("r1", "readme"), ("r2", "license"), ("r2", "readme")]
     assert pages[0][0][0].details_hash == store.details_hash({"i": 0})
     assert store.list_violations(app_db, scan_id(2), 0, 10) == ([], 0)
-    assert service._already_logged(app_db, "act", "r0", "license", ("created",)) is False
+    assert store.already_logged(app_db, "act", "r0", "license", ("created",)) is False
 
 
 def test_work_items_are_violations_then_open_issues_now_passing(app_db: Database) -> None:
@@ -147,8 +147,8 @@ def test_action_log_pages_in_order_and_counts(app_db: Database) -> None:
     assert {r.repository for r in rows} == {f"r{i}" for i in range(5)} and len(rows[0].message) == 2000
     assert store.action_counts(app_db, sid) == {"created": 2, "failed": 3}
     assert store.count_outcomes_for_act(app_db, act, "created") == 2
-    assert service._already_logged(app_db, act, "r1", "readme", ("created", "updated"))
-    assert not service._already_logged(app_db, act, "r0", "readme", ("created", "updated"))
+    assert store.already_logged(app_db, act, "r1", "readme", ("created", "updated"))
+    assert not store.already_logged(app_db, act, "r0", "readme", ("created", "updated"))
 
 
 def test_act_runs_start_idempotently_and_finish_or_get_lost(app_db: Database, config: PolicyConfig) -> None:
