@@ -6,41 +6,11 @@ stays bounded. Every type round-trips through `to_json()` / `from_json()`.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any, TypeVar
+from dataclasses import dataclass, field
 
-T = TypeVar("T", bound="_Payload")
+from shared.payload import Payload
 
-
-class _Payload:
-    """camelCase JSON mapping shared by every payload (history is read by people in the dashboard)."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {_camel(k): v for k, v in asdict(self).items()}  # type: ignore[call-overload]  # mixin of dataclasses
-
-    @classmethod
-    def from_json(cls: type[T], data: dict[str, Any] | str | None) -> T:
-        if isinstance(data, str):
-            import json
-
-            data = json.loads(data)
-        payload: dict[str, Any] = data if isinstance(data, dict) else {}
-        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]  # mixin of dataclasses
-        kwargs = {}
-        for key, value in payload.items():
-            snake = _snake(key)
-            if snake in names:
-                kwargs[snake] = value
-        return cls(**kwargs)
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def _snake(name: str) -> str:
-    return "".join("_" + c.lower() if c.isupper() else c for c in name)
+_Payload = Payload  # the shared idiom (`shared/payload.py`); the name this module's classes were written with
 
 
 @dataclass
