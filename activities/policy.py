@@ -17,7 +17,7 @@ from shared import settings
 from shared.policies import service, store
 from shared.policies.errors import Unavailable
 from shared.policies.github_reader import open_session
-from shared.policies.models import (ActChunkInput, ActRequest, ArchiveInput, ChunkInput, ScanRequest)
+from shared.policies.models import ActChunkInput, ActRequest, ArchiveInput, ChunkInput, ScanRequest
 from shared.storage.db import get_database
 
 bp = df.Blueprint()

@@ -91,7 +91,8 @@ def github_token() -> str:
 
 
 def github_app_credentials() -> tuple[str, str, str] | None:
-    app_id, key, installation = _get("GITHUB_APP_ID"), _get("GITHUB_APP_PRIVATE_KEY"), _get("GITHUB_APP_INSTALLATION_ID")
+    app_id, key = _get("GITHUB_APP_ID"), _get("GITHUB_APP_PRIVATE_KEY")
+    installation = _get("GITHUB_APP_INSTALLATION_ID")
     return (app_id, key, installation) if app_id and key and installation else None
 
 

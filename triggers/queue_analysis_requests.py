@@ -1,4 +1,5 @@
-"""Analysis requests from the storage queue named by `ANALYSIS_QUEUE` (`analysis-requests`) (scheduled or batch work from other systems).
+"""Analysis requests from the storage queue named by `ANALYSIS_QUEUE` (`analysis-requests`): scheduled or batch
+work from other systems.
 
 Same JSON as `POST /api/v1/analysis/start`, but `connectionName` only: queue messages are stored in plain text, so a
 raw connection string in one is refused. The storage message id is recorded with the job it started, so a
@@ -31,16 +32,17 @@ class MalformedAnalysisRequest(ValueError):
 @bp.queue_trigger(arg_name="msg", queue_name="%ANALYSIS_QUEUE%", connection="AzureWebJobsStorage")
 @bp.durable_client_input(client_name="client")
 async def analysis_request_from_queue(msg: func.QueueMessage, client: df.DurableOrchestrationClient) -> None:
+    queue = settings.analysis_queue()
     try:
         body = json.loads(msg.get_body().decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         reason = f"body: malformed JSON ({type(exc).__name__})"
-        log.error("%s message %s refused (dequeue %s): %s", settings.analysis_queue(), msg.id, msg.dequeue_count, reason)
+        log.error("%s message %s refused (dequeue %s): %s", queue, msg.id, msg.dequeue_count, reason)
         raise MalformedAnalysisRequest(reason) from None
     try:
         request = parse_start_request(body, from_queue=True)
     except Problem as problem:
-        log.error("%s message %s refused (dequeue %s): %s", settings.analysis_queue(), msg.id, msg.dequeue_count, problem.detail)
+        log.error("%s message %s refused (dequeue %s): %s", queue, msg.id, msg.dequeue_count, problem.detail)
         raise MalformedAnalysisRequest(problem.detail) from None
     job_id = await service.start_from_queue(client, request, str(msg.id))
-    log.info("%s message %s: job %s", settings.analysis_queue(), msg.id, job_id)
+    log.info("%s message %s: job %s", queue, msg.id, job_id)

@@ -101,7 +101,8 @@ def describe(conn_str: str) -> ConnectionInfo:
     parts = parse(conn_str)
     driver = parts.get("driver", "")
     if not driver:
-        raise ConnectionStringError("connectionString: the Driver keyword is required (e.g. Driver={PostgreSQL Unicode})")
+        raise ConnectionStringError(
+            "connectionString: the Driver keyword is required (e.g. Driver={PostgreSQL Unicode})")
     engine = engine_of_driver(driver)
     if engine is None:
         raise ConnectionStringError(f"connectionString: unsupported driver '{driver}'")

@@ -203,7 +203,7 @@ class AnalysisSession:
             flavor = "mariadb" if "mariadb" in version.lower() else "mysql"
             try:
                 self.conn.execute(_MYSQL_TIMEOUT[flavor].format(**values))
-            except Exception:  # older servers lack the variable: the ODBC query timeout still applies
+            except Exception:  # noqa: BLE001 - older servers lack the variable: the ODBC query timeout still applies
                 pass
 
     def _identify(self) -> ServerInfo:
@@ -229,7 +229,7 @@ class AnalysisSession:
                 return rows
             names = [d[0].lower() for d in cur.description]
             for row in cur.fetchall():
-                rows.append(dict(zip(names, row)))
+                rows.append(dict(zip(names, row, strict=True)))
             return rows
         finally:
             cur.close()
@@ -243,7 +243,7 @@ class AnalysisSession:
             return None
         try:
             rows = self.query(sql)
-        except Exception:
+        except Exception:  # noqa: BLE001 - no statistics reset time on this server: the report says unknown
             return None
         if self.engine == "mysql":
             if not rows:

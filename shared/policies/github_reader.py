@@ -18,8 +18,17 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 from shared import settings
-from shared.github import (GitHubAuthError, GitHubError, GitHubForbidden, GitHubGateway, GitHubIssuesDisabled,
-                           GitHubNotFound, GitHubRateLimited, GitHubUnavailable, gateway_from_settings)
+from shared.github import (
+    GitHubAuthError,
+    GitHubError,
+    GitHubForbidden,
+    GitHubGateway,
+    GitHubIssuesDisabled,
+    GitHubNotFound,
+    GitHubRateLimited,
+    GitHubUnavailable,
+    gateway_from_settings,
+)
 from shared.github.transport import raise_for
 from shared.policies.errors import AuthFailed, Forbidden, IssuesDisabled, NotFound, RateLimited, Unavailable
 from shared.policies.org_rulesets import rules_covering

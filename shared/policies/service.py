@@ -11,16 +11,26 @@ from datetime import datetime, timedelta, timezone
 from secrets import token_hex
 
 from shared import settings
+from shared.durable import Starter, StatusReader, instance_alive, runtime_name
+from shared.errors import Conflict, InvalidInput, NotConfigured, NotFound
 from shared.policies import store
 from shared.policies.config import ConfigError, ConfigIssue, PolicyConfig, load_config_file, parse_config
 from shared.policies.dispatcher import ActContext, dispatch
 from shared.policies.errors import AuthFailed, RateLimited
 from shared.policies.evaluation import PolicyOutcome, evaluate_policy, evaluate_repository
-from shared.durable import Starter, StatusReader, instance_alive, runtime_name
-from shared.errors import Conflict, InvalidInput, NotConfigured, NotFound
 from shared.policies.github_reader import GitHubSession, open_session
-from shared.policies.models import (ActChunkInput, ActChunkResult, ActPlan, ActRequest, ArchiveInput, ChunkInput,
-                                    ChunkResult, ListPageResult, ScanPlan, ScanRequest)
+from shared.policies.models import (
+    ActChunkInput,
+    ActChunkResult,
+    ActPlan,
+    ActRequest,
+    ArchiveInput,
+    ChunkInput,
+    ChunkResult,
+    ListPageResult,
+    ScanPlan,
+    ScanRequest,
+)
 from shared.policies.records import ActionLogEntry, Scan, ScanDetail, Violation
 from shared.policies.repo import RepoSnapshot
 from shared.status import JobStatus
@@ -48,7 +58,7 @@ def load_effective_config(session: GitHubSession | None, org: str, strict: bool 
         if strict:
             raise
         return config
-    except Exception:  # noqa: BLE001 - GitHub down: the activity will retry strictly
+    except Exception:
         if strict:
             raise
         return config

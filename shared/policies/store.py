@@ -184,8 +184,8 @@ def store_results(db: Database, scan_id: str, outcomes: list[PolicyOutcome]) -> 
             db.execute("DELETE FROM policy_violations WHERE scan_id = ? AND repository = ?", (scan_id, repo))
         for o in outcomes:
             details = json.dumps(o.details, sort_keys=True, default=str)
-            db.execute("INSERT INTO policy_results (scan_id, repository, policy_id, outcome, severity, action, message, "
-                       "details_json, evaluated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO policy_results (scan_id, repository, policy_id, outcome, severity, action, "
+                       "message, details_json, evaluated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (scan_id, o.repository, o.policy_id, o.outcome, o.severity, o.action, o.message, details, now))
             if o.outcome == "fail":
                 db.execute("INSERT INTO policy_violations (scan_id, repository, policy_id, severity, action, message, "
@@ -251,8 +251,8 @@ def act_work_items(db: Database, scan_id: str) -> list[WorkItem]:
         "JOIN policy_issue_links l ON l.repository = r.repository AND l.policy_id = r.policy_id "
         "WHERE r.scan_id = ? AND r.outcome IN ('pass', 'exempt') AND l.issue_number IS NOT NULL "
         "ORDER BY r.repository, r.policy_id", (scan_id,))
-    items += [WorkItem("resolved", r["repository"], r["policy_id"], r["action"], r["message"], {"outcome": r["outcome"]},
-                       "") for r in resolved]
+    items += [WorkItem("resolved", r["repository"], r["policy_id"], r["action"], r["message"],
+                       {"outcome": r["outcome"]}, "") for r in resolved]
     return items
 
 

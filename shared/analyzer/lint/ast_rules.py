@@ -106,8 +106,8 @@ def non_sargable_predicate(tree: exp.Expr, dialect: str) -> Iterator[Hit]:
         owner = cmp.find_ancestor(exp.Where, exp.Join, exp.Select, exp.Having, exp.If, exp.Update, exp.Delete)
         if not isinstance(owner, (exp.Where, exp.Join)):
             continue
-        if isinstance(owner, exp.Join) and not (owner.args.get("on") is cmp
-                                                or cmp.find_ancestor(exp.Join) is owner and _under(cmp, owner.args.get("on"))):
+        on = owner.args.get("on") if isinstance(owner, exp.Join) else None
+        if isinstance(owner, exp.Join) and not (on is cmp or cmp.find_ancestor(exp.Join) is owner and _under(cmp, on)):
             continue
         if any(side is not None and _function_on_column(side) for side in (cmp.this, cmp.args.get("expression"))):
             yield "non-sargable-predicate", cmp, cmp.sql(dialect=dialect)
