@@ -62,15 +62,18 @@ def test_a_running_job_reports_its_time_so_far_and_live_progress() -> None:
     assert not job.retryable and job.completed_at is None
 
 
-@pytest.mark.parametrize("custom, expected", [
-    ({"phase": "evaluating", "repositoriesScanned": 30, "repositoriesTotal": 120},
+@pytest.mark.parametrize("job_type, custom, expected", [
+    ("scan", {"phase": "evaluating", "repositoriesScanned": 30, "repositoriesTotal": 120},
      {"percentage": 25, "step": "evaluating", "completed": 30, "total": 120}),
-    ({"phase": "acting", "items": 10, "done": 10}, {"percentage": 99, "step": "acting", "completed": 10, "total": 10}),
-    ("not a dict", None),
+    ("act", {"phase": "acting", "items": 10, "done": 10},
+     {"percentage": 99, "step": "acting", "completed": 10, "total": 10}),
+    ("scan", {"phase": "acting", "items": 10, "done": 10},  # another type's keys are not guessed at
+     {"percentage": None, "step": "acting", "completed": None, "total": None}),
+    ("scan", "not a dict", None),
 ])
-def test_policy_progress_channels_share_one_shape(custom: object, expected: dict | None) -> None:
-    job = summarize(BY_TYPE["scan"], instance("scan-1", "Running", "policy_scan_orchestrator", custom=custom),
-                    None, NOW)
+def test_policy_progress_channels_share_one_shape(job_type: str, custom: object, expected: dict | None) -> None:
+    orchestrator = BY_TYPE[job_type].orchestrator
+    job = summarize(BY_TYPE[job_type], instance("scan-1", "Running", orchestrator, custom=custom), None, NOW)
     assert job.progress == expected
 
 
