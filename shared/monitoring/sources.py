@@ -12,14 +12,6 @@ _TABLES = {  # job type → (table, key column, mapper)
 }
 
 
-def load_records(db: Database, types: tuple[str, ...] | list[str] | set[str]) -> list[ProductRecord]:
-    records: list[ProductRecord] = []
-    for job_type in types:
-        table, _, mapper = _TABLES[job_type]
-        records += [mapper(row) for row in db.query(f"SELECT * FROM {table}")]
-    return records
-
-
 def load_record(db: Database, job_type: str, job_id: str) -> ProductRecord | None:
     table, key, mapper = _TABLES[job_type]
     row = db.query_one(f"SELECT * FROM {table} WHERE {key} = ?", (job_id,))

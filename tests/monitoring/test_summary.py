@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from shared.monitoring.catalog import BY_TYPE, type_of_instance
-from shared.monitoring.jobs import collect, compact_history, filter_status, runtime_counts
+from shared.monitoring.jobs import compact_history
 from shared.monitoring.records import ProductRecord, analysis_record
 from shared.monitoring.summary import summarize
 
@@ -93,21 +93,8 @@ def test_errors_come_from_the_engine_when_no_row_and_are_redacted(runtime: str, 
 
 def test_a_row_whose_instance_the_engine_lost_is_still_a_job() -> None:
     record = analysis_record(analysis_row("analysis-2", "Failed", "interrupted by a host restart"))
-    jobs = collect([instance("analysis-1", "Running")], [record], NOW)
-    assert [j.id for j in jobs] == ["analysis-2", "analysis-1"]  # newest first: the row was created later
-    assert jobs[0].runtime_status is None and jobs[0].status == "Failed"
-
-
-def test_sub_orchestrations_and_foreign_orchestrators_are_not_jobs() -> None:
-    instances = [instance("scan-1:batch:0", "Completed", "policy_scan_batch_orchestrator"),
-                 instance("other", "Completed", "someone_elses_orchestrator"),
-                 instance("scan-1:act", "Completed", "policy_act_orchestrator"),
-                 instance("scan-1", "Completed", "policy_scan_orchestrator", created="2026-11-22T10:00:00Z")]
-    jobs = collect(instances, [], NOW)
-    assert [(j.id, j.type) for j in jobs] == [("scan-1:act", "act"), ("scan-1", "scan")]
-    assert jobs[0].scan_id == "scan-1"
-    assert [j.id for j in collect(instances, [], NOW, types={"scan"})] == ["scan-1"]
-    assert runtime_counts(instances, NOW.replace(hour=10, minute=30)) == {"Completed": 3}
+    job = summarize(BY_TYPE["analysis"], None, record, NOW)
+    assert job.runtime_status is None and job.status == "Failed" and job.error == "interrupted by a host restart"
 
 
 @pytest.mark.parametrize("name, instance_id, expected", [
@@ -119,9 +106,7 @@ def test_job_type_by_orchestrator_name_then_by_id(name: str | None, instance_id:
     assert (found.type if found else None) == expected
 
 
-def test_status_filter_and_compact_history() -> None:
-    jobs = collect([instance("analysis-1", "Running"), instance("analysis-2", "Failed", output="boom")], [], NOW)
-    assert [j.id for j in filter_status(jobs, "Failed")] == ["analysis-2"]
+def test_compact_history_keeps_the_last_events_without_outputs() -> None:
     events = [{"EventType": "TaskScheduled", "Timestamp": "t", "FunctionName": f"f{i}"} for i in range(150)]
     history = compact_history(events)
     assert history["total"] == 150 and len(history["events"]) == 100 and history["events"][-1]["functionName"] == "f149"
