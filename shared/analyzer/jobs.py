@@ -14,6 +14,7 @@ from typing import Any
 from shared.analyzer.model import CheckOutcome
 from shared.analyzer.models import AnalysisOptions, Progress
 from shared.analyzer.records import AnalysisJob, JobView
+from shared.status import ACTIVE_SQL
 from shared.storage.db import Database, IntegrityError
 
 JOB_PREFIX = "analysis-"
@@ -71,7 +72,7 @@ def count_by_status(db: Database) -> dict[str, int]:
 
 def active_jobs(db: Database) -> list[AnalysisJob]:
     return [AnalysisJob.from_row(r) for r in
-            db.query("SELECT * FROM analysis_jobs WHERE status IN ('Pending', 'Running') ORDER BY created_at")]
+            db.query(f"SELECT * FROM analysis_jobs WHERE status IN {ACTIVE_SQL} ORDER BY created_at")]
 
 
 def mark_running(db: Database, job_id: str, *, checks_total: int, server: dict[str, Any]) -> bool:
@@ -79,7 +80,7 @@ def mark_running(db: Database, job_id: str, *, checks_total: int, server: dict[s
     return db.execute(
         "UPDATE analysis_jobs SET status = 'Running', started_at = COALESCE(started_at, ?), updated_at = ?, "
         "checks_total = ?, current_step = 'running checks', server_json = ? "
-        "WHERE job_id = ? AND status IN ('Pending', 'Running')",
+        f"WHERE job_id = ? AND status IN {ACTIVE_SQL}",
         (now, now, checks_total, json.dumps(server), job_id)) > 0
 
 
@@ -88,12 +89,12 @@ def mark_started(db: Database, job_id: str, step: str) -> bool:
     now = now_iso()
     return db.execute(
         "UPDATE analysis_jobs SET status = 'Running', started_at = COALESCE(started_at, ?), updated_at = ?, "
-        "current_step = ? WHERE job_id = ? AND status IN ('Pending', 'Running')", (now, now, step, job_id)) > 0
+        f"current_step = ? WHERE job_id = ? AND status IN {ACTIVE_SQL}", (now, now, step, job_id)) > 0
 
 
 def set_step(db: Database, job_id: str, step: str) -> None:
     db.execute("UPDATE analysis_jobs SET current_step = ?, updated_at = ? WHERE job_id = ? AND "
-               "status IN ('Pending', 'Running')", (step[:400], now_iso(), job_id))
+               f"status IN {ACTIVE_SQL}", (step[:400], now_iso(), job_id))
 
 
 def finish(db: Database, job_id: str, status: str, error: str | None = None, step: str | None = None) -> bool:
@@ -101,7 +102,7 @@ def finish(db: Database, job_id: str, status: str, error: str | None = None, ste
     now = now_iso()
     return db.execute(
         "UPDATE analysis_jobs SET status = ?, error = ?, completed_at = ?, updated_at = ?, current_step = ? "
-        "WHERE job_id = ? AND status IN ('Pending', 'Running')",
+        f"WHERE job_id = ? AND status IN {ACTIVE_SQL}",
         (status, error, now, now, step or status.lower(), job_id)) > 0
 
 
@@ -133,7 +134,7 @@ def record_outcomes(db: Database, job_id: str, outcomes: list[CheckOutcome]) -> 
                  int(outcome.duration_ms), now))
         done = db.count("SELECT COUNT(*) AS n FROM analysis_outcomes WHERE job_id = ?", (job_id,))
         db.execute("UPDATE analysis_jobs SET checks_completed = ?, updated_at = ? WHERE job_id = ? AND "
-                   "status IN ('Pending', 'Running')", (done, now, job_id))
+                   f"status IN {ACTIVE_SQL}", (done, now, job_id))
     return done
 
 

@@ -18,7 +18,7 @@ from shared.policies.evaluation import PolicyOutcome
 from shared.policies.records import ActionLogEntry, Scan, Violation
 from shared.policies.repo import RepoSnapshot
 from shared.redaction import redact_text
-from shared.status import ACTIVE_STATUSES
+from shared.status import ACTIVE_SQL, ACTIVE_STATUSES
 from shared.storage.db import Database, IntegrityError
 
 SCAN_LOCK = "policy-scan"
@@ -99,9 +99,8 @@ def list_scans(db: Database, offset: int, limit: int) -> tuple[list[Scan], int]:
 def active_scans(db: Database) -> list[Scan]:
     """Scans whose scan or act step is still Pending or Running (what a reconcile pass looks at)."""
     # Two indexed reads rather than one OR across two columns (which would scan the table).
-    rows = {r["scan_id"]: r for r in db.query("SELECT * FROM policy_scans WHERE status IN ('Pending', 'Running')")}
-    rows.update((r["scan_id"], r) for r in db.query("SELECT * FROM policy_scans WHERE act_status IN "
-                                                    "('Pending', 'Running')"))
+    rows = {r["scan_id"]: r for r in db.query(f"SELECT * FROM policy_scans WHERE status IN {ACTIVE_SQL}")}
+    rows.update((r["scan_id"], r) for r in db.query(f"SELECT * FROM policy_scans WHERE act_status IN {ACTIVE_SQL}"))
     return sorted((Scan.from_row(r) for r in rows.values()), key=lambda s: (s.created_at, s.scan_id))
 
 
@@ -114,7 +113,7 @@ def scan_config(db: Database, scan_id: str) -> PolicyConfig:
 
 def mark_scan_running(db: Database, scan_id: str) -> None:
     db.execute("UPDATE policy_scans SET status = 'Running', started_at = COALESCE(started_at, ?) "
-               "WHERE scan_id = ? AND status IN ('Pending', 'Running')", (now_iso(), scan_id))
+               f"WHERE scan_id = ? AND status IN {ACTIVE_SQL}", (now_iso(), scan_id))
 
 
 def set_repositories_total(db: Database, scan_id: str, total: int) -> None:
@@ -135,7 +134,7 @@ def complete_scan(db: Database, scan_id: str, act_id: str) -> bool:
         refresh_scan_counts(db, scan_id)
         changed = db.execute(
             "UPDATE policy_scans SET status = 'Completed', completed_at = ?, act_id = ?, act_status = 'Pending', "
-            "act_attempt = 1, act_requested_at = ? WHERE scan_id = ? AND status IN ('Pending', 'Running')",
+            f"act_attempt = 1, act_requested_at = ? WHERE scan_id = ? AND status IN {ACTIVE_SQL}",
             (now_iso(), act_id, now_iso(), scan_id))
         release_lock(db, scan_id)
     return changed == 1
@@ -144,7 +143,7 @@ def complete_scan(db: Database, scan_id: str, act_id: str) -> bool:
 def fail_scan(db: Database, scan_id: str, error: str) -> None:
     with db.transaction():
         db.execute("UPDATE policy_scans SET status = 'Failed', completed_at = ?, error = ? "
-                   "WHERE scan_id = ? AND status IN ('Pending', 'Running')", (now_iso(), _safe(error), scan_id))
+                   f"WHERE scan_id = ? AND status IN {ACTIVE_SQL}", (now_iso(), _safe(error), scan_id))
         release_lock(db, scan_id)
 
 
@@ -354,4 +353,4 @@ def mark_act_lost(db: Database, scan_id: str, act_id: str, reason: str) -> None:
         db.execute("UPDATE policy_act_runs SET status = 'Failed', completed_at = ?, error = ? "
                    "WHERE act_id = ? AND status = 'Running'", (now_iso(), _safe(reason), act_id))
         db.execute("UPDATE policy_scans SET act_status = 'Failed', act_error = ? WHERE scan_id = ? AND act_id = ? "
-                   "AND act_status IN ('Pending', 'Running')", (_safe(reason), scan_id, act_id))
+                   f"AND act_status IN {ACTIVE_SQL}", (_safe(reason), scan_id, act_id))
