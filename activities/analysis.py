@@ -15,12 +15,13 @@ from typing import Any
 import azure.durable_functions as df
 
 from shared import secrets, settings
-from shared.analyzer import catalog, jobs, planning
+from shared.analyzer import catalog, connstr, jobs, planning
 from shared.analyzer.model import CheckOutcome
 from shared.analyzer.models import AnalysisInput, BatchInput, BatchResult, ConnectionRef, FinalizeInput, Plan
 from shared.analyzer.records import AnalysisJob
-from shared.analyzer.report import build_report
-from shared.analyzer.runner import run_check
+from shared.analyzer.report import build_report, partial_reason_for
+from shared.analyzer.requests import connection_problem
+from shared.analyzer.runner import run_checks
 from shared.analyzer.session import AnalysisSession, TargetError
 from shared.status import JobStatus
 from shared.storage.db import Database, get_database
@@ -51,6 +52,19 @@ class ConnectionGone(Exception):
 
 
 def resolve_connection(db: Database, ref: ConnectionRef) -> secrets.SecretStr:
+    """The connection string, checked again with the same parser and allow-lists as the start request: a named
+    connection's app setting (or the allow-lists) may have changed since the job was accepted."""
+    conn = _load_connection(db, ref)
+    try:
+        problem = connection_problem(connstr.analyse(conn.reveal()))
+    except connstr.ConnectionStringError as exc:
+        problem = str(exc).removeprefix("connectionString: ")
+    if problem:
+        raise ConnectionGone(f"the connection is no longer acceptable: {problem}")
+    return conn
+
+
+def _load_connection(db: Database, ref: ConnectionRef) -> secrets.SecretStr:
     if ref.secret_ref:
         try:
             return secrets.load_secret(db, ref.secret_ref)
@@ -126,17 +140,27 @@ def run_batch(db: Database, batch: BatchInput) -> BatchResult:
     checks = catalog.by_id()
     try:
         conn = resolve_connection(db, batch.connection)
-        with _session(conn, batch.timeout_seconds) as session:
-            outcomes = [run_check(session, checks[check_id], batch.schemas or None) for check_id in batch.check_ids]
+
+        def open_session() -> AnalysisSession:
+            session = _session(conn, batch.timeout_seconds)
+            session.open()
+            return session
+
+        run = run_checks(open_session, [checks[i] for i in batch.check_ids], batch.schemas or None,
+                         reconnects=settings.analyzer_reconnect_attempts(),
+                         reconnect_delay_s=settings.analyzer_reconnect_delay_ms() / 1000)
     except ConnectionGone as exc:
         return BatchResult(False, str(exc))
     except TargetError as exc:
         if exc.permanent:
             return BatchResult(False, str(exc))
         raise
-    jobs.record_outcomes(db, batch.job_id, outcomes)
-    return BatchResult(True, None, len(outcomes), sum(len(o.findings) for o in outcomes),
-                       sum(1 for o in outcomes if o.skipped))
+    if run.reconnects:
+        log.warning("analysis %s batch %s: connection lost, %d new session(s), %d check(s) still lost",
+                    batch.job_id, batch.index, run.reconnects, run.lost)
+    jobs.record_outcomes(db, batch.job_id, run.outcomes, reconnects=run.reconnects)
+    return BatchResult(True, None, len(run.outcomes), sum(len(o.findings) for o in run.outcomes),
+                       sum(1 for o in run.outcomes if o.skipped), run.reconnects, run.lost)
 
 
 # -- finalize ----------------------------------------------------------------------------------------------------
@@ -160,8 +184,11 @@ def finalize(db: Database, request: FinalizeInput) -> dict[str, Any]:
         return {"status": "Failed"}
     server = job.server
     completed_at = jobs.now_iso()
-    report = build_report(asdict(job), server, jobs.outcomes(db, request.job_id), completed_at)
+    outcomes = jobs.outcomes(db, request.job_id)
+    partial_reason = partial_reason_for(outcomes, job.reconnects)
+    report = build_report(asdict(job), server, outcomes, completed_at, partial_reason=partial_reason)
     jobs.save_report(db, request.job_id, report)
-    jobs.finish(db, request.job_id, "Completed", step="completed")
+    jobs.finish(db, request.job_id, "Completed", step="completed (partial)" if partial_reason else "completed",
+                partial_reason=partial_reason)
     secrets.delete_secret(db, job.secret_ref)
     return {"status": "Completed", "findings": len(report["findings"]), "score": report["score"]}

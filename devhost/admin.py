@@ -21,6 +21,7 @@ from azure.functions.queue import QueueMessage
 
 from devhost.auth import HostKeys, presented_key
 from devhost.discovery import FunctionInfo
+from devhost.errors import body_limit, read_body
 from devhost.http_trigger import REASON, problem
 from devhost.timers import TimerRunner
 
@@ -62,7 +63,7 @@ class AdminInvoker:
             return problem(400, "Bad Request", f"{info.name!r} is a {info.kind} function: {how}",
                            errors=[{"field": "functionName", "message": "must name a timer or queue function"}])
         try:
-            body = json.loads(await request.read() or b"null")
+            body = json.loads(await read_body(request, body_limit()) or b"null")
         except ValueError:
             body = None
         if not isinstance(body, dict):

@@ -124,9 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
+        process = azurite.process
+        assert process is not None, "start() returned without a process"
         while not stopping.wait(0.5):
-            if azurite.process.poll() is not None:
-                print(f"error: Azurite exited with code {azurite.process.returncode}", file=sys.stderr)
+            if process.poll() is not None:
+                print(f"error: Azurite exited with code {process.returncode}", file=sys.stderr)
                 return 1
     except KeyboardInterrupt:
         pass

@@ -50,8 +50,10 @@ def _plain(value: Any) -> Any:
 _SETTING = re.compile(r"%([^%\s]+)%")
 
 
-def resolve_settings(binding: dict[str, Any]) -> dict[str, Any]:
-    """`%NAME%` in a binding property is an app-setting reference, resolved when the host indexes the function."""
+def resolve_settings(binding: dict[str, Any], function_name: str = "?") -> dict[str, Any]:
+    """`%NAME%` in a binding property is an app-setting reference (the host's INameResolver), resolved when the host
+    indexes the function: queue names, timer schedules, anything but the binding's name/type/direction. A setting
+    that is missing or empty stops the start, as the real host's indexing error does."""
     resolved = dict(binding)
     for key, value in binding.items():
         if key in ("name", "type", "direction") or not isinstance(value, str):
@@ -59,8 +61,10 @@ def resolve_settings(binding: dict[str, Any]) -> dict[str, Any]:
 
         def lookup(match: re.Match[str], key: str = key) -> str:
             setting = match.group(1)
-            if setting not in os.environ:
-                raise KeyError(f"binding property {key!r} refers to app setting {setting!r}, which is not set")
+            if not os.environ.get(setting):
+                raise KeyError(f"Error indexing method 'Functions.{function_name}': binding property {key!r}: "
+                               f"'%{setting}%' does not resolve to a value (set app setting {setting!r} in "
+                               "local.settings.json Values or the environment)")
             return os.environ[setting]
 
         resolved[key] = _SETTING.sub(lookup, value)
@@ -72,6 +76,8 @@ def load_app(spec: str) -> tuple[Any, Path]:
     module_name, _, attribute = spec.partition(":")
     module = importlib.import_module(module_name)
     app = getattr(module, attribute or "app")
+    if module.__file__ is None:
+        raise ImportError(f"app module {module_name!r} has no file (a namespace package?)")
     return app, Path(module.__file__).resolve().parent
 
 
@@ -102,7 +108,8 @@ class IndexedApp:
 def discover(app: Any) -> list[FunctionInfo]:
     found: list[FunctionInfo] = []
     for function in app.get_functions():
-        bindings = [resolve_settings(_plain(b)) for b in function.get_bindings_dict()["bindings"]]
+        bindings = [resolve_settings(_plain(b), function.get_function_name())
+                    for b in function.get_bindings_dict()["bindings"]]
         trigger = next((b for b in bindings if b["type"].endswith("Trigger")), None)
         kind = TRIGGER_KINDS.get(trigger["type"], "unsupported") if trigger else "unsupported"
         user_function = function.get_user_function()

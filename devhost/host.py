@@ -20,7 +20,8 @@ from devhost import discovery
 from devhost.admin import ADMIN_INVOKE_PATH, AdminInvoker
 from devhost.auth import HostKeys, presented_key
 from devhost.durable_urls import WEBHOOK_PATH, KeyedDurableClient
-from devhost.http_trigger import HttpDispatcher, build_routes, problem
+from devhost.errors import body_limit, problem, problem_middleware
+from devhost.http_trigger import HttpDispatcher, build_routes
 from devhost.invocations import invocation
 from devhost.invoke import Invoker
 from devhost.settings import HostConfig, load_host_config, load_local_settings
@@ -54,8 +55,8 @@ def _check_port(host: str, port: int) -> None:
 
 
 def _check_storage(functions: list[discovery.FunctionInfo]) -> None:
-    from devhost.queues import queue_endpoint
     from devhost.azurite import port_answers
+    from devhost.queues import queue_endpoint
 
     settings = {f.trigger.get("connection") or "AzureWebJobsStorage" for f in functions if f.kind == "queue"}
     settings |= {b.get("connection") or "AzureWebJobsStorage"
@@ -93,13 +94,20 @@ class Host:
             raise HostStartError(str(exc)) from None
         settings_file = load_local_settings(app_dir)
         log.info("Settings: %s", settings_file or "no local.settings.json (environment only)")
-        self.config = load_host_config(app_dir)
+        try:
+            body_limit()
+        except ValueError as exc:
+            raise HostStartError(str(exc)) from None
+        try:
+            self.config = load_host_config(app_dir)
+        except ValueError as exc:   # HostConfigError, or a value host.json gives in the wrong form
+            raise HostStartError(str(exc)) from None
         app, _ = discovery.load_app(self.options.app)
         app = discovery.IndexedApp(app)
         try:
             self.functions = discovery.discover(app)
         except KeyError as exc:
-            raise HostStartError(f"{exc.args[0]}: add it to local.settings.json Values") from None
+            raise HostStartError(str(exc.args[0])) from None
         self.app_obj = app
         return app_dir
 
@@ -108,7 +116,7 @@ class Host:
         if not needs_engine:
             return
         try:
-            from devhost.durable.discovery import durable_functions_of
+            from devhost.durable.discovery import durable_functions_of, entity_functions_of
             from devhost.durable.engine import DurableEngine
         except ImportError as exc:
             log.warning("Durable functions found but the durable engine is unavailable (%s)", exc)
@@ -118,7 +126,7 @@ class Host:
             orchestrators=orchestrators, activities=activities,
             max_concurrent_activities=self.config.max_concurrent_activities,
             max_concurrent_orchestrators=self.config.max_concurrent_orchestrators,
-            hub_name=self.config.hub_name)
+            hub_name=self.config.hub_name, entities=entity_functions_of(self.app_obj))
         self.engine.start()
 
     # -- invocations --------------------------------------------------------------------------------------------
@@ -154,9 +162,11 @@ class Host:
         return await handler(request)
 
     def _web_app(self) -> web.Application:
-        app = web.Application(middlewares=[self._guard], client_max_size=100 * 1024 * 1024)
+        # Bodies are read by devhost.errors.read_body (streamed, refused at the limit); aiohttp's own limit is the
+        # same, for the few handlers that read through aiohttp (durable management routes).
+        app = web.Application(middlewares=[problem_middleware, self._guard], client_max_size=body_limit())
         app.router.add_get("/admin/host/status", self._status)
-        app.router.add_get("/admin/host/ping", lambda request: web.Response(status=200))
+        app.router.add_get("/admin/host/ping", _ping)
         self.admin = AdminInvoker(self.functions, self.timers, self.keys, self.invoke)
         app.router.add_post(ADMIN_INVOKE_PATH, self.admin.handle)
         if self.engine is not None:
@@ -262,6 +272,10 @@ class Host:
                 self.engine.stop(grace)
             except Exception:  # noqa: BLE001 - stopping must not hide the exit code
                 log.exception("Durable engine did not stop cleanly")
+
+
+async def _ping(request: web.Request) -> web.Response:
+    return web.Response(status=200)
 
 
 def _report_crash(task: "asyncio.Task[Any]") -> None:

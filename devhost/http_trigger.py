@@ -16,6 +16,7 @@ from aiohttp import web
 
 from devhost.auth import HostKeys, presented_key
 from devhost.discovery import FunctionInfo
+from devhost.errors import body_limit, problem, read_body
 from devhost.routes import RouteTemplate, compile_route, sort_key
 
 Invoke = Callable[[FunctionInfo, dict[str, Any], str, str], Awaitable[Any]]
@@ -47,11 +48,6 @@ def build_routes(functions: list[FunctionInfo], prefix: str) -> list[HttpRoute]:
         routes.append(HttpRoute(info, compile_route(prefix, template), methods,
                                 str(info.trigger.get("authLevel") or "function").lower()))
     return sorted(routes, key=lambda r: sort_key(r.template))
-
-
-def problem(status: int, title: str, detail: str, **extra: Any) -> web.Response:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return web.Response(status=status, body=json.dumps(body).encode(), content_type="application/problem+json")
 
 
 def to_aiohttp(response: Any) -> web.Response:
@@ -89,16 +85,16 @@ class HttpDispatcher:
             return problem(404, "Not Found", f"no function is mapped to {request.method} {request.path}")
         allowed = [(route, params) for route, params in matches if request.method in route.methods]
         if not allowed:
+            # The real host answers 404 here, not 405: a route's methods are a routing constraint, so a method it
+            # does not take matches no route (azure-functions-host#10098). The detail says which methods would.
             methods = sorted({m for route, _ in matches for m in route.methods})
-            response = problem(405, "Method Not Allowed", f"{request.method} is not allowed here; use "
-                                                          f"{', '.join(methods)}")
-            response.headers["Allow"] = ", ".join(methods)
-            return response
+            return problem(404, "Not Found", f"no function is mapped to {request.method} {request.path}; this "
+                                             f"route takes {', '.join(methods)}", allowedMethods=methods)
         route, params = allowed[0]
         if not self.keys.allows(route.auth_level, presented_key(request.headers, request.query)):
             return problem(401, "Unauthorized", "a valid key is required in the x-functions-key header or the "
                                                 "code query parameter")
-        body = await request.read()
+        body = await read_body(request, body_limit())  # BodyTooLarge -> 413 problem+json (devhost.errors)
         http_request = func.HttpRequest(
             method=request.method, url=str(request.url), headers=dict(request.headers),
             params={k: request.query.getone(k) for k in request.query.keys()},

@@ -23,6 +23,9 @@ class Invocation:
     invocation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     outcome: str = "Succeeded"
     duration_ms: float = 0.0
+    # Why a failure that raised no exception here failed (an orchestrator episode reports it in its response);
+    # logged under the Executed line, as the real host logs the orchestrator's exception.
+    error: str | None = None
 
 
 @contextmanager
@@ -43,5 +46,9 @@ def invocation(function_name: str, reason: str, invocation_id: str | None = None
         )
         raise
     inv.duration_ms = (time.perf_counter() - started) * 1000
+    if inv.outcome == "Failed" and inv.error:
+        log.error("Executed 'Functions.%s' (Failed, Id=%s, Duration=%dms)\n%s",
+                  function_name, inv.invocation_id, inv.duration_ms, inv.error)
+        return
     log.info("Executed 'Functions.%s' (%s, Id=%s, Duration=%dms)",
              function_name, inv.outcome, inv.invocation_id, inv.duration_ms)

@@ -15,7 +15,7 @@ _MONTHS = {name: i for i, name in enumerate(
 _DAYS = {name: i for i, name in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}
 
 # (name, lowest, highest, names)
-_FIELDS = (
+_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("second", 0, 59, {}),
     ("minute", 0, 59, {}),
     ("hour", 0, 23, {}),
@@ -117,6 +117,7 @@ def parse(expression: str) -> Schedule:
         parts = ["0", *parts]
     if len(parts) != 6:
         raise CronError(f"schedule {expression!r} needs six fields: second minute hour day month day-of-week")
-    sets = [_parse_field("*" if p == "?" else p, *spec) for p, spec in zip(parts, _FIELDS)]
-    return Schedule(expression, *sets, day_restricted=parts[3] not in ("*", "?"),
-                    weekday_restricted=parts[5] not in ("*", "?"))
+    sets = [_parse_field("*" if p == "?" else p, *spec) for p, spec in zip(parts, _FIELDS, strict=True)]
+    seconds, minutes, hours, days, months, weekdays = sets
+    return Schedule(expression, seconds, minutes, hours, days, months, weekdays,
+                    day_restricted=parts[3] not in ("*", "?"), weekday_restricted=parts[5] not in ("*", "?"))

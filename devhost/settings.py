@@ -75,19 +75,52 @@ class QueueOptions:
     max_dequeue_count: int = 5
 
 
+def default_concurrency() -> int:
+    """The Durable extension's default for both maxConcurrentActivityFunctions and
+    maxConcurrentOrchestratorFunctions: 10 x the processor count."""
+    return 10 * (os.cpu_count() or 1)
+
+
+def default_hub_name() -> str:
+    """The extension's default task hub: the app's site name (`WEBSITE_SITE_NAME`) with everything but letters and
+    digits removed, at most 50 characters; `TestHubName` when the setting is absent (local runs)."""
+    site = "".join(ch for ch in os.environ.get("WEBSITE_SITE_NAME", "") if ch.isascii() and ch.isalnum())[:50]
+    return site or "TestHubName"
+
+
 @dataclass
 class HostConfig:
     route_prefix: str = "api"
     hub_name: str = "TestHubName"
-    max_concurrent_activities: int = 10
-    max_concurrent_orchestrators: int = 10
+    max_concurrent_activities: int = field(default_factory=default_concurrency)
+    max_concurrent_orchestrators: int = field(default_factory=default_concurrency)
     queues: QueueOptions = field(default_factory=QueueOptions)
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+class HostConfigError(ValueError):
+    """host.json cannot be used; the message names the file (and line and column), as the real host's does."""
+
+
+def _read_host_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise HostConfigError(f"Unable to parse host configuration file '{path}': {exc.msg} "
+                              f"(line {exc.lineno}, column {exc.colno})") from None
+    except UnicodeDecodeError as exc:
+        raise HostConfigError(f"Unable to parse host configuration file '{path}': not UTF-8 ({exc.reason})") \
+            from None
+    if not isinstance(raw, dict):
+        raise HostConfigError(f"Unable to parse host configuration file '{path}': the root must be a JSON object")
+    return raw
+
+
 def load_host_config(app_dir: Path) -> HostConfig:
     path = app_dir / "host.json"
-    raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    raw = _read_host_json(path)
     _apply_env_overrides(raw)
     extensions = raw.get("extensions", {})
     http = extensions.get("http", {})
@@ -96,9 +129,9 @@ def load_host_config(app_dir: Path) -> HostConfig:
     batch_size = int(queues.get("batchSize", 16))
     return HostConfig(
         route_prefix=str(http.get("routePrefix", "api")).strip("/"),
-        hub_name=os.environ.get("FUNCTIONS_DEVHOST_HUB_NAME") or durable.get("hubName", "TestHubName"),
-        max_concurrent_activities=int(durable.get("maxConcurrentActivityFunctions", 10)),
-        max_concurrent_orchestrators=int(durable.get("maxConcurrentOrchestratorFunctions", 10)),
+        hub_name=os.environ.get("FUNCTIONS_DEVHOST_HUB_NAME") or _resolve(durable.get("hubName")) or default_hub_name(),
+        max_concurrent_activities=int(durable.get("maxConcurrentActivityFunctions", default_concurrency())),
+        max_concurrent_orchestrators=int(durable.get("maxConcurrentOrchestratorFunctions", default_concurrency())),
         queues=QueueOptions(
             batch_size=max(1, min(batch_size, 32)),
             new_batch_threshold=int(queues.get("newBatchThreshold", batch_size // 2)),
@@ -108,6 +141,16 @@ def load_host_config(app_dir: Path) -> HostConfig:
         ),
         raw=raw,
     )
+
+
+def _resolve(value: Any) -> str | None:
+    """`"hubName": "%MyTaskHub%"` is an app-setting reference in host.json too."""
+    if not value:
+        return None
+    text = str(value)
+    if len(text) > 2 and text.startswith("%") and text.endswith("%"):
+        return os.environ.get(text[1:-1]) or None
+    return text
 
 
 def _apply_env_overrides(raw: dict[str, Any]) -> None:

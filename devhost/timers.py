@@ -92,7 +92,8 @@ class TimerRunner:
     async def _fire(self, past_due: bool, next_occurrence: dt.datetime) -> None:
         request = self._request(past_due, next_occurrence)
         try:
-            await self.invoke(self.info, {self.info.trigger["name"]: request}, f"Timer fired at {_utcnow().isoformat()}")
+            await self.invoke(self.info, {self.info.trigger["name"]: request},
+                              f"Timer fired at {_utcnow().isoformat()}")
         except Exception:  # noqa: BLE001 - logged by the invocation; a timer keeps its schedule
             pass
 

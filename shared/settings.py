@@ -71,6 +71,23 @@ def analyzer_lock_timeout_ms() -> int:
     return _int("ANALYZER_LOCK_TIMEOUT_MS", 1000)
 
 
+def analyzer_odbc_drivers() -> list[tuple[str, str]]:
+    """Extra ODBC driver names → parsing dialect (`Name=dialect,…`), for a server whose odbcinst.ini names a
+    driver differently from the built-in names (see `shared/analyzer/connstr.py`)."""
+    pairs = [item.partition("=") for item in _list("ANALYZER_ODBC_DRIVERS", "")]
+    return [(name.strip(), dialect.strip()) for name, _, dialect in pairs if name.strip() and dialect.strip()]
+
+
+def analyzer_reconnect_attempts() -> int:
+    """New sessions a batch may open after losing its connection to the target mid-batch (0 = never)."""
+    return max(0, _int("ANALYZER_RECONNECT_ATTEMPTS", 2))
+
+
+def analyzer_reconnect_delay_ms() -> int:
+    """Wait before the first new session (doubled, tripled... for the next ones): a restarting server needs it."""
+    return max(0, _int("ANALYZER_RECONNECT_DELAY_MS", 1000))
+
+
 def analyzer_max_objects() -> int:
     """Above this many catalog objects, checks marked `expensive` are skipped with the reason recorded."""
     return _int("ANALYZER_MAX_OBJECTS", 20000)

@@ -11,7 +11,8 @@ from durabletask import task as dt
 from devhost.invocations import invocation
 
 
-def activity_for(name: str, user_function: Callable[..., Any], input_name: str) -> Callable[[dt.ActivityContext, Any], Any]:
+def activity_for(name: str, user_function: Callable[..., Any],
+                 input_name: str) -> Callable[[dt.ActivityContext, Any], Any]:
     """The durabletask activity for one app activity; payloads are already decoded/encoded by the converter."""
     is_async = inspect.iscoroutinefunction(user_function)
 

@@ -17,13 +17,19 @@ from urllib.parse import quote, urlencode, urlparse
 import azure.functions as func
 import grpc
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
+from azure.durable_functions.models.EntityStateResponse import EntityStateResponse
 from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
 from azure.durable_functions.models.PurgeHistoryResult import PurgeHistoryResult
+from azure.durable_functions.models.utils.entity_utils import EntityId
 from durabletask import client as dt_client
+from durabletask import entities as dt_entities
+from durabletask import history as dt_history
 from durabletask.internal import orchestrator_service_pb2 as pb
 from durabletask.internal.client_helpers import build_query_instances_req
 from google.protobuf import wrappers_pb2
 
+from devhost.durable.entities import instance_id_of
+from devhost.durable.failures import task_failed_details
 from devhost.durable.serialization import plain_json
 
 if TYPE_CHECKING:
@@ -80,19 +86,80 @@ def status_payload(state: dt_client.OrchestrationState, *, show_input: bool = Tr
     return payload
 
 
+def _iso_precise(moment: datetime) -> str:
+    """History timestamps keep sub-second precision, as the extension's do ("2018-02-28T05:18:49.3138155Z")."""
+    return _utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# History rows the extension's status API leaves out: episode bookends, and the "scheduled" halves it folds into the
+# matching completion as FunctionName + ScheduledTime.
+_HIDDEN = (dt_history.OrchestratorStartedEvent, dt_history.OrchestratorCompletedEvent)
+_SCHEDULING = (dt_history.TaskScheduledEvent, dt_history.SubOrchestrationInstanceCreatedEvent)
+
+
+def _failure_fields(details: Any) -> dict[str, Any]:
+    """Reason and the serialized exception, as the extension records them (no traceback: it lands in pages)."""
+    if details is None:
+        return {}
+    return {"Reason": details.message, "Details": task_failed_details(details)}
+
+
 def history_payload(events: list[Any], show_output: bool) -> list[dict[str, Any]]:
-    """A compact DF-style view of the history: event type, time and the function concerned."""
+    """`historyEvents` in the documented shape of the extension's HTTP API (`showHistory=true`): one row per event
+    that matters to a reader, in order; `TaskCompleted`/`TaskFailed` and the sub-orchestration outcomes carry the
+    `FunctionName` and `ScheduledTime` of their scheduling event, `ExecutionCompleted` its `OrchestrationStatus`;
+    `Result`/`Input` only with `showHistoryOutput=true`."""
+    scheduled: dict[int, Any] = {e.event_id: e for e in events if isinstance(e, _SCHEDULING)}
     rows: list[dict[str, Any]] = []
     for event in events:
+        if isinstance(event, _HIDDEN + _SCHEDULING):
+            continue
         kind = type(event).__name__.removesuffix("Event")
-        row: dict[str, Any] = {"EventType": kind, "Timestamp": _iso_seconds(event.timestamp)}
-        for attribute, key in (("name", "FunctionName"), ("task_scheduled_id", "ScheduledId")):
-            if hasattr(event, attribute):
-                row[key] = getattr(event, attribute)
-        if show_output and hasattr(event, "result"):
-            row["Result"] = plain_json(getattr(event, "result"))
+        row: dict[str, Any] = {"EventType": kind}
+        if isinstance(event, dt_history.ExecutionStartedEvent):
+            row["FunctionName"] = event.name
+            if show_output:
+                row["Input"] = plain_json(event.input)
+        elif isinstance(event, (dt_history.TaskCompletedEvent, dt_history.TaskFailedEvent,
+                                dt_history.SubOrchestrationInstanceCompletedEvent,
+                                dt_history.SubOrchestrationInstanceFailedEvent)):
+            origin = scheduled.get(event.task_scheduled_id)
+            if origin is not None:
+                row["FunctionName"] = origin.name
+                row["ScheduledTime"] = _iso_precise(origin.timestamp)
+            if isinstance(event, (dt_history.TaskFailedEvent, dt_history.SubOrchestrationInstanceFailedEvent)):
+                row.update(_failure_fields(event.failure_details))
+            elif show_output:
+                row["Result"] = plain_json(event.result)
+        elif isinstance(event, dt_history.ExecutionCompletedEvent):
+            row["OrchestrationStatus"] = _status_name(event.orchestration_status)
+            if event.failure_details is not None:
+                row.update(_failure_fields(event.failure_details))
+            elif show_output:
+                row["Result"] = plain_json(event.result)
+        elif isinstance(event, (dt_history.TimerCreatedEvent, dt_history.TimerFiredEvent)):
+            row["FireAt"] = _iso_precise(event.fire_at)
+            if isinstance(event, dt_history.TimerFiredEvent):
+                row["TimerId"] = event.timer_id
+        elif isinstance(event, (dt_history.EventRaisedEvent, dt_history.EventSentEvent)):
+            row["Name"] = event.name
+            if isinstance(event, dt_history.EventSentEvent):
+                row["InstanceId"] = event.instance_id
+            if show_output:
+                row["Input"] = plain_json(event.input)
+        elif isinstance(event, (dt_history.ExecutionTerminatedEvent, dt_history.ExecutionSuspendedEvent,
+                                dt_history.ExecutionResumedEvent)):
+            row["Input"] = plain_json(event.input)   # the operator's reason, shown by the extension too
+        row["Timestamp"] = _iso_precise(event.timestamp)
         rows.append(row)
     return rows
+
+
+def _status_name(value: int) -> str:
+    try:
+        return TO_DF_STATUS[dt_client.OrchestrationStatus(value)].value
+    except (ValueError, KeyError):
+        return str(value)
 
 
 class LocalDurableOrchestrationClient:
@@ -156,48 +223,43 @@ class LocalDurableOrchestrationClient:
         return status_payload(state, show_input=show_input, history=history)
 
     async def get_status_all(self) -> list[DurableOrchestrationStatus]:
+        """One page, like the real client (one GET without a continuation token; the extension's page is 100)."""
         return await self.get_status_by()
 
     async def get_status_by(self, created_time_from: datetime | None = None,
                             created_time_to: datetime | None = None,
                             runtime_status: list[OrchestrationRuntimeStatus] | None = None,
                             instance_id_prefix: str | None = None) -> list[DurableOrchestrationStatus]:
-        """Every matching instance: pages are followed to the end (DF's HTTP-based client stops at 100)."""
+        """The FIRST page only, as azure-functions-durable 1.7 does: it sends one request and drops the
+        `x-ms-continuation-token` header of the answer, so app code that needs every instance must page through
+        the HTTP API (or its own tables) itself. Following the pages here would hide that truncation locally."""
+        # The real client sends no showInput, and the extension's list API defaults it to false: no inputs.
         query = self.query(created_time_from, created_time_to, runtime_status, instance_id_prefix)
-
-        def all_pages() -> list[dict[str, Any]]:
-            rows: list[dict[str, Any]] = []
-            token: str | None = None
-            while True:
-                page, token = self.status_page(query, token)
-                rows.extend(page)
-                if not token:
-                    return rows
-
-        return [DurableOrchestrationStatus.from_json(row) for row in await self._call(all_pages)]
+        rows, _next_page = await self._call(self.status_page, query, None, False)
+        return [DurableOrchestrationStatus.from_json(row) for row in rows]
 
     @staticmethod
     def query(created_time_from: datetime | None = None, created_time_to: datetime | None = None,
               runtime_status: list[OrchestrationRuntimeStatus] | None = None,
-              instance_id_prefix: str | None = None, page_size: int = PAGE_SIZE,
-              show_input: bool = True) -> dt_client.OrchestrationQuery:
+              instance_id_prefix: str | None = None, page_size: int = PAGE_SIZE) -> dt_client.OrchestrationQuery:
+        # Payloads are always fetched: the list API shows output and custom status whatever `showInput` says.
         return dt_client.OrchestrationQuery(
             created_time_from=_utc(created_time_from) if created_time_from else None,
             created_time_to=_utc(created_time_to) if created_time_to else None,
             runtime_status=[FROM_DF_STATUS[s] for s in runtime_status] if runtime_status else None,
             max_instance_count=page_size,
-            fetch_inputs_and_outputs=show_input,
+            fetch_inputs_and_outputs=True,
             instance_id_prefix=instance_id_prefix,
         )
 
-    def status_page(self, query: dt_client.OrchestrationQuery,
-                    continuation_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    def status_page(self, query: dt_client.OrchestrationQuery, continuation_token: str | None,
+                    show_input: bool = False) -> tuple[list[dict[str, Any]], str | None]:
         """Blocking; one page of status payloads and the token of the next page (None at the end)."""
         token = wrappers_pb2.StringValue(value=continuation_token) if continuation_token else None
         client = self._engine.grpc_client
         response = client._stub.QueryInstances(build_query_instances_req(query, token))
         rows = [status_payload(dt_client.parse_orchestration_state(state, client._data_converter),
-                               show_input=query.fetch_inputs_and_outputs)
+                               show_input=show_input)
                 for state in response.orchestrationState]
         next_token = response.continuationToken.value if response.HasField("continuationToken") else None
         return rows, next_token or None
@@ -274,6 +336,56 @@ class LocalDurableOrchestrationClient:
             created_time_to=_utc(created_time_to) if created_time_to else None,
             runtime_status=[FROM_DF_STATUS[s] for s in runtime_status] if runtime_status else None)
         return PurgeHistoryResult(instancesDeleted=result.deleted_instance_count)
+
+    # --- entities -----------------------------------------------------------------------------------------------
+    def _entity_known(self, entity_id: EntityId) -> bool:
+        return entity_id.name.lower() in {name.lower() for name in self._engine.entities}
+
+    async def signal_entity(self, entityId: EntityId, operation_name: str,  # noqa: N803 (DF's name)
+                            operation_input: Any = None, task_hub_name: str | None = None,
+                            connection_name: str | None = None) -> None:
+        """Queues one operation for the entity (the extension answers 202); an unknown entity function is refused
+        as the extension refuses it (404 -> this exception text)."""
+        if not self._entity_known(entityId):
+            raise Exception(f"The operation failed with an unexpected status code 404: no entity function named "
+                            f"'{entityId.name}' (known: {sorted(self._engine.entities)})")
+        # Like the real client (`json.dumps(operation_input) if operation_input else None`): a falsy input
+        # (0, "", False, []) reaches the entity as no input at all.
+        await self._call(self._engine.grpc_client.signal_entity, instance_id_of(entityId), operation_name,
+                         input=operation_input if operation_input else None)
+
+    async def read_entity_state(self, entityId: EntityId, task_hub_name: str | None = None,  # noqa: N803
+                                connection_name: str | None = None) -> EntityStateResponse:
+        state = await self._call(self.entity_state_json, entityId)
+        return EntityStateResponse(True, state[1]) if state[0] else EntityStateResponse(False)
+
+    def entity_state_json(self, entity_id: EntityId) -> tuple[bool, Any]:
+        """Blocking; (exists, state as the entity HTTP API shows it: the stored JSON, decoded)."""
+        response = self._engine.grpc_client._stub.GetEntity(
+            pb.GetEntityRequest(instanceId=str(instance_id_of(entity_id)), includeState=True))
+        if not response.exists or not response.entity.HasField("serializedState"):
+            return False, None
+        return True, plain_json(response.entity.serializedState.value)
+
+    def entity_list_json(self, name: str, fetch_state: bool, page_size: int,
+                         continuation_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Blocking; one page of the entity list API (`GET /entities/{name}`)."""
+        request = pb.QueryEntitiesRequest(query=pb.EntityQuery(
+            instanceIdStartsWith=wrappers_pb2.StringValue(value=f"@{name.lower()}@"), includeState=fetch_state,
+            includeTransient=False, pageSize=wrappers_pb2.Int32Value(value=page_size),
+            continuationToken=wrappers_pb2.StringValue(value=continuation_token) if continuation_token else None))
+        response = self._engine.grpc_client._stub.QueryEntities(request)
+        rows: list[dict[str, Any]] = []
+        for entity in response.entities:
+            parsed = dt_entities.EntityInstanceId.parse(entity.instanceId)
+            row: dict[str, Any] = {"entityId": {"name": parsed.entity, "key": parsed.key},
+                                   "lastOperationTime": _iso_precise(entity.lastModifiedTime.ToDatetime())}
+            if fetch_state:
+                row["state"] = plain_json(entity.serializedState.value) if entity.HasField("serializedState") \
+                    else None
+            rows.append(row)
+        token = response.continuationToken.value if response.HasField("continuationToken") else None
+        return rows, token or None
 
     # --- HTTP helpers --------------------------------------------------------------------------------------
     def create_http_management_payload(self, instance_id: str) -> dict[str, str]:

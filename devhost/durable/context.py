@@ -18,9 +18,9 @@ from azure.durable_functions.models.DurableOrchestrationContext import DurableOr
 from azure.durable_functions.models.RetryOptions import RetryOptions
 from durabletask import task as dt
 
+from devhost.durable.entities import entity_error_message, instance_id_of
 from devhost.durable.failures import OrchestratorFunctionFailed
-from devhost.durable.tasks import (AtomicLocalTask, LocalTask, TimerTask, WhenAllTask, WhenAnyTask,
-                                   activity_failure)
+from devhost.durable.tasks import AtomicLocalTask, LocalTask, TimerTask, WhenAllTask, WhenAnyTask, activity_failure
 
 
 def _durable_name(name: Any, trigger: type) -> str:
@@ -145,18 +145,29 @@ class LocalDurableOrchestrationContext:
     def will_continue_as_new(self) -> bool:
         return self._continue_as_new
 
+    # --- entities -------------------------------------------------------------------------------------------
+    def call_entity(self, entityId: Any, operationName: str, operationInput: Any = None,  # noqa: N803 (DF names)
+                    expected_type: type | None = None) -> LocalTask:
+        """Runs one operation on the entity and yields its result; a failed operation raises `Exception(message)`
+        at the yield, as DF does."""
+        return AtomicLocalTask(self._inner.call_entity(instance_id_of(entityId), operationName, operationInput),
+                               lambda error: Exception(entity_error_message(error.details.message)))
+
+    def signal_entity(self, entityId: Any, operationName: str, operationInput: Any = None) -> LocalTask:  # noqa: N803
+        """Fire and forget: the operation is queued for the entity; the returned task is already complete."""
+        self._inner.signal_entity(instance_id_of(entityId), operationName, operationInput)
+        done: dt.CompletableTask[Any] = dt.CompletableTask()
+        done.complete(None)
+        return AtomicLocalTask(done)
+
     # --- not provided by the local host --------------------------------------------------------------------
-    def _unsupported(self, api: str) -> NotImplementedError:
-        return NotImplementedError(f"context.{api} is not supported by the local durable host (devhost).")
-
-    def call_http(self, *args: Any, **kwargs: Any) -> LocalTask:
-        raise self._unsupported("call_http")
-
-    def call_entity(self, *args: Any, **kwargs: Any) -> LocalTask:
-        raise self._unsupported("call_entity")
-
-    def signal_entity(self, *args: Any, **kwargs: Any) -> LocalTask:
-        raise self._unsupported("signal_entity")
+    def call_http(self, method: str, uri: str, *args: Any, **kwargs: Any) -> LocalTask:
+        """Refused, loudly: the extension runs durable HTTP calls itself (202 polling, managed identity tokens), and
+        emulating that here would let an orchestrator reach hosts no allow-list has seen. The orchestration fails
+        with this message; docs/local-host.md says so. Call an activity that makes the request instead."""
+        raise NotImplementedError(
+            f"context.call_http({method!r}, {uri!r}) is not emulated by the local host (devhost): durable HTTP is "
+            "run by the Durable extension in Azure. Make the request in an activity instead (see docs/local-host.md).")
 
 
 def orchestrator_for(name: str, user_function: Callable[..., Any]) -> Callable[[dt.OrchestrationContext, Any], Any]:

@@ -5,6 +5,19 @@ from collections.abc import Callable
 from typing import Any
 
 
+def entity_functions_of(app: Any) -> dict[str, Callable]:
+    """Entity name -> the app's entity function (`context: DurableEntityContext` -> None), unwrapped from DF's
+    `Entity.create` handle. The name is the trigger's `entityName` when given, else the function name."""
+    entities: dict[str, Callable] = {}
+    for function in app.get_functions():
+        for binding in function.get_bindings():
+            if binding.type == "entityTrigger":
+                name = getattr(binding, "entity_name", None) or function.get_function_name()
+                handle = function.get_user_function()
+                entities[name] = getattr(handle, "entity_function", handle)
+    return entities
+
+
 def durable_functions_of(app: Any) -> tuple[dict[str, Callable], dict[str, tuple[Callable, str]]]:
     """Durable name -> user generator, and durable name -> (user callable, activityTrigger parameter name).
 

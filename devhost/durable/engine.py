@@ -9,18 +9,21 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent import futures
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import grpc
 from aiohttp import web
 from durabletask import client as dt_client
 from durabletask import worker as dt_worker
+from durabletask.internal import helpers
 from durabletask.internal import orchestrator_service_pb2 as pb
 from durabletask.internal import orchestrator_service_pb2_grpc as stubs
 from durabletask.testing import InMemoryOrchestrationBackend
 
 from devhost.durable.activities import activity_for
 from devhost.durable.context import orchestrator_for
+from devhost.durable.entities import entity_for
 from devhost.durable.serialization import CONVERTER
 from devhost.invocations import invocation
 
@@ -30,8 +33,36 @@ if TYPE_CHECKING:
 log = logging.getLogger("devhost.durable")
 
 
+# Engine messages the real host never prints: the extension does not terminate sub-orchestrations either (so the
+# in-memory backend's "recursive termination" warning on every terminate is noise), and the worker's idle-stream
+# reconnect is an in-process detail.
+_NOISE = ("Recursive termination is not supported", "Timed out waiting for work items")
+
+
+class _EngineNoiseFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, BaseException):
+            # The worker's `logger.exception(ex)` for a failed entity operation: the host's invocation log already
+            # has it ("Executed 'Functions.<entity>' (Failed ...)" with the traceback).
+            return False
+        message = record.getMessage()
+        return not any(text in message for text in _NOISE)
+
+
+# How long one wait for a sub-orchestration lasts before the watcher checks the backend is still running and waits
+# again; any value works, it only bounds how long a watcher thread outlives a stopped backend.
+SUB_ORCHESTRATION_POLL_SECONDS = 30.0
+
+
 class _LoopbackBackend(InMemoryOrchestrationBackend):
-    """The in-memory backend bound to 127.0.0.1 on a free port (upstream binds every interface)."""
+    """The in-memory backend bound to 127.0.0.1 on a free port (upstream binds every interface), with two fixes:
+    a sub-orchestration is watched until it ends (upstream gives up after 30 s and drops the child's completion,
+    leaving the parent Running forever), and the engine's noise is kept out of the host log."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not any(isinstance(f, _EngineNoiseFilter) for f in self._logger.filters):
+            self._logger.addFilter(_EngineNoiseFilter())
 
     def start(self) -> str:
         self._shutdown_event.clear()
@@ -54,6 +85,76 @@ class _LoopbackBackend(InMemoryOrchestrationBackend):
                 event.executionStarted.parentInstance.name.value = instance.name
                 event.executionStarted.parentInstance.taskScheduledId = action.id
                 break
+
+    def _watch_sub_orchestration(self, parent_instance_id: str, sub_instance_id: str, task_id: int) -> None:
+        """Upstream waits once (`timeout=None` becomes 30 s) and then returns without telling the parent."""
+        def watch() -> None:
+            while not self._shutdown_event.is_set():
+                child = self._wait_for_state(sub_instance_id, self._is_terminal_status_check,
+                                             timeout=SUB_ORCHESTRATION_POLL_SECONDS)
+                if child is not None:
+                    break
+                with self._lock:
+                    if sub_instance_id not in self._instances or parent_instance_id not in self._instances:
+                        return  # purged: nobody left to tell
+            else:
+                return
+            with self._lock:
+                parent = self._instances.get(parent_instance_id)
+                if parent is None or self._is_terminal_status(parent.status):
+                    return
+                if child.status == pb.ORCHESTRATION_STATUS_COMPLETED:
+                    event = helpers.new_sub_orchestration_completed_event(task_id, child.output)
+                else:
+                    message = (child.failure_details.errorMessage if child.failure_details
+                               else "Sub-orchestration failed")
+                    event = helpers.new_sub_orchestration_failed_event(task_id, Exception(message))
+                parent.pending_events.append(event)
+                parent.last_updated_at = datetime.now(timezone.utc)
+                self._enqueue_orchestration(parent_instance_id)
+
+        threading.Thread(target=watch, daemon=True, name=f"sub-orchestration {sub_instance_id}").start()
+
+    def CompleteOrchestratorTask(self, request: pb.OrchestratorResponse, context: Any) -> pb.CompleteTaskResponse:  # noqa: N802
+        """After `continue_as_new` upstream parks the instance in Pending until the next episode; the extension
+        shows it Running between generations (the new generation has started). Done under the backend's (re-entrant)
+        lock, so no reader sees the Pending in between."""
+        continued = any(a.HasField("completeOrchestration") and a.completeOrchestration.orchestrationStatus
+                        == pb.ORCHESTRATION_STATUS_CONTINUED_AS_NEW for a in request.actions)
+        with self._lock:
+            response = super().CompleteOrchestratorTask(request, context)
+            instance = self._instances.get(request.instanceId)
+            if instance is not None:
+                self._stamp(instance)
+                if continued and instance.status == pb.ORCHESTRATION_STATUS_PENDING:
+                    instance.status = pb.ORCHESTRATION_STATUS_RUNNING
+        return response
+
+    def _enqueue_orchestration(self, instance_id: str) -> None:
+        # Every new event (activity result, timer, raised event, child outcome, terminate) is queued through here.
+        with self._lock:
+            instance = self._instances.get(instance_id)
+            if instance is not None:
+                self._stamp(instance)
+            super()._enqueue_orchestration(instance_id)
+
+    @staticmethod
+    def _stamp(instance: Any) -> None:
+        """Upstream leaves most history timestamps at 0 (1970-01-01); the extension records when each event
+        happened. Unstamped events get the time they reached the store: new events on arrival, the events an episode
+        produced (scheduled tasks, timers, completion) when the episode's result is stored."""
+        now = datetime.now(timezone.utc)
+        for event in instance.pending_events:
+            if event.timestamp.seconds == 0 and event.timestamp.nanos == 0:
+                event.timestamp.FromDatetime(now)
+        for event in reversed(instance.history):   # only the tail can be new
+            if event.timestamp.seconds or event.timestamp.nanos:
+                break
+            event.timestamp.FromDatetime(now)
+
+    def _terminate_instance_internal(self, instance_id: str, output: str | None, recursive: bool = False) -> None:
+        # The extension terminates only the instance named (children run on), which is what non-recursive does.
+        super()._terminate_instance_internal(instance_id, output, recursive=False)
 
 
 class _CapturingStub:
@@ -81,10 +182,25 @@ class _LoggingWorker(dt_worker.TaskHubGrpcWorker):
         with invocation(name, f"OrchestrationTrigger {req.instanceId}") as inv:
             super()._execute_orchestrator(req, capturing, completionToken)
             actions = capturing.response.actions if capturing.response is not None else []
-            if any(a.HasField("completeOrchestration")
-                   and a.completeOrchestration.orchestrationStatus == pb.ORCHESTRATION_STATUS_FAILED
-                   for a in actions):
-                inv.outcome = "Failed"
+            for action in actions:
+                if (action.HasField("completeOrchestration")
+                        and action.completeOrchestration.orchestrationStatus == pb.ORCHESTRATION_STATUS_FAILED):
+                    inv.outcome = "Failed"
+                    inv.error = failure_text(action.completeOrchestration.failureDetails)
+
+
+STACK_LINES = 12
+
+
+def failure_text(details: pb.TaskFailureDetails) -> str:
+    """`Type: message` and the end of the traceback: what the real host logs for a failed orchestrator."""
+    text = f"{details.errorType or 'Exception'}: {details.errorMessage}"
+    stack = details.stackTrace.value.strip() if details.HasField("stackTrace") else ""
+    if stack:
+        lines = stack.splitlines()
+        shown = lines[-STACK_LINES:]
+        text += "\nStack:" + ("\n  ..." if len(lines) > len(shown) else "") + "\n" + "\n".join(shown)
+    return text
 
 
 def _quiet(name: str) -> logging.Logger:
@@ -92,6 +208,8 @@ def _quiet(name: str) -> logging.Logger:
     logger = logging.getLogger(name)
     if logger.level == logging.NOTSET:
         logger.setLevel(logging.WARNING)
+    if not any(isinstance(f, _EngineNoiseFilter) for f in logger.filters):
+        logger.addFilter(_EngineNoiseFilter())
     return logger
 
 
@@ -100,9 +218,11 @@ class DurableEngine:
 
     def __init__(self, *, orchestrators: dict[str, Callable], activities: dict[str, tuple[Callable, str]],
                  max_concurrent_activities: int, max_concurrent_orchestrators: int,
-                 hub_name: str = "TestHubName", max_history_size: int = 1_000_000):
+                 hub_name: str = "TestHubName", max_history_size: int = 1_000_000,
+                 entities: dict[str, Callable] | None = None):
         self.orchestrators = dict(orchestrators)
         self.activities = dict(activities)
+        self.entities = dict(entities or {})
         self.hub_name = hub_name
         # Extra query parameters for the management URLs handed out (the host shell puts `code` here).
         self.management_query_params: dict[str, str] = {}
@@ -134,11 +254,13 @@ class DurableEngine:
             registry.add_named_orchestrator(name, orchestrator_for(name, generator_function))
         for name, (function, input_name) in self.activities.items():
             registry.add_named_activity(name, activity_for(name, function, input_name))
+        for name, entity_function in self.entities.items():
+            registry.add_named_entity(name, entity_for(name, entity_function))
         self._worker.start()
         self._client = dt_client.TaskHubGrpcClient(host_address=address, data_converter=CONVERTER,
                                                    logger=_quiet("devhost.durable.client"))
-        log.info("Durable engine started: %d orchestrator(s), %d activity(ies), hub %s",
-                 len(self.orchestrators), len(self.activities), self.hub_name)
+        log.info("Durable engine started: %d orchestrator(s), %d activity(ies), %d entity(ies), hub %s",
+                 len(self.orchestrators), len(self.activities), len(self.entities), self.hub_name)
 
     def stop(self, grace_seconds: float = 10.0) -> None:
         """Stop taking work, let running activities finish for up to `grace_seconds`, then drop the backend."""

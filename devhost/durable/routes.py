@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
+from azure.durable_functions.models.utils.entity_utils import EntityId
+from azure.functions._durable_functions import df_loads
 
 from devhost.durable.client import TERMINAL, WEBHOOK_PATH, LocalDurableOrchestrationClient
+from devhost.durable.entities import instance_id_of
 
 if TYPE_CHECKING:
     from devhost.durable.engine import DurableEngine
@@ -101,9 +104,10 @@ def add_management_routes(app: web.Application, engine: DurableEngine,
                                      content_type="application/json") from None
         query = client.query(_datetime(request, "createdTimeFrom"), _datetime(request, "createdTimeTo"),
                              _statuses(request), request.query.get("instanceIdPrefix") or None,
-                             page_size=max(1, page_size), show_input=_bool(request, "showInput", False))
+                             page_size=max(1, page_size))
         rows, token = await asyncio.to_thread(client.status_page, query,
-                                              request.headers.get("x-ms-continuation-token") or None)
+                                              request.headers.get("x-ms-continuation-token") or None,
+                                              _bool(request, "showInput", False))
         headers = {"x-ms-continuation-token": token} if token else {}
         return web.json_response(rows, headers=headers)
 
@@ -187,12 +191,60 @@ def add_management_routes(app: web.Application, engine: DurableEngine,
             data = json.loads(text) if text.strip() else None
         except json.JSONDecodeError:
             return web.json_response({"Message": "Invalid JSON content"}, status=400)
+        if isinstance(data, str):
+            # azure-functions-durable's start_new posts `df_dumps(input)` as a JSON string, the extension stores that
+            # string, and the Python orchestrator's get_input() decodes it: the orchestrator sees the value.
+            try:
+                data = df_loads(data)
+            except ValueError:
+                pass   # a plain string posted by hand stays a string
         client = client_for(request)
         try:
             new_id = await client.start_new(name, instance_id, data)
         except Exception as exc:  # noqa: BLE001 - unknown orchestrator / running duplicate
             return web.json_response({"Message": str(exc)}, status=400)
         return _http_response(client.create_check_status_response(None, new_id))  # type: ignore[arg-type]
+
+    def entity_id(request: web.Request) -> EntityId:
+        return EntityId(request.match_info["entity_name"], request.match_info["entity_key"])
+
+    async def get_entity(request: web.Request) -> web.StreamResponse:
+        client = client_for(request)
+        exists, state = await asyncio.to_thread(client.entity_state_json, entity_id(request))
+        if not exists:
+            return web.Response(status=404)
+        return web.json_response(state)
+
+    async def signal_entity(request: web.Request) -> web.StreamResponse:
+        target = entity_id(request)
+        if target.name.lower() not in {name.lower() for name in engine.entities}:
+            return web.json_response({"Message": f"No entity function named '{target.name}' was found."},
+                                     status=404)
+        operation = request.query.get("op") or ""
+        text = await request.text()
+        try:
+            data = json.loads(text) if text.strip() else None
+        except json.JSONDecodeError:
+            return web.json_response({"Message": "Invalid JSON content"}, status=400)
+        if isinstance(data, str):
+            try:   # the real client posts json.dumps(input) as a JSON string; the entity decodes both layers
+                data = json.loads(data)
+            except ValueError:
+                pass
+        await asyncio.to_thread(engine.grpc_client.signal_entity, instance_id_of(target), operation, input=data)
+        return web.Response(status=202)
+
+    async def list_entities(request: web.Request) -> web.StreamResponse:
+        client = client_for(request)
+        try:
+            top = int(request.query.get("top") or 100)
+        except ValueError:
+            raise web.HTTPBadRequest(text=json.dumps({"Message": "Query parameter 'top' must be an integer."}),
+                                     content_type="application/json") from None
+        rows, token = await asyncio.to_thread(
+            client.entity_list_json, request.match_info["entity_name"], _bool(request, "fetchState", False),
+            max(1, top), request.headers.get("x-ms-continuation-token") or None)
+        return web.json_response(rows, headers={"x-ms-continuation-token": token} if token else {})
 
     terminal = {s.value for s in TERMINAL}
     base = WEBHOOK_PATH
@@ -208,5 +260,8 @@ def add_management_routes(app: web.Application, engine: DurableEngine,
     app.router.add_post(f"{base}/instances/{{instance_id}}/rewind",
                         simple_operation("rewind", {"Completed", "Terminated", "Canceled"}))
     app.router.add_post(f"{base}/instances/{{instance_id}}/restart", restart)
+    app.router.add_get(f"{base}/entities/{{entity_name}}", list_entities)
+    app.router.add_get(f"{base}/entities/{{entity_name}}/{{entity_key}}", get_entity)
+    app.router.add_post(f"{base}/entities/{{entity_name}}/{{entity_key}}", signal_entity)
     app.router.add_post(f"{base}/orchestrators/{{function_name}}", start)
     app.router.add_post(f"{base}/orchestrators/{{function_name}}/{{instance_id}}", start)

@@ -72,11 +72,16 @@ class TimerTask(AtomicLocalTask):
     def cancel(self) -> None:
         if self._dt.is_complete:
             raise ValueError("Cannot cancel a completed task.")
-        self._dt.cancel()
+        self._timer.cancel()
 
     @property
     def is_cancelled(self) -> bool:
-        return self._dt.is_cancelled
+        return self._timer.is_cancelled
+
+    @property
+    def _timer(self) -> dt.CancellableTask[Any]:
+        assert isinstance(self._dt, dt.CancellableTask), "create_timer returns a cancellable task"
+        return self._dt
 
 
 class _FirstOf(dt.CompositeTask[Any]):

@@ -97,13 +97,15 @@ def set_step(db: Database, job_id: str, step: str) -> None:
                f"status IN {ACTIVE_SQL}", (step[:400], now_iso(), job_id))
 
 
-def finish(db: Database, job_id: str, status: str, error: str | None = None, step: str | None = None) -> bool:
-    """Move an active job to a final status; False when it had already ended (e.g. canceled meanwhile)."""
+def finish(db: Database, job_id: str, status: str, error: str | None = None, step: str | None = None,
+           partial_reason: str | None = None) -> bool:
+    """Move an active job to a final status; False when it had already ended (e.g. canceled meanwhile).
+    `partial_reason`: a Completed job whose checks were partly lost to connection errors (its status says so)."""
     now = now_iso()
     return db.execute(
-        "UPDATE analysis_jobs SET status = ?, error = ?, completed_at = ?, updated_at = ?, current_step = ? "
-        f"WHERE job_id = ? AND status IN {ACTIVE_SQL}",
-        (status, error, now, now, step or status.lower(), job_id)) > 0
+        "UPDATE analysis_jobs SET status = ?, error = ?, completed_at = ?, updated_at = ?, current_step = ?, "
+        f"partial_reason = ? WHERE job_id = ? AND status IN {ACTIVE_SQL}",
+        (status, error, now, now, step or status.lower(), partial_reason, job_id)) > 0
 
 
 def reset_for_restart(db: Database, job_id: str) -> bool:
@@ -111,7 +113,8 @@ def reset_for_restart(db: Database, job_id: str) -> bool:
     with db.transaction():
         changed = db.execute(
             "UPDATE analysis_jobs SET status = 'Pending', attempt = attempt + 1, error = NULL, completed_at = NULL, "
-            "started_at = NULL, checks_total = 0, checks_completed = 0, current_step = 'queued', updated_at = ? "
+            "started_at = NULL, checks_total = 0, checks_completed = 0, reconnects = 0, partial_reason = NULL, "
+            "current_step = 'queued', updated_at = ? "
             "WHERE job_id = ? AND status IN ('Failed', 'Canceled')", (now_iso(), job_id)) > 0
         if changed:
             db.execute("DELETE FROM analysis_outcomes WHERE job_id = ?", (job_id,))
@@ -120,29 +123,39 @@ def reset_for_restart(db: Database, job_id: str) -> bool:
 
 
 # -- outcomes ----------------------------------------------------------------------------------------------------
-def record_outcomes(db: Database, job_id: str, outcomes: list[CheckOutcome]) -> int:
-    """Upsert the outcomes of one batch and refresh the job's completed count; returns that count."""
+def record_outcomes(db: Database, job_id: str, outcomes: list[CheckOutcome], *, reconnects: int = 0) -> int:
+    """Upsert the outcomes of one batch and add the new ones to the job's completed count; returns that count.
+
+    The count moves by one single `SET checks_completed = checks_completed + ?`: batches end concurrently, and a
+    read-count-then-write under READ COMMITTED (PostgreSQL, Azure SQL) let the later writer store a total that
+    missed the other's rows. Only outcomes that were not stored yet count (a retried batch replaces its rows).
+    `reconnects` (new sessions the batch opened after losing its connection) is added the same way."""
     now = now_iso()
     with db.transaction():
+        added = 0
         for outcome in outcomes:
-            db.execute("DELETE FROM analysis_outcomes WHERE job_id = ? AND check_id = ?", (job_id, outcome.check_id))
+            replaced = db.execute("DELETE FROM analysis_outcomes WHERE job_id = ? AND check_id = ?",
+                                  (job_id, outcome.check_id))
             db.execute(
                 "INSERT INTO analysis_outcomes (job_id, check_id, skipped, findings_json, finding_count, "
-                "duration_ms, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "duration_ms, recorded_at, connection_lost) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (job_id, outcome.check_id, outcome.skipped,
                  _compact([f.to_json() for f in outcome.findings]), len(outcome.findings),
-                 int(outcome.duration_ms), now))
-        done = db.count("SELECT COUNT(*) AS n FROM analysis_outcomes WHERE job_id = ?", (job_id,))
-        db.execute("UPDATE analysis_jobs SET checks_completed = ?, updated_at = ? WHERE job_id = ? AND "
-                   f"status IN {ACTIVE_SQL}", (done, now, job_id))
-    return done
+                 int(outcome.duration_ms), now, 1 if outcome.connection_lost else 0))
+            added += 0 if replaced else 1
+        db.execute("UPDATE analysis_jobs SET checks_completed = checks_completed + ?, reconnects = reconnects + ?, "
+                   f"updated_at = ? WHERE job_id = ? AND status IN {ACTIVE_SQL}",
+                   (added, reconnects, now, job_id))
+        row = db.query_one("SELECT checks_completed FROM analysis_jobs WHERE job_id = ?", (job_id,))
+    return int(row["checks_completed"]) if row else 0
 
 
 def outcomes(db: Database, job_id: str) -> list[CheckOutcome]:
-    rows = db.query("SELECT check_id, skipped, findings_json, duration_ms FROM analysis_outcomes WHERE job_id = ? "
-                    "ORDER BY check_id", (job_id,))
+    rows = db.query("SELECT check_id, skipped, findings_json, duration_ms, connection_lost FROM analysis_outcomes "
+                    "WHERE job_id = ? ORDER BY check_id", (job_id,))
     return [CheckOutcome.from_json({"checkId": r["check_id"], "skipped": r["skipped"],
-                                    "findings": json.loads(r["findings_json"]), "durationMs": r["duration_ms"]})
+                                    "findings": json.loads(r["findings_json"]), "durationMs": r["duration_ms"],
+                                    "connectionLost": bool(r["connection_lost"])})
             for r in rows]
 
 

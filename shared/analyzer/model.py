@@ -84,21 +84,25 @@ class Finding:
 
 @dataclass
 class CheckOutcome:
-    """What one check produced: findings, or the reason it was skipped (never both)."""
+    """What one check produced: findings, or the reason it was skipped (never both). `connection_lost`: it was
+    skipped because the connection to the target dropped (and kept dropping on new sessions), not because of the
+    check itself — such a job's report is partial."""
 
     check_id: str
     findings: list[Finding] = field(default_factory=list)
     skipped: str | None = None
     duration_ms: float = 0.0
+    connection_lost: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"checkId": self.check_id, "findings": [f.to_json() for f in self.findings],
-                "skipped": self.skipped, "durationMs": round(self.duration_ms, 1)}
+                "skipped": self.skipped, "durationMs": round(self.duration_ms, 1),
+                "connectionLost": self.connection_lost}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "CheckOutcome":
         return cls(data["checkId"], [Finding.from_json(f) for f in data.get("findings", [])],
-                   data.get("skipped"), data.get("durationMs", 0.0))
+                   data.get("skipped"), data.get("durationMs", 0.0), bool(data.get("connectionLost", False)))
 
 
 def as_dict(obj: Any) -> dict[str, Any]:

@@ -128,11 +128,15 @@ class BatchResult(Payload):
     completed: int = 0
     findings: int = 0
     skipped: int = 0
+    reconnects: int = 0  # new sessions opened after the connection was lost mid-batch
+    lost: int = 0        # checks still lost to connection errors after the last attempt
+
 
 @dataclass(frozen=True)
 class FinalizeInput(Payload):
     job_id: str
     error: str | None = None
+
 
 @dataclass(frozen=True)
 class Progress(Payload):

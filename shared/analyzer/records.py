@@ -34,6 +34,8 @@ class AnalysisJob:
     current_step: str
     server_json: str | None
     error: str | None
+    reconnects: int = 0               # new sessions its batches opened after a lost target connection
+    partial_reason: str | None = None  # a Completed job some of whose checks were lost to connection errors
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AnalysisJob:
@@ -43,7 +45,8 @@ class AnalysisJob:
                    attempt=int(row["attempt"] or 1), created_at=row["created_at"], updated_at=row["updated_at"],
                    started_at=row["started_at"], completed_at=row["completed_at"],
                    checks_total=int(row["checks_total"] or 0), checks_completed=int(row["checks_completed"] or 0),
-                   current_step=row["current_step"], server_json=row["server_json"], error=row["error"])
+                   current_step=row["current_step"], server_json=row["server_json"], error=row["error"],
+                   reconnects=int(row.get("reconnects") or 0), partial_reason=row.get("partial_reason"))
 
     @property
     def active(self) -> bool:
@@ -91,7 +94,9 @@ class JobView:
                 "analysisType": job.analysis_type, "engine": job.engine, "target": job.target,
                 "source": job.source, "attempt": job.attempt,
                 "createdAt": job.created_at, "updatedAt": job.updated_at, "startedAt": job.started_at,
-                "completedAt": job.completed_at, "error": job.error}
+                "completedAt": job.completed_at, "error": job.error,
+                "partial": job.partial_reason is not None, "partialReason": job.partial_reason,
+                "reconnects": job.reconnects}
 
 
 def live_progress(custom_status: Any) -> Progress | None:

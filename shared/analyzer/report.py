@@ -4,6 +4,10 @@ Score (0-100, higher is healthier): every check that found something multiplies 
 weight set by the worst severity it found and growing slightly with the number of findings (+25 % per extra
 finding, at most doubled), so a database with one critical problem never scores like one with a hundred low ones,
 and the score can never go below zero. `info` findings cost nothing.
+
+A report is PARTIAL when checks were lost to connection errors (the batch re-ran them on new sessions and the
+connection kept dropping): the score then covers only the checks that ran, so it is flagged (`partial`,
+`partialReason`) wherever the score is shown, never passed off as the whole picture.
 """
 from __future__ import annotations
 
@@ -33,8 +37,19 @@ def summary(findings: list[Finding]) -> dict[str, int]:
     return counts
 
 
+def partial_reason_for(outcomes: list[CheckOutcome], reconnects: int = 0) -> str | None:
+    """Why a job's results are incomplete, or None: the checks lost to connection errors, named."""
+    lost = sorted(o.check_id for o in outcomes if o.connection_lost)
+    if not lost:
+        return None
+    names = ", ".join(lost[:10]) + (f" and {len(lost) - 10} more" if len(lost) > 10 else "")
+    retried = f" after {reconnects} new session(s)" if reconnects else ""
+    return (f"{len(lost)} of {len(outcomes)} checks did not run: the connection to the target was lost{retried} "
+            f"({names}); the score covers only the checks that ran")
+
+
 def build_report(job: dict[str, Any], server: dict[str, Any], outcomes: list[CheckOutcome],
-                 completed_at: str) -> dict[str, Any]:
+                 completed_at: str, *, partial_reason: str | None = None) -> dict[str, Any]:
     """The report resource (the shape of the issue, plus a few fields that make it self-explanatory)."""
     checks = catalog.by_id()
     stats_since = server.get("statsSince")
@@ -62,6 +77,9 @@ def build_report(job: dict[str, Any], server: dict[str, Any], outcomes: list[Che
         "objectCount": server.get("objectCount"),
         "checksRun": sum(1 for o in outcomes if not o.skipped),
         "score": score(outcomes),
+        "partial": partial_reason is not None,
+        "partialReason": partial_reason,
+        "checksLost": sum(1 for o in outcomes if o.connection_lost),
         "summary": summary(findings),
         "findings": [f.to_json() for f in findings],
         "skipped": skipped,

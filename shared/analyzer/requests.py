@@ -5,6 +5,12 @@ written. The allow-list is enforced here, before a job exists: the server must n
 internal networks (host globs) or reading local files (SQLite paths are resolved with `realpath`, so `..` and
 symlinks cannot escape the allowed directories), and ODBC keywords that load code or read server-side files are
 refused.
+
+Connection strings (ad-hoc and named alike) go through `connstr.analyse`: parsed the way the named driver parses
+them, checked keyword by keyword against that driver's allow-list, and rebuilt; the rebuilt string is what is stored
+and later handed to the driver. `connection_problem` applies the host and file allow-lists to every keyword that
+names a host or a file, here and again in the activity that opens the connection (a named connection's setting may
+change between the two).
 """
 from __future__ import annotations
 
@@ -25,21 +31,6 @@ TOP_LEVEL_FIELDS = ("connectionString", "connectionName", "analysisType", "optio
 OPTION_FIELDS = ("checks", "excludeChecks", "schemas", "timeoutSeconds")
 MAX_TIMEOUT_SECONDS = 600
 _NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
-
-# ODBC keywords that would make the *app server* load code or read its files on the client's behalf.
-_FORBIDDEN_KEYWORDS = {
-    "loadext": "loads SQLite extensions (native code) into the app",
-    "plugin_dir": "loads MariaDB client plugins from the app's disk",
-    "initstmt": "runs a statement before the read-only session is set up",
-    "connsettings": "runs statements before the read-only session is set up",
-    "attachdbfilename": "attaches a database file",
-    "sslkey": "reads a key file from the app's disk",
-    "sslcert": "reads a certificate file from the app's disk",
-    "sslrootcert": "reads a certificate file from the app's disk",
-    "sslca": "reads a certificate file from the app's disk",
-    "pgpassfile": "reads a password file from the app's disk",
-}
-
 
 @dataclass(frozen=True)
 class StartRequest:
@@ -75,14 +66,14 @@ def parse_start_request(body: Any, *, from_queue: bool = False) -> StartRequest:
 
     conn_str, name, field_name = _connection_source(body, from_queue, errors)
     info = _connection_info(conn_str, field_name, errors) if conn_str is not None else None
-    options = _options(body.get("options"), info.engine if info else None, errors)
+    options = _options(body.get("options"), info.info.engine if info else None, errors)
     if errors:
         raise invalid(errors)
     assert info is not None and conn_str is not None
     if name is None:
         _require_secret_key()
-    return StartRequest(analysis_type, options, info,
-                        SecretStr(conn_str) if name is None else None, name)
+    return StartRequest(analysis_type, options, info.info,
+                        SecretStr(info.odbc) if name is None else None, name)
 
 
 def _connection_source(body: dict[str, Any], from_queue: bool,
@@ -121,29 +112,43 @@ def _connection_source(body: dict[str, Any], from_queue: bool,
     return value, None, "connectionString"
 
 
-def _connection_info(conn_str: str, field_name: str, errors: list[FieldError]) -> connstr.ConnectionInfo | None:
+def _connection_info(conn_str: str, field_name: str, errors: list[FieldError]) -> connstr.Connection | None:
     try:
-        info = connstr.describe(conn_str)
-        keywords = connstr.parse(conn_str)
+        connection = connstr.analyse(conn_str)
     except connstr.ConnectionStringError as exc:
         # The parser's messages name keywords, never values; re-home them under the field actually sent.
         errors.append(FieldError(field_name, str(exc).removeprefix("connectionString: ")))
         return None
-    for keyword in keywords:
-        if keyword in _FORBIDDEN_KEYWORDS:
-            errors.append(FieldError(field_name, f"the keyword {keyword} is not allowed: it "
-                                     f"{_FORBIDDEN_KEYWORDS[keyword]}"))
-            return None
-    allowed_engines = settings.analyzer_allowed_engines()
-    if info.engine not in allowed_engines:
-        errors.append(FieldError(field_name, f"driver for {info.engine} is not allowed on this server "
-                                 f"(allowed: {', '.join(allowed_engines) or 'none'}; ANALYZER_ALLOWED_DRIVERS)"))
-        return None
-    problem = sqlite_path_problem(info.database) if info.engine == "sqlite" else host_problem(info.host)
+    problem = connection_problem(connection)
     if problem:
         errors.append(FieldError(field_name, problem))
         return None
-    return info
+    return connection
+
+
+def connection_problem(connection: connstr.Connection) -> str | None:
+    """Why this (parsed) connection may not be opened, or None: the engine allow-list, then the host allow-list
+    for every keyword that names a host and the directory allow-list for every keyword that names a file."""
+    info = connection.info
+    allowed_engines = settings.analyzer_allowed_engines()
+    if info.engine not in allowed_engines:
+        return (f"driver for {info.engine} is not allowed on this server "
+                f"(allowed: {', '.join(allowed_engines) or 'none'}; ANALYZER_ALLOWED_DRIVERS)")
+    if info.engine == "sqlite":
+        if not connection.files:
+            return sqlite_path_problem(None)
+        for keyword, path in connection.files:
+            problem = sqlite_path_problem(path)
+            if problem:
+                return f"{keyword}: {problem}"
+        return None
+    if not connection.hosts:
+        return host_problem(None)
+    for keyword, host in connection.hosts:
+        problem = host_problem(host)
+        if problem:
+            return f"{keyword}: {problem}"
+    return None
 
 
 def host_problem(host: str | None) -> str | None:

@@ -1,23 +1,37 @@
-"""Runs one check on an open session and classifies failures.
+"""Runs checks on a session and classifies failures.
 
 A check that cannot run (permission denied, timeout, unsupported version, not available on Azure SQL Database)
-becomes a `skipped` entry with its reason and never fails the job: a partial report beats no report.
+becomes a `skipped` entry with its reason and never fails the job: a partial report beats no report. A LOST
+CONNECTION is different: it says nothing about the check, and every later check on that session would fail the same
+way. `run_checks` therefore re-runs the check that lost it, and the rest of the batch, on a new session (a bounded
+number of times); what is still lost after that is recorded as `connection_lost`, and the job says it is partial.
 """
 from __future__ import annotations
 
 import re
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from shared.analyzer import catalog, handlers
 from shared.analyzer.connstr import redact
 from shared.analyzer.mappers import rows_to_findings
 from shared.analyzer.model import Check, CheckOutcome
-from shared.analyzer.session import AnalysisSession
+from shared.analyzer.session import AnalysisSession, TargetError
 
 _PERMISSION = re.compile(r"42501|permission denied|access denied|command denied|not have permission|"
                          r"VIEW SERVER STATE|VIEW DATABASE STATE|1142|1227", re.I)
 _TIMEOUT = re.compile(r"HYT00|HYT01|57014|statement timeout|canceling statement|max_statement_time|"
                       r"max_execution_time|timeout expired|query execution was interrupted|1969|3024", re.I)
+# SQLSTATE class 08 (connection exception), 57P01-57P03 (PostgreSQL: terminated by an administrator, crash
+# shutdown, cannot connect now), and the drivers' texts for a connection that is gone.
+_CONNECTION_LOST_STATE = re.compile(r"^(?:08\w{3}|57P0[123])$")
+_CONNECTION_LOST_TEXT = re.compile(r"connection (?:has been |was )?lost|connection lost|lost connection|"
+                                   r"server closed the connection|terminating connection|gone away|"
+                                   r"communication link failure|connection not open|connection is closed|"
+                                   r"\(2006\)|\(2013\)", re.IGNORECASE)
+LOST_REASON = "the connection to the target was lost"
 _LOCK = re.compile(r"55P03|lock timeout|1205|Lock wait timeout|database is locked", re.I)
 
 
@@ -42,6 +56,13 @@ def classify_error(exc: Exception, timeout_s: int) -> str:
     return f"failed ({state}): {redact(text)[:200]}"
 
 
+def is_connection_lost(exc: BaseException) -> bool:
+    args = getattr(exc, "args", ()) or ()
+    state = args[0] if args and isinstance(args[0], str) else ""
+    text = " ".join(str(a) for a in args) or str(exc)
+    return bool(_CONNECTION_LOST_STATE.match(state)) or bool(_CONNECTION_LOST_TEXT.search(text))
+
+
 def run_check(session: AnalysisSession, check: Check, schemas: list[str] | None = None) -> CheckOutcome:
     started = time.perf_counter()
     outcome = CheckOutcome(check.id)
@@ -64,8 +85,11 @@ def run_check(session: AnalysisSession, check: Check, schemas: list[str] | None 
     except handlers.SkipCheck as exc:
         outcome.skipped = str(exc)
     except Exception as exc:  # noqa: BLE001 - any failure of one check is recorded, never fatal
-        outcome.skipped = classify_error(exc, session.statement_timeout_s)
-        _reset_after_error(session)
+        if is_connection_lost(exc):
+            outcome.skipped, outcome.connection_lost = LOST_REASON, True
+        else:
+            outcome.skipped = classify_error(exc, session.statement_timeout_s)
+            _reset_after_error(session)
     outcome.duration_ms = (time.perf_counter() - started) * 1000
     return outcome
 
@@ -77,3 +101,58 @@ def _reset_after_error(session: AnalysisSession) -> None:
         session.conn.rollback()
     except Exception:  # noqa: BLE001
         pass
+
+
+@dataclass(frozen=True)
+class BatchRun:
+    """Outcomes in the order of the checks given, and how many new sessions were opened after a lost connection."""
+
+    outcomes: list[CheckOutcome]
+    reconnects: int
+
+    @property
+    def lost(self) -> int:
+        return sum(1 for o in self.outcomes if o.connection_lost)
+
+
+def run_checks(open_session: Callable[[], AnalysisSession], checks: list[Check], schemas: list[str] | None = None,
+               *, reconnects: int = 2, reconnect_delay_s: float = 1.0) -> BatchRun:
+    """Run `checks` on one session, and after a lost connection the remaining ones (starting with the check that
+    lost it) on a new session, at most `reconnects` times. The first open's `TargetError` is raised (the activity's
+    retry policy handles an unreachable target); a failed reopen uses up one reconnect. Checks still not run at the
+    end are recorded as `connection_lost`, with the reason, never silently skipped."""
+    done: dict[str, CheckOutcome] = {}
+    pending = list(checks)
+    opened = 0
+    reason = LOST_REASON
+    while pending and opened <= reconnects:
+        if opened:
+            threading.Event().wait(reconnect_delay_s * opened)  # a restarting server gets a moment, growing
+        opened += 1
+        try:
+            session = open_session()
+        except TargetError as exc:
+            if opened == 1:
+                raise
+            reason = f"{LOST_REASON}, and a new session failed: {exc}"
+            continue
+        try:
+            while pending:
+                outcome = run_check(session, pending[0], schemas)
+                if outcome.connection_lost:
+                    break  # this check and the rest go to the next session
+                done[pending.pop(0).id] = outcome
+        finally:
+            _close_quietly(session)
+    attempts = f"(tried on {opened} session{'s' if opened != 1 else ''})"
+    for check in pending:
+        done[check.id] = CheckOutcome(check.id, skipped=f"{reason} {attempts}", connection_lost=True)
+    return BatchRun([done[c.id] for c in checks], max(0, opened - 1))
+
+
+def _close_quietly(session: AnalysisSession) -> None:
+    """Closing a session whose connection is already gone may raise; there is nothing left to release."""
+    try:
+        session.close()
+    except Exception:  # noqa: BLE001
+        session.conn = None

@@ -143,8 +143,9 @@ class AnalysisSession:
 
     def __init__(self, conn_str: str, *, statement_timeout_s: int = 30, lock_timeout_ms: int = 1000,
                  connect_timeout_s: int = 10) -> None:
-        self._conn_str = conn_str
-        self.info = connstr.describe(conn_str)
+        # Parsed and rebuilt here too: whatever the caller passes, the driver only ever sees the rebuilt string.
+        self._connection = connstr.analyse(conn_str)
+        self.info = self._connection.info
         self.engine = self.info.engine
         self.statement_timeout_s = statement_timeout_s
         self.lock_timeout_ms = lock_timeout_ms
@@ -163,9 +164,7 @@ class AnalysisSession:
     def open(self) -> None:
         import pyodbc
 
-        conn_str = self._conn_str
-        if self.engine == "sqlserver" and "applicationintent" not in conn_str.lower():
-            conn_str = conn_str.rstrip(";") + ";ApplicationIntent=ReadOnly"
+        conn_str = self._connection.odbc  # ApplicationIntent=ReadOnly is part of the SQL Server rebuild
         try:
             self.conn = _connect_with_deadline(conn_str, self.connect_timeout_s)
         except _ConnectDeadline:

@@ -3,7 +3,7 @@ database (read-only; the tables belong to the products).
 
 Each table is selected into one shape (`_SELECTS`) so a page across types merges three index-ordered reads, and
 counts are `GROUP BY status` per table: the work of a request does not grow with the number of jobs
-kept (indexes: migrations 0001, 0002 and 0004).
+kept (indexes: migrations 0001, 0002 and 0005).
 """
 from __future__ import annotations
 

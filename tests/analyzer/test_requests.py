@@ -122,7 +122,7 @@ def test_sqlite_symlink_escaping_the_directory_is_refused(analyzer_settings: Pat
 
 def test_sqlite_extension_loading_is_refused(analyzer_settings: Path) -> None:
     conn = f"Driver={{SQLite3}};Database={analyzer_settings}/shop.db;LoadExt=/tmp/evil.so"
-    assert "loadext" in fields({"connectionString": conn})["connectionString"]
+    assert "LoadExt" in fields({"connectionString": conn})["connectionString"]
 
 
 def test_named_connection(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,8 +20,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus as Status
 
+from devhost.discovery import IndexedApp
 from devhost.durable import DurableEngine, durable_functions_of
 from devhost.durable.client import LocalDurableOrchestrationClient
+from devhost.durable.discovery import entity_functions_of
 from tests.devhost_app import durable_features
 
 BASE_URL = "http://127.0.0.1:7071"
@@ -32,8 +34,9 @@ DONE = {Status.Completed, Status.Failed, Status.Terminated}
 def engine() -> Iterator[DurableEngine]:
     app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
     app.register_functions(durable_features.bp)
+    app = IndexedApp(app)   # FunctionApp.get_functions() can run only once
     orchestrators, activities = durable_functions_of(app)
-    engine = DurableEngine(orchestrators=orchestrators, activities=activities,
+    engine = DurableEngine(orchestrators=orchestrators, activities=activities, entities=entity_functions_of(app),
                            max_concurrent_activities=4, max_concurrent_orchestrators=4)
     engine.start()
     yield engine
@@ -74,6 +77,13 @@ def test_fan_out_of_many_activities_gathers_every_result(client):
     status = start_and_wait(client, "df_fan_out", 200)
     assert status.runtime_status is Status.Completed
     assert status.output == {"count": 200, "sum": 2 * sum(range(200))}
+
+
+def test_function_chaining_passes_each_output_to_the_next_step_in_order(client):
+    status = start_and_wait(client, "df_chain", 3)
+    assert status.output == [6, 12, 24]
+    history = client.status_json(status.instance_id, show_history=True, show_history_output=True)["historyEvents"]
+    assert [row.get("Result") for row in history if row["EventType"] == "TaskCompleted"] == [6, 12, 24]
 
 
 def test_activity_failure_is_raised_in_the_orchestrator_with_the_activity_message(client):
@@ -231,19 +241,61 @@ def test_restart_with_new_and_same_instance_id(client):
     assert same.instance_id == "restart-me" and same.output == {"again": True}
 
 
-def test_get_status_by_pages_past_one_hundred_instances(client):
+def test_get_status_by_returns_one_page_like_the_real_client(client):
+    """azure-functions-durable 1.7 makes one request and ignores the continuation token: 100 rows at most (the
+    extension's default page size), so code that needs more must page itself, locally as in Azure."""
     async def go() -> list[Any]:
         since = datetime.now(timezone.utc) - timedelta(seconds=1)
         ids = [await client.start_new("df_echo_input", f"page-{i:03d}", i) for i in range(150)]
         for instance_id in ids:
             await wait_status(client, instance_id)
-        return await client.get_status_by(created_time_from=since, runtime_status=[Status.Completed])
+        return await client.get_status_by(created_time_from=since, instance_id_prefix="page-")
     statuses = run(go())
-    paged = sorted(s.instance_id for s in statuses if s.instance_id.startswith("page-"))
-    assert paged == [f"page-{i:03d}" for i in range(150)]
-    assert {s.output for s in statuses if s.instance_id.startswith("page-")} == set(range(150))
+    assert len(statuses) == 100
+    assert len({s.instance_id for s in statuses}) == 100
+    assert all(s.instance_id.startswith("page-") for s in statuses)
     everything = run(client.get_status_all())
-    assert len(everything) >= 150
+    assert len(everything) == 100
+
+
+def test_the_status_route_pages_with_the_continuation_token_header(engine):
+    """The extension's GET /instances answers one page and the `x-ms-continuation-token` header of the next."""
+    async def go() -> tuple[list[str], list[int]]:
+        local = engine.client(BASE_URL)
+        for i in range(7):
+            instance_id = await local.start_new("df_echo_input", f"token-{i}", i)
+            await wait_status(local, instance_id)
+        app = web.Application()
+        engine.add_management_routes(app, base_url_for=lambda request: BASE_URL)
+        seen: list[str] = []
+        sizes: list[int] = []
+        async with TestClient(TestServer(app)) as http:
+            token: str | None = None
+            while True:
+                headers = {"x-ms-continuation-token": token} if token else {}
+                response = await http.get("/runtime/webhooks/durabletask/instances",
+                                          params={"instanceIdPrefix": "token-", "top": "3"}, headers=headers)
+                assert response.status == 200
+                rows = await response.json()
+                sizes.append(len(rows))
+                seen += [row["instanceId"] for row in rows]
+                token = response.headers.get("x-ms-continuation-token")
+                if not token:
+                    return seen, sizes
+    seen, sizes = run(go())
+    assert sorted(seen) == [f"token-{i}" for i in range(7)]
+    assert sizes[:3] == [3, 3, 1]
+
+
+@pytest.mark.slow
+def test_sub_orchestration_longer_than_thirty_seconds_completes_the_parent(client):
+    """durabletask 1.12's in-memory backend stopped watching a child after 30 s and the parent stayed Running."""
+    async def go() -> Any:
+        instance_id = await client.start_new("df_slow_parent", None, 31.0)
+        return await wait_status(client, instance_id, timeout=90)
+    status = run(go())
+    assert status.runtime_status is Status.Completed
+    assert status.output == {"child": 31.0}
 
 
 def test_purge_by_filter_counts_what_it_deletes(client):
@@ -386,3 +438,120 @@ def test_rewind_reruns_the_failed_activity(client, tmp_path):
     failed, rewound = run(go())
     assert failed.runtime_status is Status.Failed
     assert rewound.output == 2
+
+
+def test_status_between_continue_as_new_generations_is_running_never_pending(client):
+    """The extension shows Running between generations; upstream parked the instance in Pending."""
+    async def go() -> tuple[list[Status], Any]:
+        instance_id = await client.start_new("df_counter", None, {"n": 0, "until": 40})
+        seen: list[Status] = []
+        while True:
+            status = await client.get_status(instance_id)
+            if not seen or seen[-1] is not status.runtime_status:
+                seen.append(status.runtime_status)
+            if status.runtime_status in DONE:
+                return seen, status
+            await asyncio.sleep(0)
+    seen, final = run(go())
+    assert final.runtime_status is Status.Completed and final.output == {"n": 40, "until": 40}
+    # Pending only before the first episode (as in Azure); once Running, never back to Pending.
+    after_start = seen[seen.index(Status.Running):]
+    assert Status.Pending not in after_start, seen
+
+
+def test_a_failed_orchestrator_is_logged_with_its_reason_and_a_short_traceback(client, caplog):
+    with caplog.at_level(logging.INFO, logger="devhost.functions"):
+        status = start_and_wait(client, "df_uncaught_failure", "the reason is here")
+    assert status.runtime_status is Status.Failed
+    failed = [r for r in caplog.records if r.name == "devhost.functions"
+              and r.getMessage().startswith("Executed 'Functions.df_uncaught_failure' (Failed")]
+    assert failed and failed[-1].levelno == logging.ERROR
+    text = failed[-1].getMessage()
+    assert "Orchestrator function 'df_uncaught_failure' failed: Activity function 'df_fail' failed: " \
+           "ValueError: the reason is here" in text
+    assert "Stack:" in text and 'File "' in text
+
+
+def test_history_has_real_timestamps_and_the_documented_rows(client):
+    before = datetime.now(timezone.utc) - timedelta(seconds=1)
+    status = start_and_wait(client, "df_catch_failure", "history please")
+    payload = client.status_json(status.instance_id, show_history=True, show_history_output=False)
+    rows = payload["historyEvents"]
+    assert [r["EventType"] for r in rows] == ["ExecutionStarted", "TaskFailed", "TaskCompleted", "ExecutionCompleted"]
+    assert all(datetime.fromisoformat(r["Timestamp"].replace("Z", "+00:00")) >= before for r in rows)
+    failed = rows[1]
+    assert failed["FunctionName"] == "df_fail" and failed["Reason"] == "history please"
+    assert "Traceback" not in failed["Details"] and 'File "' not in failed["Details"]
+    assert rows[2]["FunctionName"] == "df_double" and "Result" not in rows[2]
+    assert rows[-1]["OrchestrationStatus"] == "Completed"
+
+
+# --- entities and call_http ------------------------------------------------------------------------------------------
+def test_entity_signals_calls_failures_and_state_like_the_counter_sample(client):
+    status = start_and_wait(client, "df_entity_counter", {"key": "sample", "adds": [5, 7, 30]})
+    assert status.runtime_status is Status.Completed, status.output
+    assert status.output == {"value": 42, "failure": "counter refused: on purpose", "after": 42}
+    state = run(client.read_entity_state(df.EntityId("df_counter_entity", "sample")))
+    assert (state.entity_exists, state.entity_state) == (True, 42)
+
+
+def test_client_signal_entity_and_read_entity_state(client):
+    counter = df.EntityId("DF_Counter_Entity", "client")   # names are case-insensitive, as in the extension
+    missing = run(client.read_entity_state(counter))
+    assert (missing.entity_exists, missing.entity_state) == (False, None)
+
+    async def go() -> Any:
+        await client.signal_entity(counter, "add", 3)
+        await client.signal_entity(counter, "add", 4)
+        deadline = time.monotonic() + 10
+        while True:
+            state = await client.read_entity_state(counter)
+            if state.entity_exists and state.entity_state == 7 or time.monotonic() > deadline:
+                return state
+            await asyncio.sleep(0.02)
+    assert run(go()).entity_state == 7
+
+    async def delete() -> Any:
+        await client.signal_entity(counter, "delete")
+        deadline = time.monotonic() + 10
+        while True:
+            state = await client.read_entity_state(counter)
+            if not state.entity_exists or time.monotonic() > deadline:
+                return state
+            await asyncio.sleep(0.02)
+    assert not run(delete()).entity_exists
+    with pytest.raises(Exception, match="404"):
+        run(client.signal_entity(df.EntityId("no_such_entity", "k"), "add", 1))
+
+
+def test_an_entity_serializes_concurrent_operations(client):
+    """Twenty orchestrations add 1 to the same counter at once: each sees a distinct value and none is lost."""
+    async def go() -> list[Any]:
+        ids = [await client.start_new("df_entity_add_one", None, "serial") for _ in range(20)]
+        return [await wait_status(client, instance_id) for instance_id in ids]
+    results = run(go())
+    assert all(r.runtime_status is Status.Completed for r in results)
+    assert sorted(r.output for r in results) == list(range(1, 21))
+    assert run(client.read_entity_state(df.EntityId("df_counter_entity", "serial"))).entity_state == 20
+
+
+def test_call_http_fails_the_orchestration_with_a_clear_message(client):
+    status = start_and_wait(client, "df_call_http")
+    assert status.runtime_status is Status.Failed
+    assert "call_http('GET', 'https://example.invalid/status') is not emulated by the local host" in status.output
+
+
+def test_engine_noise_stays_out_of_the_log(client, caplog):
+    """A terminate and a failed entity operation log what the real host logs, not durabletask's own lines."""
+    with caplog.at_level(logging.DEBUG):
+        async def go() -> None:
+            instance_id = await client.start_new("df_wait_forever", "noise-1")
+            await wait_status(client, instance_id, {Status.Running})
+            await client.terminate(instance_id, "quiet please")
+            await wait_status(client, instance_id)
+        run(go())
+        start_and_wait(client, "df_entity_counter", {"key": "noise", "adds": [1]})
+    texts = [r.getMessage() for r in caplog.records]
+    assert not any("Recursive termination" in t for t in texts)
+    assert not [r for r in caplog.records if r.name.startswith("devhost.durable") and isinstance(r.msg, Exception)]
+    assert any(t.startswith("Executed 'Functions.df_counter_entity' (Failed") for t in texts)

@@ -27,20 +27,23 @@ from azure.durable_functions.orchestrator import Orchestrator
 from azure.functions._durable_functions import df_dumps, df_loads
 from durabletask.task import FailureDetails
 
+from devhost.discovery import IndexedApp
 from devhost.durable import DurableEngine, durable_functions_of
+from devhost.durable.discovery import entity_functions_of
 from devhost.durable.failures import task_failed_details, task_failed_reason
 from tests.devhost_app import durable_features
 
 CALL_ACTIVITY, CONTINUE_AS_NEW, CREATE_TIMER, WAIT_FOR_EVENT = 0, 4, 5, 6
 
 
-def _functions() -> tuple[dict[str, Callable], dict[str, tuple[Callable, str]]]:
+def _functions() -> tuple[dict[str, Callable], dict[str, tuple[Callable, str]], dict[str, Callable]]:
     app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
     app.register_functions(durable_features.bp)
-    return durable_functions_of(app)
+    indexed = IndexedApp(app)
+    return (*durable_functions_of(indexed), entity_functions_of(indexed))
 
 
-ORCHESTRATORS, ACTIVITIES = _functions()
+ORCHESTRATORS, ACTIVITIES, ENTITIES = _functions()
 
 
 class ReferenceRun:
@@ -140,7 +143,7 @@ class ReferenceRun:
 
 @pytest.fixture(scope="module")
 def engine() -> Iterator[DurableEngine]:
-    engine = DurableEngine(orchestrators=ORCHESTRATORS, activities=ACTIVITIES,
+    engine = DurableEngine(orchestrators=ORCHESTRATORS, activities=ACTIVITIES, entities=ENTITIES,
                            max_concurrent_activities=4, max_concurrent_orchestrators=4)
     engine.start()
     yield engine
@@ -173,6 +176,7 @@ def local_run(engine: DurableEngine, name: str, input_value: Any, events: dict[s
 
 
 CASES = [
+    pytest.param("df_chain", 5, {}, True, id="chaining"),
     pytest.param("df_fan_out", 12, {}, True, id="fan-out"),
     pytest.param("df_catch_failure", "disk on fire", {}, True, id="caught-activity-failure"),
     pytest.param("df_uncaught_failure", "kaput", {}, True, id="uncaught-activity-failure"),
@@ -227,3 +231,155 @@ def test_new_uuid_matches_dfs_algorithm_for_the_same_instance_and_clock():
     local = LocalDurableOrchestrationContext(inner, None, "x")
     assert [local.new_uuid() for _ in range(3)] == [reference.new_uuid() for _ in range(3)]
     assert local.current_utc_datetime == reference.current_utc_datetime
+
+
+# --- the durable client: every call the app makes, local client vs the real client over the HTTP API ---------------
+# The real `DurableOrchestrationClient` (azure-functions-durable) talks HTTP to the extension; here it talks to the
+# local host's emulation of that API (devhost.durable.routes), and its parsed answers must equal what the local
+# client returns for the same calls. App calls (grep triggers/): start_new, get_status (with and without history),
+# get_status_all, terminate, create_check_status_response; plus raise_event, get_status_by and purge, which the
+# durable starters and operators use.
+HISTORY_DOCUMENTED = {
+    # The extension's documented `showHistory=true&showHistoryOutput=true` rows (HTTP API reference, "Get instance
+    # status"): no episode bookends, no TaskScheduled; completions carry FunctionName and ScheduledTime.
+    "ExecutionStarted": {"EventType", "FunctionName", "Timestamp", "Input"},
+    "TaskCompleted": {"EventType", "FunctionName", "Result", "ScheduledTime", "Timestamp"},
+    "ExecutionCompleted": {"EventType", "OrchestrationStatus", "Result", "Timestamp"},
+}
+
+
+def _real_client(base: str, local: Any) -> Any:
+    from azure.durable_functions.models.DurableOrchestrationClient import DurableOrchestrationClient
+    management = local.get_client_response_links(None, "INSTANCEID")
+    return DurableOrchestrationClient(json.dumps({
+        "taskHubName": local.task_hub_name, "creationUrls": {}, "managementUrls": management,
+        "rpcBaseUrl": f"{base}/runtime/webhooks/durabletask/"}))
+
+
+def _comparable(status: Any) -> dict[str, Any]:
+    data = status.to_json()
+    # `input` is left out: the real client posts df_dumps(input) as a JSON string, which the extension keeps as is
+    # (the orchestrator decodes it), so how the status API shows it is the extension's storage detail.
+    return {k: v for k, v in data.items() if k not in ("instanceId", "createdTime", "lastUpdatedTime", "input")}
+
+
+def test_every_client_call_the_app_makes_matches_the_real_client(engine):
+    from aiohttp import web as aioweb
+    from aiohttp.test_utils import TestServer
+    from azure.durable_functions.models.utils import http_utils
+
+    async def settle(client: Any, instance_id: str, until: set[Status]) -> Any:
+        deadline = time.monotonic() + 20
+        while True:
+            status = await client.get_status(instance_id)
+            if status.runtime_status in until:
+                return status
+            assert time.monotonic() < deadline, f"{instance_id}: {status.runtime_status}"
+            await asyncio.sleep(0.02)
+
+    async def go() -> None:
+        app = aioweb.Application()
+        server = TestServer(app)
+        engine.add_management_routes(app, base_url_for=lambda request: str(request.url.origin()))
+        await server.start_server()
+        try:
+            base = str(server.make_url("")).rstrip("/")
+            local = engine.client(base)
+            real = _real_client(base, local)
+            done = {Status.Completed, Status.Failed, Status.Terminated}
+
+            # start_new + get_status: same shapes, same values
+            a = await real.start_new("df_fan_out", "parity-real-1", 3)
+            b = await local.start_new("df_fan_out", "parity-local-1", 3)
+            assert (a, b) == ("parity-real-1", "parity-local-1")
+            sa, sb = await settle(real, a, done), await settle(local, b, done)
+            assert type(sa) is type(sb)
+            assert _comparable(sa) == _comparable(sb)
+            assert sa.output == {"count": 3, "sum": 6}
+
+            # get_status with history: the documented rows, parsed by the real model the same way
+            ha = await real.get_status(a, show_history=True, show_history_output=True)
+            hb = await local.get_status(b, show_history=True, show_history_output=True)
+            rows_a, rows_b = ha.historyEvents, hb.historyEvents
+            assert [r["EventType"] for r in rows_a] == [r["EventType"] for r in rows_b] == \
+                ["ExecutionStarted", "TaskCompleted", "TaskCompleted", "TaskCompleted", "ExecutionCompleted"]
+            for row in rows_a:
+                assert set(row) == HISTORY_DOCUMENTED[row["EventType"]], row
+            assert [r["FunctionName"] for r in rows_a if r["EventType"] == "TaskCompleted"] == ["df_double"] * 3
+            assert rows_a[-1]["OrchestrationStatus"] == "Completed"
+            moments = [datetime.fromisoformat(r["Timestamp"].replace("Z", "+00:00")) for r in rows_a]
+            assert moments == sorted(moments) and moments[0] >= sa.created_time.replace(microsecond=0)
+            for row in rows_a:
+                if "ScheduledTime" in row:
+                    assert row["ScheduledTime"] <= row["Timestamp"]
+            without_output = await real.get_status(a, show_history=True)
+            assert all("Result" not in r and "Input" not in r for r in without_output.historyEvents)
+
+            # unknown instance: falsy, no status, on both
+            ua, ub = await real.get_status("parity-nope"), await local.get_status("parity-nope")
+            assert not ua and not ub and ua.runtime_status is ub.runtime_status is None
+
+            # get_status_all / get_status_by: ONE page (100) on both, whatever exists beyond it
+            since = datetime.now(timezone.utc) - timedelta(seconds=2)
+            ids = [await local.start_new("df_echo_input", f"parity-page-{i:03d}", i) for i in range(105)]
+            for instance_id in ids:
+                await settle(local, instance_id, done)
+            all_a, all_b = await real.get_status_all(), await local.get_status_all()
+            assert len(all_a) == len(all_b) == 100
+            by_a = await real.get_status_by(created_time_from=since, runtime_status=[Status.Completed])
+            by_b = await local.get_status_by(created_time_from=since, runtime_status=[Status.Completed])
+            assert len(by_a) == len(by_b) == 100
+            assert {s.instance_id for s in by_a} == {s.instance_id for s in by_b}
+            assert {(s.instance_id, s.input_) for s in by_a} == {(s.instance_id, s.input_) for s in by_b}
+            assert all(s.input_ is None for s in by_b)   # the list API's showInput defaults to false
+            paged = [s for s in by_b if s.instance_id.startswith("parity-page-")]
+            assert paged and all(s.output == int(s.instance_id[-3:]) for s in paged)   # outputs always listed
+            assert sorted(_comparable(s)["name"] for s in by_a) == sorted(_comparable(s)["name"] for s in by_b)
+
+            # terminate and raise_event
+            for client, suffix in ((real, "real"), (local, "local")):
+                waiting = await client.start_new("df_wait_forever", f"parity-term-{suffix}")
+                await settle(client, waiting, {Status.Running})
+                await client.terminate(waiting, "stop it")
+                ended = await settle(client, waiting, done)
+                assert (ended.runtime_status, ended.output) == (Status.Terminated, "stop it")
+                await client.terminate(waiting, "again")   # 410 from the API: accepted silently by both
+                with pytest.raises(Exception, match="No instance with ID"):
+                    await client.raise_event("parity-nope", "Never", 1)
+                evented = await client.start_new("df_wait_forever", f"parity-event-{suffix}")
+                await settle(client, evented, {Status.Running})
+                await client.raise_event(evented, "Never", {"x": 1})
+                finished = await settle(client, evented, done)
+                assert (finished.runtime_status, finished.output) == (Status.Completed, "not reached")
+                purged = await client.purge_instance_history(evented)
+                assert purged.instances_deleted == 1
+                assert not await client.get_status(evented)
+
+            # entities: client signal_entity / read_entity_state, and the orchestrator side through the real client
+            for client, key in ((real, "parity-real"), (local, "parity-local")):
+                counter = df.EntityId("df_counter_entity", key)
+                missing = await client.read_entity_state(counter)
+                assert (missing.entity_exists, missing.entity_state) == (False, None)
+                await client.signal_entity(counter, "add", 20)
+                started = await client.start_new("df_entity_counter", None, {"key": key, "adds": [22]})
+                finished = await settle(client, started, done)
+                assert finished.output == {"value": 42, "failure": "counter refused: on purpose", "after": 42}
+                state = await client.read_entity_state(counter)
+                assert (state.entity_exists, state.entity_state) == (True, 42)
+                await client.signal_entity(counter, "reset", 0)   # falsy input: sent as none by both clients
+                with pytest.raises(Exception, match="404"):
+                    await client.signal_entity(df.EntityId("no_such_entity", "k"), "add", 1)
+
+            # create_check_status_response: same status, headers and body
+            request = func.HttpRequest("POST", f"{base}/api/start", body=b"")
+            ra, rb = real.create_check_status_response(request, a), local.create_check_status_response(request, a)
+            assert (ra.status_code, dict(ra.headers), json.loads(ra.get_body())) == \
+                (rb.status_code, dict(rb.headers), json.loads(rb.get_body()))
+        finally:
+            session = http_utils._client_session
+            if session is not None:
+                await session.close()
+            http_utils._client_session = None
+            await server.close()
+
+    asyncio.run(go())

@@ -42,12 +42,39 @@ def test_optional_route_parameter(host: LocalHost) -> None:
     assert requests.get(host.url("/api/items")).text == "<none>"
 
 
-def test_unknown_route_is_404_and_wrong_method_is_405(host: LocalHost) -> None:
-    assert requests.get(host.url("/api/nothing-here")).status_code == 404
-    assert requests.get(host.url("/elsewhere")).status_code == 404
-    wrong = requests.delete(host.url("/api/echo/latest"))
-    assert wrong.status_code == 405
-    assert wrong.headers["Allow"] == "GET"
+def _problem(response: requests.Response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    return body
+
+
+@pytest.mark.parametrize("path", ["/api/nothing-here", "/elsewhere", "/api/echo/1%0A", "/api/%0A",
+                                  "/runtime/webhooks/durabletask/nothing", "/admin/nothing"])
+def test_unknown_paths_are_404_problem_json(host: LocalHost, path: str) -> None:
+    _problem(requests.get(host.url(path), headers={"x-functions-key": host.master_key}), 404)
+
+
+def test_wrong_method_is_404_like_the_real_host_with_the_methods_named(host: LocalHost) -> None:
+    """The real host's routing treats methods as a route constraint: 404, not 405 (azure-functions-host#10098)."""
+    body = _problem(requests.delete(host.url("/api/echo/latest")), 404)
+    assert body["allowedMethods"] == ["GET"]
+    _problem(requests.put(host.url("/admin/host/status")), 404)   # a fixed host route, aiohttp's own 405 before
+
+
+def test_body_over_the_default_limit_is_413_problem_json_with_or_without_content_length(host: LocalHost) -> None:
+    size = 100 * 1024 * 1024 + 1   # the real host's default FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, plus one byte
+    sized = requests.post(host.url("/api/echo/1"), data=b"x" * size, headers={"x-functions-key": host.function_key})
+    assert _problem(sized, 413)["limit"] == size - 1
+
+    def chunks() -> Iterator[bytes]:
+        block = b"y" * (1024 * 1024)
+        for _ in range(101):
+            yield block
+    streamed = requests.post(host.url("/api/echo/1"), data=chunks(), headers={"x-functions-key": host.function_key})
+    _problem(streamed, 413)
+    assert requests.get(host.url("/api/echo/1"), headers={"x-functions-key": host.function_key}).status_code == 200
 
 
 @pytest.mark.parametrize("key", [None, "wrong-key"])
@@ -122,3 +149,27 @@ def test_durable_management_api_needs_a_key(host: LocalHost) -> None:
     assert requests.get(bare).status_code == 401
     assert requests.get(bare, params={"code": "wrong"}).status_code == 401
     assert requests.get(bare, headers={"x-functions-key": host.master_key}).status_code in (200, 202)
+
+
+def test_entity_http_api_signals_reads_and_lists(host: LocalHost) -> None:
+    """The extension's /entities routes: POST ?op= signals (202), GET reads the state (404 before it exists)."""
+    base = host.url("/runtime/webhooks/durabletask/entities/df_counter_entity")
+    key = {"x-functions-key": host.master_key}
+    assert requests.get(f"{base}/over-http", headers=key).status_code == 404
+    assert requests.post(f"{base}/over-http", params={"op": "add"}, json=5, headers=key).status_code == 202
+    assert requests.post(f"{base}/over-http", params={"op": "add"}, json=6, headers=key).status_code == 202
+    deadline = time.monotonic() + 10
+    while True:
+        state = requests.get(f"{base}/over-http", headers=key)
+        if state.status_code == 200 and state.json() == 11 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert (state.status_code, state.json()) == (200, 11)
+    listed = requests.get(base, params={"fetchState": "true"}, headers=key)
+    assert listed.status_code == 200
+    assert {"entityId": {"name": "df_counter_entity", "key": "over-http"}, "state": 11} in \
+        [{k: v for k, v in row.items() if k != "lastOperationTime"} for row in listed.json()]
+    unknown = requests.post(host.url("/runtime/webhooks/durabletask/entities/nope/k"), params={"op": "x"},
+                            headers=key)
+    assert unknown.status_code == 404
+    assert requests.get(f"{base}/over-http").status_code == 401   # the management API needs a key

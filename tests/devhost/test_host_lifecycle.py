@@ -85,3 +85,33 @@ def test_new_requests_are_refused_while_stopping(local_host) -> None:
     stopper.join()
     caller.join()
     assert refused in (503, "connection refused")
+
+
+def test_a_binding_expression_without_its_app_setting_stops_the_start_naming_function_and_setting() -> None:
+    """`%DEVHOST_TEST_WORK_QUEUE%` is the queue name of `queue_ok` and of `enqueue`'s output; as in the real host's
+    indexing, a setting that resolves to nothing is an error, not a queue named literally `%...%`."""
+    result = run_host("--port", str(free_port()), env={"DEVHOST_TEST_WORK_QUEUE": ""})
+    assert result.returncode == 2
+    message = result.stderr.strip()
+    assert "'%DEVHOST_TEST_WORK_QUEUE%' does not resolve to a value" in message
+    assert "Error indexing method 'Functions." in message
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_malformed_host_json_is_named_with_line_and_column(tmp_path: Path) -> None:
+    """Microsoft's `function_chaining` sample ships a host.json with two JSON objects; the real host refuses it with
+    "Unable to parse host configuration file"; so does this one, with exit code 2 and no traceback."""
+    package = tmp_path / "badapp"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "function_app.py").write_text(
+        "import azure.functions as func\napp = func.FunctionApp()\n\n@app.route(route='x')\n"
+        "def x(req: func.HttpRequest) -> func.HttpResponse:\n    return func.HttpResponse('x')\n")
+    (package / "host.json").write_text('{\n  "version": "2.0"\n}\n{\n  "version": "2.0"\n}\n')
+    result = subprocess.run([sys.executable, "-m", "devhost", "--app", "badapp.function_app:app",
+                             "--port", str(free_port())], cwd=tmp_path, capture_output=True, text=True, timeout=30,
+                            env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{REPO_ROOT}"})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip() == (f"error: Unable to parse host configuration file '{package / 'host.json'}': "
+                                     "Extra data (line 4, column 1)")
+    assert "Traceback" not in result.stdout + result.stderr

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,17 @@ def fan_out(context: df.DurableOrchestrationContext):
     count = context.get_input()
     results = yield context.task_all([context.call_activity("df_double", i) for i in range(count)])
     return {"count": len(results), "sum": sum(results)}
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_chain")
+def chain(context: df.DurableOrchestrationContext):
+    """Function chaining (Microsoft's hello-sequence pattern): each step gets the previous step's output."""
+    results = []
+    value = context.get_input()
+    for _ in range(3):
+        value = yield context.call_activity("df_double", value)
+        results.append(value)
+    return results
 
 
 @bp.orchestration_trigger(context_name="context", orchestration="df_catch_failure")
@@ -168,6 +180,67 @@ def edge_cases(context: df.DurableOrchestrationContext):
     return {"empty": empty, "winner_is_failing": winner == failing, "winner_result": first_line, "again": again}
 
 
+@bp.orchestration_trigger(context_name="context", orchestration="df_slow_parent")
+def slow_parent(context: df.DurableOrchestrationContext):
+    """A batch-like child that outlasts the in-memory backend's 30 s sub-orchestration wait (issue 7 item 7)."""
+    result = yield context.call_sub_orchestrator("df_slow_child", context.get_input())
+    return {"child": result}
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_slow_child")
+def slow_child(context: df.DurableOrchestrationContext):
+    slept = yield context.call_activity("df_sleep", context.get_input())
+    return slept
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_entity_counter")
+def entity_counter(context: df.DurableOrchestrationContext):
+    """Microsoft's counter pattern: signals are fire-and-forget, a call waits for the entity's answer."""
+    spec = context.get_input()
+    counter = df.EntityId("df_counter_entity", spec["key"])
+    for amount in spec["adds"]:
+        context.signal_entity(counter, "add", amount)
+    value = yield context.call_entity(counter, "get")
+    try:
+        yield context.call_entity(counter, "explode", "on purpose")
+    except Exception as exc:  # noqa: BLE001 - DF raises a plain Exception with the entity's message
+        failure = str(exc)
+    after = yield context.call_entity(counter, "get")
+    return {"value": value, "failure": failure, "after": after}
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_entity_add_one")
+def entity_add_one(context: df.DurableOrchestrationContext):
+    """Many instances add to one counter: the entity applies them one at a time, so none is lost."""
+    new_value = yield context.call_entity(df.EntityId("df_counter_entity", context.get_input()), "add", 1)
+    return new_value
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_call_http")
+def call_http(context: df.DurableOrchestrationContext):
+    response = yield context.call_http("GET", "https://example.invalid/status")
+    return response.status_code
+
+
+@bp.entity_trigger(context_name="context", entity_name="df_counter_entity")
+def counter_entity(context: df.DurableEntityContext) -> None:
+    current = context.get_state(lambda: 0)
+    operation = context.operation_name
+    if operation == "add":
+        current += context.get_input()
+        context.set_result(current)
+    elif operation == "reset":
+        current = 0
+    elif operation == "get":
+        context.set_result(current)
+    elif operation == "delete":
+        context.destruct_on_exit()
+        return
+    elif operation == "explode":
+        raise ValueError(f"counter refused: {context.get_input()}")
+    context.set_state(current)
+
+
 # --- activities ------------------------------------------------------------------------------------------------
 @bp.activity_trigger(input_name="number", activity="df_double")
 def double(number: int) -> int:
@@ -188,6 +261,12 @@ def flaky(spec: dict[str, Any]) -> int:
     if attempt <= spec["fail_times"]:
         raise RuntimeError(f"attempt {attempt} failed")
     return attempt
+
+
+@bp.activity_trigger(input_name="seconds", activity="df_sleep")
+def sleep(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
 
 
 @bp.activity_trigger(input_name="value", activity="df_echo")

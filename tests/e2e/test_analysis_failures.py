@@ -2,6 +2,7 @@
 into the host log, job status, job list, durable status/history or the application database file."""
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
@@ -74,6 +75,45 @@ def test_bad_input_is_400_naming_the_field_and_creates_no_job(host: LocalHost, b
     assert response.headers["content-type"].startswith("application/problem+json")
     assert_matches_openapi(response)
     assert field in [e["field"] for e in response.json()["errors"]]
+    assert job_total(host) == before
+
+
+@pytest.mark.parametrize("case_id", ["sqlite-braces-hide-loadext", "driver-is-a-path", "pg-pqopt-hostaddr"])
+def test_connection_string_bypasses_are_400_and_reach_nothing_from_the_host(host: LocalHost, tmp_path: Path,
+                                                                           case_id: str) -> None:
+    """Issue 7 #1/#2 through the running host: the marker library's constructor would run in the HOST process, the
+    listener on 127.0.0.2 would be dialled by the host's driver. Table and detectors: tests/analyzer."""
+    from tests.analyzer.test_connstr_bypasses import BYPASSES, build_marker
+
+    case = next(c for c in BYPASSES if c.id == case_id)
+    allowed = Path(host.env["ANALYZER_ALLOWED_SQLITE_DIRS"])
+    shutil.copy(Path(__file__).resolve().parents[2] / "samples" / "shop.db", allowed / "shop.db")
+    library, marker = build_marker(tmp_path, case_id)
+    hits: list[int] = []
+    listener = socket.socket()
+    listener.bind(("127.0.0.2", 0))
+    listener.listen(5)
+    threading.Thread(target=lambda: hits.append(len(listener.accept())), daemon=True).start()
+    conn = case.template.format(tcp=listener.getsockname()[1], marker=library, allowed=allowed, outside=tmp_path,
+                                sock=tmp_path / "none.sock")
+    before = job_total(host)
+    response = host.post("/api/v1/analysis/start", json={"connectionString": conn})
+    assert response.status_code == 400
+    assert_matches_openapi(response)
+    assert case.keyword in response.json()["errors"][0]["message"]
+    assert job_total(host) == before
+    threading.Event().wait(0.3)  # a connection the host might still be making would have arrived by now
+    listener.close()
+    assert not hits and not marker.exists()
+
+
+def test_lone_surrogate_in_the_connection_string_is_400_not_500(host: LocalHost) -> None:
+    before = job_total(host)
+    body = b'{"connectionString": "Driver={PostgreSQL Unicode};Server=127.0.0.1;Uid=a;Pwd=\\ud800x"}'
+    response = host.post("/api/v1/analysis/start", data=body)
+    assert response.status_code == 400, response.text
+    assert_matches_openapi(response)
+    assert response.json()["errors"][0]["field"] == "connectionString"
     assert job_total(host) == before
 
 

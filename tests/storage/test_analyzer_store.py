@@ -1,6 +1,8 @@
 """The SQL Analyzer's store (`shared/analyzer/jobs.py`) and its secrets (`shared/secrets.py`) on every backend."""
 from __future__ import annotations
 
+import functools
+import threading
 from datetime import timedelta
 
 import pytest
@@ -156,3 +158,67 @@ def test_secret_expiry_keep_and_purge(app_db: Database, key: str) -> None:
     secrets.expire_secret(app_db, plain, timedelta(hours=1))
     assert secrets.purge_expired(app_db) == 0
     assert secrets.load_secret(app_db, plain, key=key).reveal() == "Pwd=2;"
+
+
+def test_concurrent_batches_lose_no_progress_count(app_db: Database) -> None:
+    """Issue 7 #12: the completed count was read then written under READ COMMITTED, so two batches finishing
+    together on PostgreSQL each wrote their own stale total. Eight writers, twelve batches each, all at once."""
+    job_id = new_job(app_db)
+    writers, batches = 8, 12
+
+    def writer(w: int) -> int:
+        for b in range(batches):
+            jobs.record_outcomes(app_db, job_id, [CheckOutcome(f"chk-{w}-{b}-{i}") for i in range(2)])
+        return w
+
+    results = race(app_db, *[functools.partial(writer, w) for w in range(writers)])
+    assert results == list(range(writers)), results  # no writer failed
+    assert len(jobs.outcomes(app_db, job_id)) == writers * batches * 2
+    assert jobs.get_job(app_db, job_id).checks_completed == writers * batches * 2
+    # a retried batch re-records the same checks: replaced, not counted twice
+    jobs.record_outcomes(app_db, job_id, [CheckOutcome("chk-0-0-0"), CheckOutcome("chk-0-0-1")])
+    assert jobs.get_job(app_db, job_id).checks_completed == writers * batches * 2
+
+
+def test_a_batch_committing_while_another_counts_is_not_lost_on_postgresql(postgres_db) -> None:  # noqa: ANN001
+    """The interleaving of the lost update, forced rather than hoped for: batch A is inside its transaction (rows
+    written, not committed) when batch B records its outcomes; B's counter update waits for A's row lock (seen in
+    pg_stat_activity), then A commits. A read-then-write count in B would store B's total without A's rows."""
+    import pyodbc
+
+    url = "odbc:" + postgres_db("app")
+    database, observer = Database(url), Database(url)
+    try:
+        database.migrate()
+        job_id = new_job(database)
+        a_written, release_a = threading.Event(), threading.Event()
+
+        def batch_a() -> None:
+            with database.transaction():
+                jobs.record_outcomes(database, job_id, [CheckOutcome("a-1"), CheckOutcome("a-2")])
+                a_written.set()
+                release_a.wait(timeout=60)
+            database.close()
+
+        def batch_b() -> None:
+            jobs.record_outcomes(database, job_id, [CheckOutcome("b-1")])
+            database.close()
+
+        first = threading.Thread(target=batch_a)
+        first.start()
+        assert a_written.wait(timeout=60)
+        second = threading.Thread(target=batch_b)
+        second.start()
+        conn_str = url.removeprefix("odbc:")
+        with pyodbc.connect(conn_str, autocommit=True) as probe:
+            while not probe.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+                                    "wait_event_type = 'Lock'").fetchone()[0]:
+                threading.Event().wait(0.05)  # B has not reached the row lock yet: poll the state, no time bound
+        release_a.set()
+        first.join()
+        second.join()
+        row = jobs.get_job(observer, job_id)
+        assert row is not None and row.checks_completed == 3
+    finally:
+        database.close()
+        observer.close()

@@ -40,8 +40,11 @@ ul.summary{{list-style:none;display:flex;gap:1em;padding:0}}
 <h1>SQL analysis report</h1>
 <p><b>{_e(report.get('flavor') or report['engine'])} {_e(report.get('serverVersion'))}</b> — {_e(report.get('target'))}
 — {_e(report['analysisType'])} — completed {_e(report.get('completedAt'))}</p>
-<p>Score: <b>{_e(report['score'])}</b> / 100. Job <code>{_e(report['jobId'])}</code>.
+<p>Score: <b>{_e(report['score'])}</b> / 100{' <b class="partial">(partial)</b>' if report.get('partial') else ''}.
+Job <code>{_e(report['jobId'])}</code>.
 {f"Usage statistics since {_e(report['statisticsSince'])}." if report.get('statisticsSince') else ''}</p>
+{f'<p class="partial" role="alert"><b>Partial result:</b> {_e(report.get("partialReason"))}</p>'
+   if report.get('partial') else ''}
 <ul class="summary">{summary}</ul>
 <h2>Findings</h2>{findings_table}{skipped_part}
 </body></html>

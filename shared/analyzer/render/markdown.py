@@ -17,7 +17,9 @@ def render(report: dict[str, Any]) -> str:
               f"- **Target**: {report.get('target')}",
               f"- **Analysis type**: {report['analysisType']}",
               f"- **Started / completed**: {report.get('startedAt')} / {report.get('completedAt')}",
-              f"- **Score**: {report['score']} / 100"]
+              f"- **Score**: {report['score']} / 100" + (" (PARTIAL)" if report.get("partial") else "")]
+    if report.get("partial"):
+        lines.append(f"- **Partial result**: {_cell(report.get('partialReason'))}")
     if report.get("statisticsSince"):
         lines.append(f"- **Usage statistics since**: {report['statisticsSince']}")
     lines += ["", "## Summary", "", "| " + " | ".join(SEVERITIES) + " |",

@@ -86,6 +86,10 @@ def render(report: dict[str, Any]) -> dict[str, Any]:
         results.append(result)
     notifications = [{"descriptor": {"id": s["checkId"]}, "level": "note", "message": {"text": s["reason"]}}
                      for s in report["skipped"]]
+    if report.get("partial"):
+        # A partial run is still a successful execution (the results present are right) but says what is missing.
+        notifications.insert(0, {"descriptor": {"id": "partial-result"}, "level": "warning",
+                                 "message": {"text": str(report.get("partialReason"))}})
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -96,7 +100,8 @@ def render(report: dict[str, Any]) -> dict[str, Any]:
                              **({"startTimeUtc": report["startedAt"]} if report.get("startedAt") else {}),
                              **({"endTimeUtc": report["completedAt"]} if report.get("completedAt") else {})}],
             "properties": {"database": report.get("database"), "serverVersion": report.get("serverVersion"),
-                           "score": report["score"], "summary": report["summary"]},
+                           "score": report["score"], "summary": report["summary"],
+                           "partial": bool(report.get("partial")), "partialReason": report.get("partialReason")},
             "results": results,
         }],
     }
