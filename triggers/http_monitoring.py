@@ -27,7 +27,7 @@ from shared.monitoring import service as monitoring
 from shared.monitoring.catalog import BY_TYPE, JOB_STATUSES, PRODUCT_ALIASES, scan_id_of_act, type_of_instance
 from shared.monitoring.page import DASHBOARD_HTML
 from shared.monitoring.redaction import redact_value
-from shared.monitoring.sources import load_record
+from shared.monitoring.store import load_record
 from shared.monitoring.summary import JobSummary, summarize
 from shared.policies import service as policy_service
 from shared.status import ACTIVE_STATUSES

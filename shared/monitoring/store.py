@@ -74,6 +74,12 @@ def page_records(db: Database, types: Collection[str], status: str | None, offse
     return list(itertools.islice(merged, offset, offset + limit))
 
 
+def load_record(db: Database, job_type: str, job_id: str) -> ProductRecord | None:
+    """One job by id, in the same shape as the list's."""
+    rows = db.query(f"{_SELECTS[job_type]} WHERE {_KEYS[job_type]} = ?", (job_id,))
+    return _record(rows[0]) if rows else None
+
+
 def counts_by_status(db: Database, types: Collection[str]) -> dict[str, dict[str, int]]:
     """Per job type, how many jobs are in each status."""
     counts: dict[str, dict[str, int]] = {}

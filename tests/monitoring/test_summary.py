@@ -7,7 +7,7 @@ import pytest
 
 from shared.monitoring.catalog import BY_TYPE, type_of_instance
 from shared.monitoring.jobs import compact_history
-from shared.monitoring.records import ProductRecord, analysis_record
+from shared.monitoring.records import ProductRecord
 from shared.monitoring.summary import summarize
 
 NOW = datetime(2026, 11, 22, 12, 0, 0, tzinfo=timezone.utc)
@@ -20,12 +20,14 @@ def instance(instance_id: str, runtime: str, name: str = "analysis_orchestrator"
             "customStatus": custom, "createdTime": created, "lastUpdatedTime": updated}
 
 
-def analysis_row(job_id: str, status: str, error: str | None = None) -> dict:
-    return {"job_id": job_id, "status": status, "analysis_type": "quick", "engine": "postgresql",
-            "target": "127.0.0.1:5432/shop", "created_at": "2026-11-22T11:00:00.100000+00:00",
-            "updated_at": "2026-11-22T11:00:20+00:00", "started_at": "2026-11-22T11:00:01+00:00",
-            "completed_at": "2026-11-22T11:00:11.500000+00:00" if status in ("Completed", "Failed") else None,
-            "error": error, "attempt": 2, "checks_completed": 4, "checks_total": 8, "current_step": "running checks"}
+def analysis_record(job_id: str, status: str, error: str | None = None) -> ProductRecord:
+    """An analysis job as monitoring's store maps it."""
+    return ProductRecord(
+        id=job_id, type="analysis", name="quick analysis of postgresql 127.0.0.1:5432/shop", status=status,
+        created_at="2026-11-22T11:00:00.100000+00:00", updated_at="2026-11-22T11:00:20+00:00",
+        started_at="2026-11-22T11:00:01+00:00",
+        completed_at="2026-11-22T11:00:11.500000+00:00" if status in ("Completed", "Failed") else None,
+        error=error, attempt=2, completed=4, total=8, step="running checks")
 
 
 @pytest.mark.parametrize("runtime, output, expected, why", [
@@ -43,7 +45,7 @@ def test_status_without_a_product_row_comes_from_the_engine(runtime: str, output
 
 
 def test_the_product_row_wins_over_the_runtime_status_and_gives_precise_timings() -> None:
-    record = analysis_record(analysis_row("analysis-1", "Failed", "cannot connect to 127.0.0.1:1"))
+    record = analysis_record("analysis-1", "Failed", "cannot connect to 127.0.0.1:1")
     job = summarize(BY_TYPE["analysis"], instance("analysis-1", "Completed"), record, NOW)
     assert job.status == "Failed" and job.runtime_status == "Completed"
     assert job.error == "cannot connect to 127.0.0.1:1"
@@ -55,7 +57,7 @@ def test_the_product_row_wins_over_the_runtime_status_and_gives_precise_timings(
 def test_a_running_job_reports_its_time_so_far_and_live_progress() -> None:
     custom = {"progressPercentage": 62, "currentStep": "running checks (5 of 8 batches)", "checksCompleted": 5,
               "checksTotal": 8}
-    record = analysis_record(analysis_row("analysis-1", "Running"))
+    record = analysis_record("analysis-1", "Running")
     job = summarize(BY_TYPE["analysis"], instance("analysis-1", "Running", custom=custom), record, NOW)
     assert job.duration_seconds == (NOW - datetime(2026, 11, 22, 11, 0, 1, tzinfo=timezone.utc)).total_seconds()
     assert job.progress == {"percentage": 62, "step": "running checks (5 of 8 batches)", "completed": 5, "total": 8}
@@ -92,7 +94,7 @@ def test_errors_come_from_the_engine_when_no_row_and_are_redacted(runtime: str, 
 
 
 def test_a_row_whose_instance_the_engine_lost_is_still_a_job() -> None:
-    record = analysis_record(analysis_row("analysis-2", "Failed", "interrupted by a host restart"))
+    record = analysis_record("analysis-2", "Failed", "interrupted by a host restart")
     job = summarize(BY_TYPE["analysis"], None, record, NOW)
     assert job.runtime_status is None and job.status == "Failed" and job.error == "interrupted by a host restart"
 

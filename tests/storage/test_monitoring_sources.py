@@ -1,4 +1,4 @@
-"""Monitoring reads the products' job tables (`shared/monitoring/store.py` for lists, `sources.py` for one job) the
+"""Monitoring reads the products' job tables (`shared/monitoring/store.py`: the list and one job) the
 same way on every backend."""
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from pathlib import Path
 from shared.analyzer import jobs
 from shared.analyzer.models import AnalysisOptions
 from shared.monitoring import store as monitoring_store
-from shared.monitoring.sources import load_record
 from shared.policies import store
 from shared.policies.config import load_config_file
 from shared.storage.db import Database
@@ -28,7 +27,7 @@ def test_records_of_every_product_table(app_db: Database) -> None:
     assert records["scan"].name == "timer scan of acme (dry run)" and records["scan"].total is None
     assert (records["act"].id, records["act"].scan_id, records["act"].status) == (f"{scan_id}:act", scan_id, "Running")
     # the list's mapping (one shape over the three tables) and the detail's (one table) agree
-    assert load_record(app_db, "scan", scan_id) == records["scan"]
-    assert load_record(app_db, "act", f"{scan_id}:act") == records["act"]
-    assert load_record(app_db, "analysis", job_id) == records["analysis"]
-    assert load_record(app_db, "analysis", "analysis-" + "0" * 32) is None
+    assert monitoring_store.load_record(app_db, "scan", scan_id) == records["scan"]
+    assert monitoring_store.load_record(app_db, "act", f"{scan_id}:act") == records["act"]
+    assert monitoring_store.load_record(app_db, "analysis", job_id) == records["analysis"]
+    assert monitoring_store.load_record(app_db, "analysis", "analysis-" + "0" * 32) is None
