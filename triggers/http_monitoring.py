@@ -87,8 +87,8 @@ async def jobs_list(req: func.HttpRequest, client: df.DurableOrchestrationClient
 @api_handler
 async def jobs_stats(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     now = _now()
-    body = await monitoring.stats(client, now)
-    body["queues"] = await asyncio.to_thread(_queue_depths)
+    body, queues = await asyncio.gather(monitoring.stats(client, now), _queue_depths())
+    body["queues"] = queues
     body["generatedAt"] = now.isoformat()
     return json_response(body)
 
@@ -158,27 +158,29 @@ def _queue_names() -> list[str]:
     return [name for queue in queues for name in (queue, f"{queue}-poison")]
 
 
-def _queue_depths() -> list[dict[str, Any]]:
-    """Approximate message counts; a queue not created yet is empty, an unreachable account is reported without
-    its connection string."""
+def _queue_depth(name: str) -> dict[str, Any]:
+    """Approximate message count of one queue; a queue not created yet is empty, an unreachable account is reported
+    without its connection string."""
     from azure.core.exceptions import ResourceNotFoundError
     from azure.storage.queue import QueueClient
 
-    depths: list[dict[str, Any]] = []
-    for name in _queue_names():
-        entry: dict[str, Any] = {"name": name, "poison": name.endswith("-poison"), "depth": 0, "exists": True}
-        try:
-            client = QueueClient.from_connection_string(settings.storage_connection(), name, retry_total=0,
-                                                        connection_timeout=QUEUE_TIMEOUT_SECONDS,
-                                                        read_timeout=QUEUE_TIMEOUT_SECONDS)
-            with client:
-                entry["depth"] = int(client.get_queue_properties().approximate_message_count or 0)
-        except ResourceNotFoundError:
-            entry["exists"] = False
-        except Exception as exc:  # noqa: BLE001 - storage down must not break the stats page
-            entry.update(depth=None, exists=None, error=f"storage unavailable ({type(exc).__name__})")
-        depths.append(entry)
-    return depths
+    entry: dict[str, Any] = {"name": name, "poison": name.endswith("-poison"), "depth": 0, "exists": True}
+    try:
+        client = QueueClient.from_connection_string(settings.storage_connection(), name, retry_total=0,
+                                                    connection_timeout=QUEUE_TIMEOUT_SECONDS,
+                                                    read_timeout=QUEUE_TIMEOUT_SECONDS)
+        with client:
+            entry["depth"] = int(client.get_queue_properties().approximate_message_count or 0)
+    except ResourceNotFoundError:
+        entry["exists"] = False
+    except Exception as exc:  # noqa: BLE001 - storage down must not break the stats page
+        entry.update(depth=None, exists=None, error=f"storage unavailable ({type(exc).__name__})")
+    return entry
+
+
+async def _queue_depths() -> list[dict[str, Any]]:
+    """Every job queue and its poison queue, read at once (each read is a storage round trip)."""
+    return list(await asyncio.gather(*(asyncio.to_thread(_queue_depth, name) for name in _queue_names())))
 
 
 # -- the dashboard page -------------------------------------------------------------------------------------------

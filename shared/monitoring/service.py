@@ -75,36 +75,54 @@ async def list_jobs(client: StatusReader, types: Collection[str], status: str | 
     await reconcile_active(client, types)
     db = get_database()
 
-    def read() -> tuple[list[ProductRecord], dict[str, dict[str, int]]]:
-        return store.page_records(db, types, status, offset, limit), store.counts_by_status(db, types)
-
-    records, counts = await asyncio.to_thread(read)
+    records, counts = await asyncio.gather(asyncio.to_thread(store.page_records, db, types, status, offset, limit),
+                                           asyncio.to_thread(store.counts_by_status, db, types))
     total = sum(n for per_type in counts.values() for s, n in per_type.items() if status is None or s == status)
     jobs = await summaries(client, records, now)
     return JobPage(jobs, total, counts, runtime_counts(jobs))
 
 
-def _stats(now: datetime) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _TypeStats:
+    counts: dict[str, int]
+    finished: dict[str, dict[str, int]]   # window → status → count
+    durations: dict[str, Any]
+
+
+def _type_stats(job_type: str, now: datetime) -> _TypeStats:
+    """One job type's share of the statistics: its table's reads, run in their own worker thread."""
     db = get_database()
-    counts = store.counts_by_status(db, BY_TYPE)
+    counts = store.counts_by_status(db, {job_type}).get(job_type, {})
+    finished = {window: store.finished_since(db, (now - span).isoformat(), {job_type})
+                for window, span in WINDOWS.items()}
+    values = [_seconds(t) for t in store.recent_timings(db, job_type) if t.status in ("Completed", "Failed")]
+    measured = [v for v in values if v is not None]
+    average = round(sum(measured) / len(measured), 3) if measured else None
+    durations = {"count": len(measured), "averageSeconds": average, "p95Seconds": percentile(measured, 0.95)}
+    return _TypeStats(counts, finished, durations)
+
+
+def _combine(per_type: dict[str, _TypeStats]) -> dict[str, Any]:
     by_status = dict.fromkeys(JOB_STATUSES, 0)
-    for per_type in counts.values():
-        for status, n in per_type.items():
+    for part in per_type.values():
+        for status, n in part.counts.items():
             by_status[status] = by_status.get(status, 0) + n
     recent = {}
-    for window, span in WINDOWS.items():
-        finished = store.finished_since(db, (now - span).isoformat())
+    for window in WINDOWS:
+        finished: dict[str, int] = {}
+        for part in per_type.values():
+            for status, n in part.finished[window].items():
+                finished[status] = finished.get(status, 0) + n
         recent[window] = {"succeeded": finished.get("Completed", 0),
                           "failed": finished.get("Failed", 0) + finished.get("Terminated", 0)}
-    durations = {}
-    for job_type in JOB_TYPES:
-        values = [_seconds(t) for t in store.recent_timings(db, job_type.type) if t.status in ("Completed", "Failed")]
-        measured = [v for v in values if v is not None]
-        durations[job_type.type] = {"count": len(measured),
-                                    "averageSeconds": round(sum(measured) / len(measured), 3) if measured else None,
-                                    "p95Seconds": percentile(measured, 0.95)}
     return {"total": sum(by_status.values()), "byStatus": by_status,
-            "byType": {t.type: counts.get(t.type, {}) for t in JOB_TYPES}, **recent, "durations": durations}
+            "byType": {t: part.counts for t, part in per_type.items()}, **recent,
+            "durations": {t: part.durations for t, part in per_type.items()}}
+
+
+def _stats(now: datetime) -> dict[str, Any]:
+    """The statistics in one thread (tests); `stats` reads the three tables concurrently."""
+    return _combine({t.type: _type_stats(t.type, now) for t in JOB_TYPES})
 
 
 def _seconds(timing: store.Timing) -> float | None:
@@ -117,7 +135,8 @@ def _seconds(timing: store.Timing) -> float | None:
 async def stats(client: StatusReader, now: datetime) -> dict[str, Any]:
     """Counts by status and type, recent outcomes and durations (over the newest finished jobs of each type)."""
     await reconcile_active(client, BY_TYPE)
-    body = await asyncio.to_thread(_stats, now)
+    parts = await asyncio.gather(*(asyncio.to_thread(_type_stats, t.type, now) for t in JOB_TYPES))
+    body = _combine({t.type: part for t, part in zip(JOB_TYPES, parts, strict=True)})
     body["orchestrations"] = {}
     return body
 

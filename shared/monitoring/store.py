@@ -90,10 +90,11 @@ def counts_by_status(db: Database, types: Collection[str]) -> dict[str, dict[str
     return counts
 
 
-def finished_since(db: Database, since_iso: str) -> dict[str, int]:
-    """How many jobs of every type completed or failed at or after `since_iso` (index: status, completed_at)."""
+def finished_since(db: Database, since_iso: str, types: Collection[str] | None = None) -> dict[str, int]:
+    """How many jobs (of the given types, default all) completed or failed at or after `since_iso` (index: status,
+    completed_at)."""
     totals: dict[str, int] = {}
-    for table, _ in _TABLES.values():
+    for table, _ in (spec for t, spec in _TABLES.items() if types is None or t in types):
         rows = db.query(f"SELECT status, COUNT(*) AS n FROM {table} WHERE status IN ('Completed', 'Failed') "
                         "AND completed_at >= ? GROUP BY status", (since_iso,))
         for r in rows:
