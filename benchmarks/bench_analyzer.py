@@ -1,4 +1,5 @@
-"""SQL Analyzer benchmark: a generated PostgreSQL database of 2,000 tables, 6,000 indexes and 500 views, analysed
+"""SQL Analyzer benchmark: a generated PostgreSQL database of 2,000 tables, 6,000 indexes and 500 views (and the same
+at ×10: 20,000 / 60,000 / 5,000, built by the benchmark; BENCH_ANALYZER_SCALES, default "1,10"), analysed
 `comprehensive` (a) directly, every planned check in sequence in one `AnalysisSession` (the floor), and (b) through
 the app on the local host (POST /api/v1/analysis/start, long-poll the status until it ends), on one warm host, direct
 and app runs alternating, best of BENCH_RUNS (3) each.
@@ -8,6 +9,8 @@ Prints the wall time of each and their ratio (aim: app ≤ 1.5 × floor), the ho
 every 50 ms from another database) and the sessions opened (pg_stat_database.sessions delta, PostgreSQL 14+).
 The database holds planted defects (foreign keys without an index, duplicate indexes, views with leading-wildcard
 LIKE) so both runs produce findings, and the two finding counts are printed side by side as a sanity check.
+After all scales ran, the growth from ×1 to ×10 is printed (wall time and RSS per scale, and the time ratio against
+the object ratio: linear growth is a time ratio close to the object ratio).
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 TABLES, INDEXES, VIEWS = 2000, 6000, 500
+SCALES = [int(s) for s in os.environ.get("BENCH_ANALYZER_SCALES", "1,10").split(",") if s.strip()]
 PG_HOST, PG_PORT = os.environ.get("TEST_PG_HOST", "127.0.0.1"), os.environ.get("TEST_PG_PORT", "5432")
 APPLICATION_NAME = "sql-analyzer"  # set by AnalysisSession on every target connection
 SAMPLE_S = 0.05
@@ -45,28 +49,28 @@ def ddl_chunks(tables: int = TABLES, views: int = VIEWS, per_chunk: int = 100) -
     Every table has a primary key (2,000 indexes) and two secondary indexes (4,000), i.e. 6,000 indexes in all.
     Every 10th table's foreign key has no index of its own; every 25th table's second index duplicates its first.
     """
-    assert tables * 3 == INDEXES or tables != TABLES
     for start in range(0, tables, per_chunk):
         lines = []
         for t in range(start, min(start + per_chunk, tables)):
-            parent = f", parent_id bigint REFERENCES t{t - 1:04d} (id)" if t else ""
-            lines.append(f"CREATE TABLE t{t:04d} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+            parent = f", parent_id bigint REFERENCES t{t - 1:05d} (id)" if t else ""
+            lines.append(f"CREATE TABLE t{t:05d} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
                          f"code text NOT NULL, amount numeric(12,2), status smallint, created_at timestamptz "
                          f"DEFAULT now(){parent});")
             first = "(parent_id)" if t and t % 10 else "(code)"
-            lines.append(f"CREATE INDEX t{t:04d}_i1 ON t{t:04d} {first};")
+            lines.append(f"CREATE INDEX t{t:05d}_i1 ON t{t:05d} {first};")
             second = first if t % 25 == 0 else "(created_at, status)"
-            lines.append(f"CREATE INDEX t{t:04d}_i2 ON t{t:04d} {second};")
+            lines.append(f"CREATE INDEX t{t:05d}_i2 ON t{t:05d} {second};")
         yield "\n".join(lines)
-    view_lines = []
-    for v in range(views):
-        t = (v * 4) % tables
-        where = "code LIKE '%-x'" if v % 5 == 0 else "status = 1"
-        view_lines.append(f"CREATE VIEW v{v:03d} AS SELECT id, code, amount FROM t{t:04d} WHERE {where};")
-    yield "\n".join(view_lines)
+    for start in range(0, views, per_chunk):  # views in chunks too: 5,000 in one transaction exhaust the lock table
+        view_lines = []
+        for v in range(start, min(start + per_chunk, views)):
+            t = (v * 4) % tables
+            where = "code LIKE '%-x'" if v % 5 == 0 else "status = 1"
+            view_lines.append(f"CREATE VIEW v{v:04d} AS SELECT id, code, amount FROM t{t:05d} WHERE {where};")
+        yield "\n".join(view_lines)
 
 
-def create_database() -> tuple[str, float]:
+def create_database(scale: int = 1) -> tuple[str, float]:
     import pyodbc
 
     name = f"bench_analyzer_{uuid.uuid4().hex[:8]}"
@@ -74,7 +78,7 @@ def create_database() -> tuple[str, float]:
     with pyodbc.connect(conn_str("postgres"), autocommit=True, timeout=10) as admin:
         admin.execute(f"CREATE DATABASE {name}")
     with pyodbc.connect(conn_str(name), autocommit=True, timeout=10) as conn:
-        for script in ddl_chunks():
+        for script in ddl_chunks(TABLES * scale, VIEWS * scale):
             conn.execute(script)
         conn.execute("ANALYZE")
     return name, time.perf_counter() - started
@@ -165,6 +169,7 @@ def run_direct(database: str) -> dict[str, Any]:
     wall = time.perf_counter() - started
     slowest = sorted(outcomes, key=lambda o: o.duration_ms, reverse=True)[:5]
     return {"wall": wall, "object_count": object_count, "checks": len(outcomes), "planned_skips": len(plan.skipped),
+            "plan_skips": sorted({reason for _, reason in plan.skipped}),
             "findings": sum(len(o.findings) for o in outcomes),
             "skipped": [(o.check_id, o.skipped) for o in outcomes if o.skipped],
             "slowest": [(o.check_id, round(o.duration_ms)) for o in slowest]}
@@ -286,19 +291,19 @@ def run_through_app(host: Any, database: str) -> dict[str, Any]:
             "timeline": summarize_timeline(timeline.invocations(job_id, started), wall)}
 
 
-def main() -> None:
+def bench_scale(host: Any, scale: int) -> dict[str, Any]:
     """Direct and app runs alternate on one warm host, so a noisy neighbour on the machine weighs on both; each
     side's best of RUNS is compared (the first app job is shown too: it is the one a fresh host serves)."""
-    database, build_s = create_database()
+    tables, indexes, views = TABLES * scale, INDEXES * scale, VIEWS * scale
+    database, build_s = create_database(scale)
     try:
-        print(f"analyzer benchmark: PostgreSQL database with {TABLES} tables, {INDEXES} indexes, {VIEWS} views "
-              f"(built in {build_s:.1f} s); best of {RUNS} runs each, alternating")
+        print(f"analyzer benchmark x{scale}: PostgreSQL database with {tables} tables, {indexes} indexes, {views} "
+              f"views (built in {build_s:.1f} s); best of {RUNS} runs each, alternating")
         directs, apps = [], []
-        with local_host() as host:
-            for _ in range(RUNS):
-                with target_monitor(database) as direct_target:
-                    directs.append((run_direct(database), direct_target))
-                apps.append(run_through_app(host, database))
+        for _ in range(RUNS):
+            with target_monitor(database) as direct_target:
+                directs.append((run_direct(database), direct_target))
+            apps.append(run_through_app(host, database))
         direct, direct_target = min(directs, key=lambda run: run[0]["wall"])
         walls = ", ".join(f"{run['wall']:.2f}" for run, _ in directs)
         print(f"  (a) direct, one session: {direct['wall']:6.2f} s (runs: {walls} s) | "
@@ -306,20 +311,40 @@ def main() -> None:
               f"{direct['planned_skips']} skipped by plan | {direct['findings']} findings | "
               f"{direct_target['sessions_opened']} session(s) | catalog objects {direct['object_count']}")
         print(f"      slowest checks (ms): {direct['slowest']}")
+        if direct["plan_skips"]:
+            print(f"      skipped by the scale guard: {direct['plan_skips']}")
         if direct["skipped"]:
             print(f"      skipped while running: {direct['skipped']}")
         app = min(apps, key=lambda run: run["wall"])
         walls = ", ".join(f"{run['wall']:.2f}" for run in apps)
+        peak_rss = max(run["peak_rss_mb"] for run in apps)
         print(f"  (b) through the app:     {app['wall']:6.2f} s (runs: {walls} s, first job on a fresh host first) | "
               f"{app['checks_total']} checks | {app['findings']} findings, {app['skipped']} skipped | "
-              f"host peak RSS {max(run['peak_rss_mb'] for run in apps):.0f} MB | target: "
+              f"host peak RSS {peak_rss:.0f} MB | target: "
               f"{app['peak_concurrent']} concurrent sessions at most, {app['sessions_opened']} opened")
         print(f"      best run:  {app['timeline']}")
         print(f"      first run: {apps[0]['timeline']}")
         print(f"  ratio app / direct: {app['wall'] / direct['wall']:.2f}x best of {RUNS} each "
-              f"(first job: {apps[0]['wall'] / direct['wall']:.2f}x) (aim <= 1.5x)")
+              f"(first job: {apps[0]['wall'] / direct['wall']:.2f}x) (aim <= 1.5x at x1, <= 1.2x at x10)")
+        return {"scale": scale, "objects": direct["object_count"], "direct": direct["wall"], "app": app["wall"],
+                "rss": peak_rss, "findings": direct["findings"]}
     finally:
         drop_database(database)
+
+
+def main() -> None:
+    results = []
+    with local_host() as host:
+        for scale in SCALES:
+            results.append(bench_scale(host, scale))
+    if len(results) > 1:
+        base = results[0]
+        for r in results[1:]:
+            print(f"  growth x{base['scale']} -> x{r['scale']}: objects {r['objects'] / base['objects']:.1f}x, "
+                  f"direct {base['direct']:.2f} -> {r['direct']:.2f} s ({r['direct'] / base['direct']:.1f}x), "
+                  f"app {base['app']:.2f} -> {r['app']:.2f} s ({r['app'] / base['app']:.1f}x), "
+                  f"findings {base['findings']} -> {r['findings']}, peak RSS {base['rss']:.0f} -> {r['rss']:.0f} MB "
+                  f"(aim <= 300 MB)")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ A check is data (id, title, category, severity, message templates, docs link); i
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -30,8 +32,37 @@ def sql_path(check: Check) -> Path:
     return SQL_DIR / check.engine / f"{check.id}.sql"
 
 
-def sql_text(check: Check) -> str:
-    return sql_path(check).read_text()
+# A threshold in a check's SQL: `/*:name*/ 40` — the literal after the marker is the default the file runs with on
+# its own; the catalog entry's `parameters` (or an override) replaces it, so thresholds are data, not code.
+_PARAMETER = re.compile(r"/\*:([a-z][a-z0-9_]*)\*/\s*(-?\d+(?:\.\d+)?)")
+
+
+def sql_parameters(sql: str) -> dict[str, str]:
+    """The parameter markers of a SQL text with the literal each stands before."""
+    return {m.group(1): m.group(2) for m in _PARAMETER.finditer(sql)}
+
+
+def sql_text(check: Check, overrides: Mapping[str, float] | None = None) -> str:
+    """The check's SQL with its parameters (catalog values, then overrides) written in place of the defaults."""
+    text = sql_path(check).read_text()
+    values = {**dict(check.parameters), **(overrides or {})}
+    if not values:
+        return text
+
+    def put(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            return match.group(0)
+        return f"/*:{name}*/ {_number(name, values[name])}"
+
+    return _PARAMETER.sub(put, text)
+
+
+def _number(name: str, value: object) -> str:
+    """Only plain numbers reach the SQL: a parameter is a threshold, never text."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise CatalogError(f"parameter {name} must be a number, got {value!r}")
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _load_engine(engine: str) -> list[Check]:
@@ -54,7 +85,16 @@ def _load_engine(engine: str) -> list[Check]:
             raise CatalogError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
         if "min_version" in entry and entry["min_version"] is not None:
             entry["min_version"] = str(entry["min_version"])
-        check = Check(engine=engine, **entry)
+        params = entry.pop("parameters", None) or {}
+        if not isinstance(params, dict):
+            raise CatalogError(f"{where}: parameters must be a mapping of name to number")
+        check = Check(engine=engine, **entry,
+                      parameters=tuple((str(k), float(_number(str(k), v))) for k, v in params.items()))
+        if check.kind == "query" and sql_path(check).exists():
+            markers = set(sql_parameters(sql_path(check).read_text()))
+            if markers != set(params):
+                raise CatalogError(f"{where}: SQL parameter markers {sorted(markers)} differ from parameters "
+                                   f"{sorted(params)}")
         if check.kind == "query" and not sql_path(check).exists():
             raise CatalogError(f"{where}: {sql_path(check).relative_to(SQL_DIR.parent)} does not exist")
         if check.kind == "python" and not check.handler:

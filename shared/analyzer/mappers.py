@@ -5,6 +5,10 @@ object_type, user_name, setting_name, setting_value, and any extra measurement c
 `message` templates use `{column}` placeholders; every column also lands in `details`, so nothing a query measured
 is lost. A row column `severity` (one of the vocabulary) overrides the catalog severity for that row, which lets one
 query grade by size (e.g. overflow at 80 % → medium, 95 % → critical).
+
+Flag columns: a column named `is_*`, `has_*`, `can_*` or `bypasses_*` is a boolean. Drivers hand booleans back as
+`1`/`0`, `'1'`/`'0'` (psqlODBC) or `'t'`/`'f'`; such a column becomes a real boolean in `details` and reads "yes" /
+"no" in messages, so a report never says "unique: 1".
 """
 from __future__ import annotations
 
@@ -15,6 +19,9 @@ from typing import Any
 
 from shared.analyzer.model import SEVERITIES, Check, Finding
 
+_FLAG_PREFIXES = ("is_", "has_", "can_", "bypasses_")
+_TRUE = {"1", "t", "true", "y", "yes", "on"}
+_FALSE = {"0", "f", "false", "n", "no", "off"}
 _OBJECT_COLUMNS = ("schema_name", "table_name", "index_name", "column_name", "constraint_name", "object_name",
                    "user_name", "setting_name")
 
@@ -34,6 +41,26 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _flag(name: str, value: Any) -> Any:
+    """The boolean a flag column holds, or the value unchanged when it is not a flag column or not boolean-like."""
+    if not name.startswith(_FLAG_PREFIXES) or value is None:
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return value
+
+
+def _text(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
 def default_object(row: Mapping[str, Any]) -> str:
     """`schema.table.index` style name from whichever vocabulary columns the row has."""
     parts = [str(row[c]) for c in ("schema_name", "table_name") if row.get(c) not in (None, "")]
@@ -45,8 +72,8 @@ def default_object(row: Mapping[str, Any]) -> str:
 
 
 def row_to_finding(check: Check, row: Mapping[str, Any]) -> Finding:
-    details = {k: _jsonable(v) for k, v in row.items()}
-    values = _Blank({k: ("" if v is None else v) for k, v in details.items()})
+    details = {k: _flag(k, _jsonable(v)) for k, v in row.items()}
+    values = _Blank({k: _text(v) for k, v in details.items()})
     severity = str(row.get("severity") or check.severity).lower()
     if severity not in SEVERITIES:
         severity = check.severity

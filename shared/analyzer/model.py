@@ -45,6 +45,9 @@ class Check:
     expensive: bool = False
     usage_based: bool = False
     azure_sql: bool = True  # sqlserver: also runs on Azure SQL Database
+    source: str = ""  # the outside reference the check follows (e.g. "sp_Blitz CheckID 93", "pg-index-health ...")
+    # Thresholds as (name, value) pairs: the SQL marks each with /*:name*/ before its literal (see catalog.sql_text).
+    parameters: tuple[tuple[str, float], ...] = ()
 
     @property
     def priority(self) -> int:

@@ -9,6 +9,12 @@ A case file `tests/fixtures/checks/<engine>/<check_id>.yml` holds:
       CREATE TABLE orders (id int);
     expect:             # each item must match one finding's object (substring, case-insensitive)
       - public.orders
+    absent:             # optional: objects that must NOT be reported in the failing state (wrong-advice guards:
+      - public.orders_pkey  # e.g. the constraint-backed twin of a duplicate index must not be the one to drop)
+    says:               # optional: each must occur in some finding's message or recommendation (failing state)
+      - DROP INDEX CONCURRENTLY public.orders_dup
+    never_says:         # optional: none of these may occur in any finding's message or recommendation (failing
+      - "unique: 1"     # state), e.g. a boolean rendered as 1
     passes: |           # SQL giving a database where the check reports nothing about the expected objects
       CREATE TABLE orders (id int PRIMARY KEY);
     not_live: reason    # only for checks whose condition cannot be produced on a test server (e.g. XID
@@ -19,6 +25,13 @@ A case file `tests/fixtures/checks/<engine>/<check_id>.yml` holds:
       SELECT 1;         # autocommit off, after setup and fails/passes: its transaction stays open (idle in
                         # transaction) while the check runs, then is rolled back and closed (session-state checks)
     hold_wait: 1.5      # optional seconds to wait between opening the hold and running the check (transaction age)
+    parameters:         # optional: catalog parameters (thresholds) this case runs the check with, e.g. a small
+      max_columns: 3    # column limit so the fixture stays small (the substitution itself is what is tested)
+    counters:           # optional (mysql handlers mysql_server_counters / mysql_variable_rules): the status and system
+      fails: {Uptime: 86400, Select_full_join: 900}   # variables each state's check sees instead of the live
+      passes: {Uptime: 86400, Select_full_join: 0}    # server's, which only grow and are shared by every test
+                        # (the check's SQL still runs live on the server); test_mysql_server_counters.py also runs
+                        # every counter check on the real values
     server_globals:     # optional (mysql only) global variables the case changes with SET GLOBAL: their values are
       - sql_mode        # read before each state and restored right after that state's check ran, so the server is
                         # left as it was found (not as a guess of its default) and the change lasts under a second
@@ -29,6 +42,7 @@ unique to the case and are cleaned up by `teardown:` SQL (run on the admin conne
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tempfile
@@ -45,6 +59,8 @@ import pytest
 import yaml
 
 from shared.analyzer import catalog, runner
+from shared.analyzer.handlers.mysql import evaluate_counters, evaluate_variable_rules
+from shared.analyzer.mappers import rows_to_findings
 from shared.analyzer.model import CheckOutcome
 from shared.analyzer.session import AnalysisSession
 
@@ -81,6 +97,11 @@ class CheckCase:
     hold: str = ""
     hold_wait: float = 0.0
     server_globals: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+    says: tuple[str, ...] = ()
+    never_says: tuple[str, ...] = ()
+    counters: dict[str, dict[str, str]] | None = None
+    parameters: dict[str, float] | None = None
 
     @classmethod
     def load(cls, path: Path) -> "CheckCase":
@@ -92,7 +113,18 @@ class CheckCase:
         return cls(path.stem, path.parent.name, data.get("why", ""), data.get("setup", "") or "",
                    data.get("fails", "") or "", data.get("passes", "") or "", list(data.get("expect") or []),
                    data.get("teardown", "") or "", data.get("not_live"), data.get("skips"),
-                   data.get("hold", "") or "", float(data.get("hold_wait") or 0), names)
+                   data.get("hold", "") or "", float(data.get("hold_wait") or 0), names,
+                   tuple(data.get("absent") or ()), tuple(data.get("says") or ()),
+                   tuple(data.get("never_says") or ()), _counters(path, data.get("counters")),
+                   {str(k): float(v) for k, v in (data.get("parameters") or {}).items()} or None)
+
+
+def _counters(path: Path, data: Any) -> dict[str, dict[str, str]] | None:
+    if data is None:
+        return None
+    if path.parent.name != "mysql" or set(data) != {"fails", "passes"}:
+        raise ValueError(f"{path.name}: counters (mysql only) needs exactly fails and passes")
+    return {state: {str(k): str(v) for k, v in (data[state] or {}).items()} for state in ("fails", "passes")}
 
 
 def cases(engine: str) -> list[CheckCase]:
@@ -164,14 +196,28 @@ def prepare(conn_str: str, *scripts: str) -> None:
                 conn.execute(statement)
 
 
-def run(conn_str: str, check_id: str) -> CheckOutcome:
+def run(conn_str: str, check_id: str, counters: dict[str, str] | None = None,
+        parameters: dict[str, float] | None = None) -> CheckOutcome:
     check = catalog.by_id()[check_id]
+    if parameters:
+        unknown = set(parameters) - {name for name, _ in check.parameters}
+        assert not unknown, f"{check_id} has no parameters {sorted(unknown)}"
+        check = dataclasses.replace(check, parameters=tuple({**dict(check.parameters), **parameters}.items()))
     with AnalysisSession(conn_str, statement_timeout_s=30) as session:
-        return runner.run_check(session, check)
+        if counters is None:
+            return runner.run_check(session, check)
+        outcome = CheckOutcome(check_id)
+        evaluate = evaluate_variable_rules if check.handler == "mysql_variable_rules" else evaluate_counters
+        outcome.findings = rows_to_findings(check, evaluate(session, check, counters))
+        return outcome
 
 
 def objects_of(outcome: CheckOutcome) -> list[str]:
     return [f.object.lower() for f in outcome.findings]
+
+
+def texts_of(outcome: CheckOutcome) -> list[str]:
+    return [f"{f.message} {f.recommendation}" for f in outcome.findings]
 
 
 def _skipped_as_declared(case: CheckCase, outcome: CheckOutcome) -> bool:
@@ -219,31 +265,40 @@ def server_globals_kept(case: CheckCase) -> Iterator[None]:
                 admin.execute(f"SET GLOBAL {name} = ?", value)
 
 
-def _state_findings(case: CheckCase, script: str) -> list[str] | None:
-    """Findings of the check on a fresh database in one state; None when it was skipped as the case declares."""
+def _state_findings(case: CheckCase, script: str, state: str) -> tuple[list[str], list[str]] | None:
+    """Objects and texts of the findings on a fresh database in one state; None when skipped as the case declares."""
     with server_globals_kept(case), throwaway_database(case.engine) as conn_str:
         prepare(conn_str, case.setup, script)
         with held_transaction(case, conn_str):
-            outcome = run(conn_str, case.check_id)
+            outcome = run(conn_str, case.check_id, (case.counters or {}).get(state), case.parameters)
     if _skipped_as_declared(case, outcome):
         return None
     assert outcome.skipped is None, f"{case.check_id} skipped: {outcome.skipped}"
-    return objects_of(outcome)
+    return objects_of(outcome), texts_of(outcome)
 
 
 def assert_case(case: CheckCase) -> None:
     """The check reports every expected object on `fails` and none of them on `passes`."""
     try:
         if case.fails and not case.not_live:
-            found = _state_findings(case, case.fails)
-            if found is None:
+            state = _state_findings(case, case.fails, "fails")
+            if state is None:
                 return
+            found, texts = state
             for expected in case.expect:
                 assert any(expected.lower() in o for o in found), \
                     f"{case.check_id}: expected a finding on {expected!r}, got {found}"
-        found = _state_findings(case, case.passes)
-        if found is None:
+            for unwanted in case.absent:
+                assert not any(unwanted.lower() in o for o in found), \
+                    f"{case.check_id}: {unwanted!r} must not be reported, got {found}"
+            for phrase in case.says:
+                assert any(phrase in t for t in texts), f"{case.check_id}: no finding says {phrase!r}: {texts}"
+            for phrase in case.never_says:
+                assert not any(phrase in t for t in texts), f"{case.check_id}: a finding says {phrase!r}: {texts}"
+        state = _state_findings(case, case.passes, "passes")
+        if state is None:
             return
+        found = state[0]
         for expected in case.expect:
             assert not any(expected.lower() in o for o in found), \
                 f"{case.check_id}: unexpected finding on {expected!r} in the passing state: {found}"

@@ -189,14 +189,16 @@ def _pg_checks() -> list:
     return catalog.select("postgresql", "comprehensive")
 
 
-def test_batches_cover_every_check_once_longest_first_with_the_lint_alone_at_the_front() -> None:
+def test_batches_cover_every_check_once_longest_first_with_the_lint_at_the_front() -> None:
     from shared.analyzer.planning import WAVES_TARGET, batch, cost
 
     checks = _pg_checks()
     batches = batch(checks, 2)
     assert len(batches) == 2 * WAVES_TARGET
     assert sorted(i for b in batches for i in b) == sorted(c.id for c in checks)
-    assert batches[0] == ["pg-stored-code-lint"]
+    # the lint (the costliest check) opens the first batch; with 70+ checks the other batches outweigh it alone, so
+    # cheap checks fill its batch up to the average load
+    assert batches[0][0] == "pg-stored-code-lint"
     by_id = {c.id: c for c in checks}
     loads = [sum(cost(by_id[i]) for i in b) for b in batches]
     assert loads == sorted(loads, reverse=True)

@@ -189,7 +189,39 @@ DOCUMENTED: dict[str, set[str]] = {
                                 "total_dop", "total_grant_kb", "total_spills"},
     "sys.dm_db_log_space_usage": {"database_id", "total_log_size_in_bytes", "used_log_space_in_bytes",
                                   "used_log_space_in_percent", "log_space_in_bytes_since_last_backup"},
+    "sys.master_files": {"database_id", "file_id", "file_guid", "type", "type_desc", "data_space_id", "name",
+                         "physical_name", "state", "state_desc", "size", "max_size", "growth", "is_media_read_only",
+                         "is_read_only", "is_sparse", "is_percent_growth", "is_name_reserved",
+                         "is_persistent_log_buffer", "create_lsn", "drop_lsn", "read_only_lsn", "read_write_lsn",
+                         "differential_base_lsn", "differential_base_guid", "differential_base_time",
+                         "redo_start_lsn", "redo_start_fork_guid", "redo_target_lsn", "redo_target_fork_guid",
+                         "backup_lsn", "credential_id"},
+    "sys.database_scoped_configurations": {"configuration_id", "name", "value", "value_for_secondary",
+                                           "is_value_default"},
+    "sys.server_triggers": {"name", "object_id", "parent_class", "parent_class_desc", "parent_id", "type",
+                            "type_desc", "create_date", "modify_date", "is_ms_shipped", "is_disabled"},
+    "sys.servers": {"server_id", "name", "product", "provider", "data_source", "location", "provider_string",
+                    "catalog", "connect_timeout", "query_timeout", "is_linked", "is_remote_login_enabled",
+                    "is_rpc_out_enabled", "is_data_access_enabled", "is_collation_compatible",
+                    "uses_remote_collation", "collation_name", "lazy_schema_validation", "is_system",
+                    "is_publisher", "is_subscriber", "is_distributor", "is_nonsql_subscriber",
+                    "is_remote_proc_transaction_promotion_enabled", "modify_date", "is_rda_server"},
     # Table-valued functions (DMFs)
+    "sys.dm_db_index_operational_stats": {
+        "database_id", "object_id", "index_id", "partition_number", "hobt_id", "leaf_insert_count",
+        "leaf_delete_count", "leaf_update_count", "leaf_ghost_count", "nonleaf_insert_count", "nonleaf_delete_count",
+        "nonleaf_update_count", "leaf_allocation_count", "nonleaf_allocation_count", "leaf_page_merge_count",
+        "nonleaf_page_merge_count", "range_scan_count", "singleton_lookup_count", "forwarded_fetch_count",
+        "lob_fetch_in_pages", "lob_fetch_in_bytes", "lob_orphan_create_count", "lob_orphan_insert_count",
+        "row_overflow_fetch_in_pages", "row_overflow_fetch_in_bytes", "column_value_push_off_row_count",
+        "column_value_pull_in_row_count", "row_lock_count", "row_lock_wait_count", "row_lock_wait_in_ms",
+        "page_lock_count", "page_lock_wait_count", "page_lock_wait_in_ms", "index_lock_promotion_attempt_count",
+        "index_lock_promotion_count", "page_latch_wait_count", "page_latch_wait_in_ms", "page_io_latch_wait_count",
+        "page_io_latch_wait_in_ms", "tree_page_latch_wait_count", "tree_page_latch_wait_in_ms",
+        "tree_page_io_latch_wait_count", "tree_page_io_latch_wait_in_ms", "page_compression_attempt_count",
+        "page_compression_success_count", "version_generated_inrow", "version_generated_offrow",
+        "ghost_version_inrow", "ghost_version_offrow", "insert_over_ghost_version_inrow",
+        "insert_over_ghost_version_offrow"},
     "sys.dm_exec_sql_text": {"dbid", "objectid", "number", "encrypted", "text"},
     "sys.dm_db_stats_properties": {"object_id", "stats_id", "last_updated", "rows", "rows_sampled", "steps",
                                    "unfiltered_rows", "modification_counter", "persisted_sample_percent"},
@@ -210,10 +242,12 @@ DOCUMENTED: dict[str, set[str]] = {
                            "compressed_backup_size", "has_backup_checksums", "user_name"},
 }
 # Objects missing on Azure SQL Database (server-scoped or msdb): a check reading them must say `azure_sql: false`.
-NOT_ON_AZURE_SQL_DB = {"msdb.dbo.backupset", "sys.server_principals", "sys.sql_logins", "sys.server_role_members"}
+NOT_ON_AZURE_SQL_DB = {"msdb.dbo.backupset", "sys.server_principals", "sys.sql_logins", "sys.server_role_members",
+                       "sys.master_files", "sys.server_triggers", "sys.servers"}
 # Objects introduced after SQL Server 2008: the check's min_version must be at least this.
 INTRODUCED_IN = {"sys.dm_db_log_info": "13.0.5026", "sys.database_query_store_options": "13.0",
-                 "sys.dm_db_stats_properties": "10.50", "sys.dm_db_log_space_usage": "11.0"}
+                 "sys.dm_db_stats_properties": "10.50", "sys.dm_db_log_space_usage": "11.0",
+                 "sys.database_scoped_configurations": "13.0"}
 
 VOCABULARY = {"schema_name", "table_name", "index_name", "column_name", "constraint_name", "object_name",
               "object_type", "user_name", "setting_name", "setting_value", "severity"}
@@ -228,7 +262,11 @@ MEASUREMENTS = {"row_count", "referenced_table", "column_count", "duplicate_of",
                 "avg_duration_ms", "avg_logical_reads", "total_duration_ms", "key_bytes", "key_columns",
                 "index_count", "readonly_reason", "current_storage_size_mb", "max_storage_size_mb", "vlf_count",
                 "used_percent", "log_size_mb", "log_reuse_wait", "fragmentation_percent", "page_count",
-                "definition", "allowed"}
+                "definition", "allowed", "configured_value", "last_good_checkdb", "data_size_mb", "file_count",
+                "file_name", "max_size_mb", "min_size_mb", "growth_settings", "product", "data_source",
+                "is_rpc_out_enabled", "ansi_nulls", "quoted_identifier", "fill_factor", "empty_percent",
+                "rows_sampled", "sample_percent", "forwarded_fetches", "deleted_rows", "lock_waits", "lock_wait_s",
+                "included_columns", "used_mb", "on_delete", "on_update", "trigger_count", "trigger_names"}
 LINT_COLUMNS = {"rule_id", "line", "snippet", "message", "lint_message", "lint_title", "lint_fix"}
 
 SQLSERVER_CHECKS = [c for c in catalog.all_checks() if c.engine == "sqlserver"]
@@ -386,6 +424,8 @@ def test_fixture_is_complete_and_its_tsql_parses(path: Path) -> None:
     assert path.stem in {c.id for c in SQLSERVER_CHECKS}, f"{path.name} names no check"
     assert data.get("why") and data.get("fails") and data.get("passes") and data.get("expect"), path.name
     assert data.get("not_live") == "SQL Server cannot run on the build machine"
+    assert all(isinstance(e, str) for e in data["expect"]), \
+        f"{path.name}: expect items must be strings (quote '{{...}}')"
     for key in ("setup", "fails", "passes", "teardown"):
         for batch in _batches(data.get(key) or ""):
             for statement in split_sql(batch):
@@ -400,7 +440,8 @@ def test_fixture_is_complete_and_its_tsql_parses(path: Path) -> None:
 
 
 # Valid T-SQL that sqlglot 30 does not model; anything else in a fixture must parse.
-UNMODELLED_COMMANDS = (r"(DISABLE|ENABLE) TRIGGER [\w.]+ ON [\w.]+$", r"BACKUP (DATABASE|LOG) @\w+ TO DISK = N'\w+'$",
+UNMODELLED_COMMANDS = (r"(DISABLE|ENABLE) TRIGGER [\w.]+ ON ([\w.]+|ALL SERVER)$", r"DBCC CHECKDB( WITH NO_INFOMSGS)?$",
+                       r"BACKUP (DATABASE|LOG) @\w+ TO DISK = N'\w+'$",
                        r"RECONFIGURE$",
                        # the Tuning Advisor's (undocumented) way of creating a hypothetical index
                        r"CREATE INDEX \w+ ON [\w.]+ \([\w, ]+\) WITH STATISTICS_ONLY = -1$")
@@ -475,3 +516,10 @@ def test_findings_render_from_a_documented_row_shape() -> None:
                                            "user_updates": 42, "size_mb": 3, "stats_since": "2026-01-01T00:00:00"}])
     assert finding.object == "dbo.orders.ix_status" and "?" not in finding.message
     assert "since 2026-01-01" in finding.message
+
+
+@pytest.mark.parametrize("check", SQLSERVER_CHECKS, ids=lambda c: c.id)
+def test_every_check_names_its_outside_source(check) -> None:
+    """The catalog says which sp_Blitz / sp_BlitzIndex / Assessment API item a check follows (or that none does)."""
+    assert re.match(r"(sp_Blitz|sp_BlitzIndex|sp_BlitzCache|SQL Assessment API|Assessment API|Azure SQL|none \()",
+                    check.source), f"{check.id}: source {check.source!r}"

@@ -5,8 +5,8 @@ SELECT s.schemaname AS schema_name, s.relname AS table_name, s.n_live_tup, s.n_d
        round(100.0 * s.n_dead_tup / GREATEST(s.n_live_tup + s.n_dead_tup, 1), 1) AS dead_percent,
        COALESCE(GREATEST(s.last_vacuum, s.last_autovacuum)::text, 'never') AS last_vacuumed_text
 FROM pg_stat_user_tables s
-WHERE s.n_dead_tup >= 10000
-  AND s.n_dead_tup > 0.2 * s.n_live_tup
+WHERE s.n_dead_tup >= /*:min_dead_rows*/ 10000
+  AND s.n_dead_tup > /*:dead_percent*/ 20 / 100.0 * s.n_live_tup
   AND s.schemaname NOT IN ('pg_catalog', 'information_schema')
   AND s.schemaname !~ '^pg_(toast|temp_)'
 ORDER BY s.n_dead_tup DESC, 1, 2

@@ -1,4 +1,4 @@
--- Finds tables, indexes, sequences, views, columns and constraints whose name is exactly max_identifier_length
+-- Finds tables, indexes, sequences, views, columns, constraints and functions/procedures whose name is exactly max_identifier_length
 -- (63) bytes long; names PostgreSQL generated itself (truncated on purpose, ending in _pkey, _key, _fkey, _idx,
 -- _check, _excl or _seq) are left out.
 -- Why: PostgreSQL silently truncates longer identifiers, so such a name was very likely cut off: two long names
@@ -29,6 +29,15 @@ FROM pg_constraint k
 JOIN pg_namespace n ON n.oid = k.connamespace
 WHERE octet_length(k.conname) >= current_setting('max_identifier_length')::int
   AND k.conname !~ '_(pkey|key|fkey|check|excl)$'
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname !~ '^pg_(toast|temp_)'
+UNION ALL
+SELECT n.nspname, p.proname, CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END
+FROM pg_proc p
+JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE octet_length(p.proname) >= current_setting('max_identifier_length')::int
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                    AND d.deptype = 'e')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname !~ '^pg_(toast|temp_)'
 ORDER BY 1, 2

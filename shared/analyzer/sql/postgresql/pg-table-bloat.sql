@@ -18,7 +18,7 @@ WITH widths AS (
                         AND NOT s.inherited
     WHERE c.relkind IN ('r', 'm')
       AND c.reltuples >= 0
-      AND c.relpages >= 128
+      AND c.relpages >= /*:min_pages*/ 128
       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
       AND n.nspname !~ '^pg_(toast|temp_)'
     GROUP BY c.oid, n.nspname, c.relname, c.reltuples, c.relpages, c.reloptions
@@ -40,6 +40,6 @@ SELECT nspname AS schema_name, relname AS table_name,
        pg_size_pretty(((relpages - expected_pages) * block_size)::bigint) AS wasted,
        round((100.0 * (relpages - expected_pages) / relpages)::numeric, 1) AS bloat_percent
 FROM pages
-WHERE (relpages - expected_pages) * block_size >= 8 * 1024 * 1024
-  AND relpages - expected_pages >= 0.5 * relpages
+WHERE (relpages - expected_pages) * block_size >= /*:min_bloat_mb*/ 8 * 1024 * 1024
+  AND relpages - expected_pages >= /*:bloat_percent*/ 50 / 100.0 * relpages
 ORDER BY wasted_bytes DESC

@@ -11,5 +11,5 @@ WHERE c.relkind = 'r'
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname !~ '^pg_(toast|temp_)'
   AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid)
-  AND GREATEST(c.reltuples, COALESCE(s.n_live_tup, 0)) >= 10000
+  AND GREATEST(c.reltuples, COALESCE(s.n_live_tup, 0)) >= /*:min_rows*/ 10000
 ORDER BY 1, 2

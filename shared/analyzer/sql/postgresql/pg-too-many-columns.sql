@@ -12,5 +12,5 @@ WHERE c.relkind IN ('r', 'p')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname !~ '^pg_(toast|temp_)'
 GROUP BY n.nspname, c.relname
-HAVING count(*) FILTER (WHERE NOT a.attisdropped) > 100
+HAVING count(*) FILTER (WHERE NOT a.attisdropped) > /*:max_columns*/ 100
 ORDER BY 3 DESC, 1, 2
