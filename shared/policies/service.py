@@ -199,8 +199,8 @@ def archive_candidates(db: Database, session: GitHubSession, request: ArchiveInp
     archived = store.count_outcomes_for_act(db, request.act_id, "archived")
     today = datetime.now(timezone.utc).date()
     result = ActChunkResult()
-    for key in request.candidates:
-        repo_name, policy_id = key.split("|", 1)
+    for candidate in request.candidates:
+        repo_name, policy_id = candidate.repository, candidate.policy_id
         item = store.WorkItem("violation", repo_name, policy_id, "archive-repo", "", {}, "")
         if store.already_logged(db, request.act_id, repo_name, policy_id, ("archived",)):
             result.processed += 1
