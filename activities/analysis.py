@@ -17,7 +17,14 @@ import azure.durable_functions as df
 from shared import secrets, settings
 from shared.analyzer import catalog, connstr, jobs, planning
 from shared.analyzer.model import CheckOutcome
-from shared.analyzer.models import AnalysisInput, BatchInput, BatchResult, ConnectionRef, FinalizeInput, Plan
+from shared.analyzer.models import (
+    AnalysisInput,
+    BatchInput,
+    BatchResult,
+    ConnectionRef,
+    FinalizeInput,
+    Plan,
+)
 from shared.analyzer.records import AnalysisJob
 from shared.analyzer.report import build_report, partial_reason_for
 from shared.analyzer.requests import connection_problem
@@ -124,8 +131,7 @@ def plan(db: Database, request: AnalysisInput) -> Plan:
         durations=jobs.last_durations(db, engine=job.engine, target=job.target, before_job=request.job_id))
     jobs.record_outcomes(db, request.job_id, [CheckOutcome(i, skipped=r) for i, r in check_plan.skipped])
     jobs.mark_running(db, request.job_id, checks_total=check_plan.total, server=server)
-    return Plan(True, None, check_plan.batches, check_plan.total, len(check_plan.skipped), max_parallel, timeout_s,
-                list(request.options.schemas))
+    return Plan(True, None, check_plan.batches, check_plan.total, len(check_plan.skipped), max_parallel, timeout_s)
 
 
 # -- run one batch -----------------------------------------------------------------------------------------------
@@ -135,9 +141,11 @@ def analysis_run_checks(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_batch(db: Database, batch: BatchInput) -> BatchResult:
-    if _active(db, batch.job_id) is None:
+    job = _active(db, batch.job_id)
+    if job is None:
         return BatchResult(True)  # canceled meanwhile: do not touch the target again
     checks = catalog.by_id()
+    schemas = job.options.schemas
     try:
         conn = resolve_connection(db, batch.connection)
 
@@ -146,7 +154,7 @@ def run_batch(db: Database, batch: BatchInput) -> BatchResult:
             session.open()
             return session
 
-        run = run_checks(open_session, [checks[i] for i in batch.check_ids], batch.schemas or None,
+        run = run_checks(open_session, [checks[i] for i in batch.check_ids], schemas or None,
                          reconnects=settings.analyzer_reconnect_attempts(),
                          reconnect_delay_s=settings.analyzer_reconnect_delay_ms() / 1000)
     except ConnectionGone as exc:

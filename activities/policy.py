@@ -45,10 +45,18 @@ def policy_load_config(payload: Any) -> dict[str, Any]:
 
 @bp.activity_trigger(input_name="payload")
 def policy_list_repositories(payload: Any) -> dict[str, Any]:
+    """The requested repository names come from the scan's stored request, not the payload: a list of up to 1,000
+    names repeated in every page's input would grow the history with pages × names (payloads of scans started
+    before this change still carry it)."""
     data = _payload(payload)
+    db = get_database()
+    if "repositories" in data:
+        wanted = list(data.get("repositories") or [])
+    else:
+        scan = store.get_scan(db, data["scanId"])
+        wanted = scan.repositories if scan is not None else []
     try:
-        return service.list_page(get_database(), open_session(), data["scanId"], int(data["page"]),
-                                 list(data.get("repositories") or [])).to_json()
+        return service.list_page(db, open_session(), data["scanId"], int(data["page"]), wanted).to_json()
     except Unavailable as exc:
         _raise_unavailable(exc)
         raise

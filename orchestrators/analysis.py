@@ -45,8 +45,7 @@ def _run_batches(context: df.DurableOrchestrationContext, request: AnalysisInput
     while queued or in_flight:
         while queued and len(in_flight) < width:
             index, check_ids = queued.pop(0)
-            batch = BatchInput(request.job_id, index, check_ids, request.connection, plan.timeout_seconds,
-                               plan.schemas)
+            batch = BatchInput(request.job_id, index, check_ids, request.connection, plan.timeout_seconds)
             in_flight.append(context.call_activity_with_retry("analysis_run_checks", RETRY, batch.to_json()))
         winner = yield context.task_any(in_flight)
         in_flight = [task for task in in_flight if task is not winner]

@@ -56,8 +56,7 @@ def policy_scan_orchestrator(context: df.DurableOrchestrationContext) -> Generat
             status.update(phase="listing", page=page)
             context.set_custom_status(status)
             listed = ListPageResult.from_json((yield context.call_activity_with_retry(
-                "policy_list_repositories", RETRY,
-                {"scanId": scan_id, "page": page, "repositories": request.repositories})))
+                "policy_list_repositories", RETRY, {"scanId": scan_id, "page": page})))
             if listed.fatal:
                 return (yield from _fail(context, scan_id, listed.fatal))
             if listed.rate_limited_until:

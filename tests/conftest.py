@@ -1,21 +1,102 @@
-"""Root conftest: loads the shared fixtures of `tests/support/` (see its README) for every test package, and marks
-every test that needs a server `live`, so `make test-fast` (`-m "not live and not e2e"`) runs without any."""
+"""Root conftest: loads the shared fixtures of `tests/support/` (see its README) for every test package, and gives
+every test its tier.
+
+Tiers are markers, set here from what a test uses rather than by hand, so a new test cannot land in the wrong
+one: `e2e` (drives the whole app on the local host: everything under tests/e2e), `live` (talks to a real server:
+uses a server fixture, the PostgreSQL backend of a parametrised store test, a module in LIVE_MODULES or LIVE_DIRS;
+a test that only needs a loopback socket is marked `live` by hand), `slow`
+(e2e, or starts a local host). `pytest -m "not live and not e2e"` is the unit tier (no servers); in that run a test
+that opens a TCP connection or listens on a port fails, naming the marker it lacks, so the tier stays honest.
+"""
 from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 pytest_plugins = ["tests.support.fixtures"]
 
-# Fixtures that start or reach a server: a test using one (directly or through another fixture) is live; so is a
-# test parametrized over a server backend (`app_db_url[postgresql]`, which asks for `postgres_db` at run time).
-SERVER_FIXTURES = frozenset({"azurite", "local_host", "postgres_db", "mariadb_db"})
-SERVER_BACKENDS = frozenset({"postgresql", "mysql", "mariadb", "sqlserver"})
+TESTS = Path(__file__).resolve().parent
+# Fixtures that start or reach a server: a test using any of them (directly or through another fixture) is live.
+SERVER_FIXTURES = frozenset({"azurite", "local_host", "postgres_db", "mariadb_db", "githubsim", "hanging_port"})
+SLOW_FIXTURES = frozenset({"local_host"})
+# Modules that reach a server without a fixture (their own in-process servers, drivers over TCP).
+LIVE_MODULES = frozenset({"analyzer/test_checks_postgresql.py", "analyzer/test_checks_mysql.py",
+                          "analyzer/test_connstr_bypasses.py",  # listeners that must receive nothing
+                          "analyzer/test_checks_sqlserver_live.py", "policies/test_no_duplicate_issues.py",
+                          "storage/test_etag_cache.py"})
+LIVE_DIRS = ("github/", "githubsim/")  # PyGithub / HTTP against an in-process githubsim server
+LIVE_PARAMS = frozenset({"postgresql", "mysql", "mariadb"})  # parametrised backends that are servers
+
+
+def _tiers(item: pytest.Item) -> set[str]:
+    path = Path(str(item.fspath)).resolve()
+    relative = path.relative_to(TESTS).as_posix() if path.is_relative_to(TESTS) else path.name
+    fixtures = set(getattr(item, "fixturenames", ()))
+    params = {str(v) for v in getattr(getattr(item, "callspec", None), "params", {}).values()}
+    tiers: set[str] = set()
+    if relative.startswith("e2e/"):
+        tiers |= {"e2e", "live", "slow"}
+    if fixtures & SERVER_FIXTURES or relative in LIVE_MODULES or relative.startswith(LIVE_DIRS) or params & LIVE_PARAMS:
+        tiers.add("live")
+    if fixtures & SLOW_FIXTURES:
+        tiers.add("slow")
+    return tiers
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        names = set(getattr(item, "fixturenames", ()))
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        backend = any(isinstance(v, str) and v in SERVER_BACKENDS for v in params.values())
-        if names & SERVER_FIXTURES or backend or item.get_closest_marker("e2e"):
-            item.add_marker(pytest.mark.live)
+        present = {mark.name for mark in item.iter_markers()}
+        for tier in sorted(_tiers(item) - present):
+            item.add_marker(getattr(pytest.mark, tier))
+
+
+class NetworkInUnitTest(RuntimeError):
+    """A test without the `live` marker reached for the network."""
+
+
+@contextmanager
+def network_refused(where: str) -> Iterator[None]:
+    """Within the block, a TCP connect or listen raises `NetworkInUnitTest` (Unix sockets and binding are fine)."""
+    real_connect, real_connect_ex, real_listen = socket.socket.connect, socket.socket.connect_ex, socket.socket.listen
+
+    def refuse(sock: socket.socket, what: str) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            raise NetworkInUnitTest(f"{where} {what} over TCP but is not marked live: use a server fixture "
+                                    "(tests/conftest.py SERVER_FIXTURES), add its module to LIVE_MODULES, or mark "
+                                    "it @pytest.mark.live")
+
+    def connect(sock: socket.socket, address: Any) -> None:
+        refuse(sock, "connects")
+        return real_connect(sock, address)
+
+    def connect_ex(sock: socket.socket, address: Any) -> int:
+        refuse(sock, "connects")
+        return real_connect_ex(sock, address)
+
+    def listen(sock: socket.socket, *args: Any) -> None:
+        refuse(sock, "listens")
+        return real_listen(sock, *args)
+
+    patched: Any = socket.socket  # assigning methods on the class is what patching it means
+    patched.connect, patched.connect_ex, patched.listen = connect, connect_ex, listen
+    try:
+        yield
+    finally:
+        patched.connect, patched.connect_ex, patched.listen = real_connect, real_connect_ex, real_listen
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_stay_off_the_network(request: pytest.FixtureRequest) -> Iterator[None]:
+    """In a unit-tier run (`-m "not live ..."`), tests may not use TCP: that keeps the tier server-free and fast.
+    The full run is neither slowed nor broken by the guard; the unit tier is where a mis-tiered test hurts."""
+    unit_tier = "not live" in (request.config.option.markexpr or "")
+    if not unit_tier or request.node.get_closest_marker("live") or request.node.get_closest_marker("e2e"):
+        yield
+        return
+    with network_refused(request.node.nodeid):
+        yield

@@ -1,7 +1,9 @@
 """The Azure side of the HTTP API: turning domain results and `Problem`s into `func.HttpResponse`s.
 
-Every HTTP trigger goes through `api_handler`, so malformed JSON, validation problems and unexpected exceptions get
-the same problem+json treatment everywhere, and no trigger formats an error by hand.
+Every HTTP trigger goes through `api_handler`, so the request is checked against its operation in the OpenAPI
+document (`shared.api.validation`: query and path parameters before the trigger runs, the JSON body when the
+trigger reads it) and malformed input, validation problems and unexpected exceptions get the same problem+json
+treatment everywhere; no trigger formats an error by hand.
 """
 from __future__ import annotations
 
@@ -11,9 +13,11 @@ import json
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
 
 import azure.functions as func
 
+from shared.api import validation
 from shared.api.problems import PROBLEM_CONTENT_TYPE, FieldError, Problem, bad_request, conflict, invalid, not_found
 from shared.errors import Conflict, InvalidInput, NotConfigured, NotFound, ServiceError
 from shared.policies.config import ConfigError
@@ -21,6 +25,7 @@ from shared.policies.config import ConfigError
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1_000_000
+ROUTE_PREFIX = "/api"  # host.json extensions.http.routePrefix; the document's paths are below it
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> func.HttpResponse:
@@ -34,21 +39,30 @@ def problem_response(problem: Problem) -> func.HttpResponse:
 
 
 def read_json_object(req: func.HttpRequest, *, required: bool = True) -> dict[str, Any]:
-    """The request body as a JSON object, or a 400 naming what is wrong with it."""
+    """The request body as a JSON object valid for this operation's schema, or a 400 naming what is wrong."""
     raw = req.get_body() or b""
     if len(raw) > MAX_BODY_BYTES:
         raise Problem(413, f"body: larger than {MAX_BODY_BYTES} bytes")
-    if not raw.strip():
-        if required:
-            raise bad_request("body", "a JSON object is required")
-        return {}
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise bad_request("body", f"malformed JSON ({exc.__class__.__name__}: {str(exc)[:80]})") from None
+    body = validation.validate_body(operation_of(req), raw, required=required)
     if not isinstance(body, dict):
         raise bad_request("body", "must be a JSON object")
     return body
+
+
+def operation_of(req: func.HttpRequest) -> validation.Operation | None:
+    """The OpenAPI operation this request is for (None for routes outside the document, e.g. the dashboard)."""
+    path = urlsplit(req.url).path
+    if not path.startswith(ROUTE_PREFIX + "/"):
+        return None
+    return validation.find_operation(req.method or "GET", path[len(ROUTE_PREFIX):])
+
+
+def validate_parameters(req: func.HttpRequest) -> None:
+    """Query and path parameters against the document, before the trigger does any work. The query is read from
+    the URL itself: `req.params` keeps one value per name, which would hide `?page=1&page=xyz`."""
+    operation = operation_of(req)
+    validation.validate_query(operation, urlsplit(req.url).query)
+    validation.validate_path(operation, req.route_params)
 
 
 def base_url(req: func.HttpRequest) -> str:
@@ -103,13 +117,22 @@ def _answer(exc: Exception, name: str) -> func.HttpResponse:
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
+def _validate(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """The request's query and path parameters against the document, before the trigger does any work."""
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, func.HttpRequest):
+            validate_parameters(value)
+
+
 def api_handler(fn: Handler) -> Handler:
-    """Map `Problem` and the services' domain errors to problem+json; anything else is logged and becomes a bare
-    500 (no internals leak). A plain `def` handler stays plain, so the worker runs it in its thread pool."""
+    """Validate the parameters, then map `Problem` and the services' domain errors to problem+json; anything else is
+    logged and becomes a bare 500 (no internals leak). A plain `def` handler stays plain, so the worker runs it in
+    its thread pool."""
     if inspect.iscoroutinefunction(fn):
         @functools.wraps(fn)
         async def async_wrapper(*args: Any, **kwargs: Any) -> func.HttpResponse:
             try:
+                _validate(args, kwargs)
                 return await fn(*args, **kwargs)
             except Exception as exc:  # noqa: BLE001 - every error becomes an answer
                 return _answer(exc, fn.__name__)
@@ -119,6 +142,7 @@ def api_handler(fn: Handler) -> Handler:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> func.HttpResponse:
         try:
+            _validate(args, kwargs)
             return fn(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - every error becomes an answer
             return _answer(exc, fn.__name__)

@@ -9,7 +9,6 @@ is logged with its reason and the function raises, so the host retries it and fi
 """
 from __future__ import annotations
 
-import json
 import logging
 
 import azure.durable_functions as df
@@ -18,7 +17,8 @@ import azure.functions as func
 from shared import settings
 from shared.analyzer import service
 from shared.analyzer.requests import parse_start_request
-from shared.api.problems import Problem
+from shared.api import validation
+from shared.api.problems import Problem, invalid
 
 bp = df.Blueprint()
 log = logging.getLogger(__name__)
@@ -34,12 +34,11 @@ class MalformedAnalysisRequest(ValueError):
 async def analysis_request_from_queue(msg: func.QueueMessage, client: df.DurableOrchestrationClient) -> None:
     queue = settings.analysis_queue()
     try:
-        body = json.loads(msg.get_body().decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        reason = f"body: malformed JSON ({type(exc).__name__})"
-        log.error("%s message %s refused (dequeue %s): %s", queue, msg.id, msg.dequeue_count, reason)
-        raise MalformedAnalysisRequest(reason) from None
-    try:
+        # The same limits as the HTTP body (the document's AnalysisStartRequest), then the same semantic checks.
+        body = validation.parse_json(msg.get_body())
+        errors = validation.component_errors("AnalysisStartRequest", body)
+        if errors:
+            raise invalid(errors)
         request = parse_start_request(body, from_queue=True)
     except Problem as problem:
         log.error("%s message %s refused (dequeue %s): %s", queue, msg.id, msg.dequeue_count, problem.detail)

@@ -92,7 +92,6 @@ class Plan(Payload):
     checks_done: int = 0  # skipped while planning (version / scale guards), already recorded
     max_parallel: int = 2
     timeout_seconds: int = 30
-    schemas: list[str] = field(default_factory=list)
 
     @classmethod
     def failed(cls, error: str) -> "Plan":
@@ -101,22 +100,24 @@ class Plan(Payload):
 
 @dataclass(frozen=True)
 class BatchInput(Payload):
+    """One batch of checks. The user's schema filter is not repeated here: the activity reads it from the job row
+    (the request's one stored copy), so history does not grow with batches × the request's lists."""
+
     job_id: str
     index: int
     check_ids: list[str]
     connection: ConnectionRef
     timeout_seconds: int = 30
-    schemas: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"jobId": self.job_id, "index": self.index, "checkIds": self.check_ids,
-                **self.connection.to_json(), "timeoutSeconds": self.timeout_seconds, "schemas": self.schemas}
+                **self.connection.to_json(), "timeoutSeconds": self.timeout_seconds}
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | str | None) -> "BatchInput":
         data = json_object(data)
         return cls(data["jobId"], data["index"], list(data["checkIds"]), ConnectionRef.from_json(data),
-                   data.get("timeoutSeconds", 30), list(data.get("schemas") or []))
+                   data.get("timeoutSeconds", 30))
 
 
 @dataclass(frozen=True)

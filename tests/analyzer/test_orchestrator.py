@@ -82,7 +82,7 @@ def run(context: Context) -> Any:
 
 def plan(batches: int, ok: bool = True, error: str | None = None) -> Callable[[dict], dict]:
     return lambda payload: Plan(ok, error, [[f"c{i}a", f"c{i}b"] for i in range(batches)], batches * 2 + 1, 1,
-                                2, 30, []).to_json()
+                                2, 30).to_json()
 
 
 def batch_ok(payload: dict) -> dict:

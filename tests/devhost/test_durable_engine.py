@@ -25,6 +25,7 @@ from devhost.durable import DurableEngine, durable_functions_of
 from devhost.durable.client import LocalDurableOrchestrationClient
 from devhost.durable.discovery import entity_functions_of
 from tests.devhost_app import durable_features
+from tests.support.waiting import HANG_GUARD_S
 
 BASE_URL = "http://127.0.0.1:7071"
 DONE = {Status.Completed, Status.Failed, Status.Terminated}
@@ -53,7 +54,7 @@ def run(coroutine: Any) -> Any:
 
 
 async def wait_status(client: LocalDurableOrchestrationClient, instance_id: str, until: set[Status] = DONE,
-                      timeout: float = 15) -> Any:
+                      timeout: float = HANG_GUARD_S) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         status = await client.get_status(instance_id)
@@ -147,7 +148,7 @@ def test_external_event_beats_the_timer_which_is_cancelled(client):
         instance_id = await client.start_new("df_approval", None, 30)
         await wait_status(client, instance_id, {Status.Running})
         await client.raise_event(instance_id, "Approval", {"by": "ops"})
-        return await wait_status(client, instance_id, timeout=5)
+        return await wait_status(client, instance_id, timeout=HANG_GUARD_S)
     status = run(go())
     assert status.output == {"approved": {"by": "ops"}, "timer_cancelled": True}
 
@@ -155,7 +156,7 @@ def test_external_event_beats_the_timer_which_is_cancelled(client):
 def test_custom_status_is_visible_while_running_and_updated_at_the_end(client):
     async def go() -> tuple[Any, Any]:
         instance_id = await client.start_new("df_progress")
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + HANG_GUARD_S
         waiting = await client.get_status(instance_id)
         while (waiting.custom_status or {}).get("stage") != "waiting" and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
@@ -258,6 +259,7 @@ def test_get_status_by_returns_one_page_like_the_real_client(client):
     assert len(everything) == 100
 
 
+@pytest.mark.live  # an in-process HTTP server on a loopback port
 def test_the_status_route_pages_with_the_continuation_token_header(engine):
     """The extension's GET /instances answers one page and the `x-ms-continuation-token` header of the next."""
     async def go() -> tuple[list[str], list[int]]:
@@ -360,6 +362,7 @@ def test_each_activity_and_orchestrator_episode_is_logged_as_an_invocation(clien
 
 
 # --- management HTTP API ---------------------------------------------------------------------------------------------
+@pytest.mark.live  # holds a loopback port open (no server)
 def test_management_routes_follow_the_extension_status_codes(engine):
     async def go() -> None:
         app = web.Application()
@@ -383,15 +386,15 @@ def test_management_routes_follow_the_extension_status_codes(engine):
             assert bad.status == 400
             raised = await http.post(f"{base}/instances/http-1/raiseEvent/Go", json={"ok": True})
             assert raised.status == 202
-            for _ in range(200):
-                done = await http.get(f"{base}/instances/http-1")
-                if done.status == 200:
-                    break
+            deadline = time.monotonic() + HANG_GUARD_S
+            while (done := await http.get(f"{base}/instances/http-1")).status != 200 and time.monotonic() < deadline:
                 await asyncio.sleep(0.02)
             assert (await done.json())["output"] == {"ok": True}
             assert (await http.post(f"{base}/instances/http-1/terminate?reason=late")).status == 410
             assert (await http.get(f"{base}/instances/missing")).status == 404
 
+            for extra in ("http-2", "http-3"):  # paging needs more than one page whatever ran before this test
+                assert (await http.post(f"{base}/orchestrators/df_progress/{extra}")).status == 202
             listing = await http.get(f"{base}/instances", params={"top": "2"})
             assert listing.status == 200 and len(await listing.json()) == 2
             token = listing.headers["x-ms-continuation-token"]
@@ -406,6 +409,8 @@ def test_management_routes_follow_the_extension_status_codes(engine):
             assert new_id != "http-1"
             assert (await http.post(f"{base}/instances/{new_id}/terminate?reason=stop")).status == 202
 
+            for extra in ("http-2", "http-3"):
+                assert (await http.post(f"{base}/instances/{extra}/terminate?reason=done")).status == 202
             deleted = await http.delete(f"{base}/instances/http-1")
             assert deleted.status == 200 and await deleted.json() == {"instancesDeleted": 1}
             assert (await http.delete(f"{base}/instances/http-1")).status == 404
@@ -434,7 +439,7 @@ def test_rewind_reruns_the_failed_activity(client, tmp_path):
         instance_id = await client.start_new("df_flaky_child", None, {"counter": str(counter), "fail_times": 1})
         failed = await wait_status(client, instance_id)
         await client.rewind(instance_id, "fixed")
-        return failed, await wait_status(client, instance_id, {Status.Completed}, timeout=10)
+        return failed, await wait_status(client, instance_id, {Status.Completed}, timeout=HANG_GUARD_S)
     failed, rewound = run(go())
     assert failed.runtime_status is Status.Failed
     assert rewound.output == 2
@@ -503,7 +508,7 @@ def test_client_signal_entity_and_read_entity_state(client):
     async def go() -> Any:
         await client.signal_entity(counter, "add", 3)
         await client.signal_entity(counter, "add", 4)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + HANG_GUARD_S
         while True:
             state = await client.read_entity_state(counter)
             if state.entity_exists and state.entity_state == 7 or time.monotonic() > deadline:
@@ -513,7 +518,7 @@ def test_client_signal_entity_and_read_entity_state(client):
 
     async def delete() -> Any:
         await client.signal_entity(counter, "delete")
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + HANG_GUARD_S
         while True:
             state = await client.read_entity_state(counter)
             if not state.entity_exists or time.monotonic() > deadline:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from devhost.durable import DurableEngine
+from tests.support.waiting import HANG_GUARD_S
 
 
 def _engine(tmp_path: Path, max_activities: int) -> tuple[DurableEngine, dict[str, Any]]:
@@ -40,7 +41,7 @@ def test_max_concurrent_activities_is_applied(tmp_path):
         client = engine.grpc_client
         instance_id = client.schedule_new_orchestration(
             "fan", input={"seconds": 0.1, "marker": str(tmp_path / "m"), "count": 6})
-        state = client.wait_for_orchestration_completion(instance_id, timeout=20)
+        state = client.wait_for_orchestration_completion(instance_id, timeout=HANG_GUARD_S)
         assert state is not None and state.serialized_output == '"done"'
     finally:
         engine.stop(grace_seconds=2)
@@ -52,7 +53,7 @@ def test_stop_waits_for_running_activities_within_the_grace_period(tmp_path):
     engine.start()
     engine.grpc_client.schedule_new_orchestration(
         "fan", input={"seconds": 0.6, "marker": str(tmp_path / "m"), "count": 2})
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + HANG_GUARD_S
     while seen["running"] < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
     assert seen["running"] == 2

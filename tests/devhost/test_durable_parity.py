@@ -32,6 +32,7 @@ from devhost.durable import DurableEngine, durable_functions_of
 from devhost.durable.discovery import entity_functions_of
 from devhost.durable.failures import task_failed_details, task_failed_reason
 from tests.devhost_app import durable_features
+from tests.support.waiting import HANG_GUARD_S
 
 CALL_ACTIVITY, CONTINUE_AS_NEW, CREATE_TIMER, WAIT_FOR_EVENT = 0, 4, 5, 6
 
@@ -155,7 +156,7 @@ def local_run(engine: DurableEngine, name: str, input_value: Any, events: dict[s
 
     async def go() -> Any:
         instance_id = await client.start_new(name, None, input_value)
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + HANG_GUARD_S
         pending = dict(events)
         while True:
             status = await client.get_status(instance_id)
@@ -263,13 +264,14 @@ def _comparable(status: Any) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in ("instanceId", "createdTime", "lastUpdatedTime", "input")}
 
 
+@pytest.mark.live  # an in-process HTTP server on a loopback port
 def test_every_client_call_the_app_makes_matches_the_real_client(engine):
     from aiohttp import web as aioweb
     from aiohttp.test_utils import TestServer
     from azure.durable_functions.models.utils import http_utils
 
     async def settle(client: Any, instance_id: str, until: set[Status]) -> Any:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + HANG_GUARD_S
         while True:
             status = await client.get_status(instance_id)
             if status.runtime_status in until:

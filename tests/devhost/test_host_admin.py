@@ -16,6 +16,7 @@ from azure.storage.queue import QueueClient
 
 from tests.devhost_app._record import records
 from tests.support.local_host import LocalHost
+from tests.support.waiting import HANG_GUARD_S
 
 APP = "tests.devhost_app.function_app:app"
 REASON = "Reason='This function was programmatically called via the host APIs.'"
@@ -35,7 +36,7 @@ def host(local_host, queues: dict[str, str]) -> Iterator[LocalHost]:
     started.stop()
 
 
-def wait_for(condition: Callable[[], Any], timeout: float = 15.0) -> Any:
+def wait_for(condition: Callable[[], Any], timeout: float = HANG_GUARD_S) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
@@ -53,7 +54,7 @@ def admin_post(host: LocalHost, name: str, body: Any = None, key: str | None = "
     elif key:
         headers["x-functions-key"] = key
     data = raw if raw is not None else json.dumps(body if body is not None else {}).encode()
-    return requests.post(host.url(f"/admin/functions/{name}"), data=data, headers=headers, timeout=10)
+    return requests.post(host.url(f"/admin/functions/{name}"), data=data, headers=headers, timeout=HANG_GUARD_S)
 
 
 def test_timer_function_runs_not_past_due_with_its_recorded_schedule_status(host: LocalHost) -> None:
@@ -81,7 +82,7 @@ def test_queue_function_gets_the_input_as_message_body_without_touching_its_queu
                                                                                   queues) -> None:
     body = f"manual-{uuid.uuid4().hex}"
     response = requests.post(host.url("/admin/functions/queue_ok"), params={"code": host.master_key},
-                             json={"input": body}, timeout=10)
+                             json={"input": body}, timeout=HANG_GUARD_S)
     assert response.status_code == 202
     seen = wait_for(lambda: [r for r in records(host.output_dir, "queue_ok") if r["body"] == body])
     assert len(seen) == 1
@@ -105,7 +106,7 @@ def test_a_failing_queue_function_is_logged_once_and_nothing_is_poisoned(host: L
     except Exception:  # noqa: BLE001 - the poison queue does not exist: nothing was poisoned
         poisoned = []
     assert not poisoned
-    assert requests.get(host.url("/admin/host/status"), timeout=5).json()["state"] == "Running"
+    assert requests.get(host.url("/admin/host/status"), timeout=HANG_GUARD_S).json()["state"] == "Running"
 
 
 @pytest.mark.parametrize("key", [None, "function", "wrong"])

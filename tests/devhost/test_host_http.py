@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from tests.support.local_host import LocalHost
+from tests.support.waiting import HANG_GUARD_S
 
 APP = "tests.devhost_app.function_app:app"
 
@@ -102,7 +103,7 @@ def test_failing_function_gives_500_with_invocation_id_and_traceback_only_in_log
     invocation_id = body["invocationId"]
     assert "secret-detail-do-not-leak" not in response.text
     assert "Traceback" not in response.text and "RuntimeError" not in response.text
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + HANG_GUARD_S
     while "secret-detail-do-not-leak" not in host.log_text() and time.monotonic() < deadline:
         time.sleep(0.1)
     log = host.log_text()
@@ -131,7 +132,7 @@ def test_durable_starter_returns_check_status_urls_that_work_until_completed(hos
     assert status_url.startswith(host.base_url + "/runtime/webhooks/durabletask/instances/")
     assert "code=" in status_url and started.headers["Location"] == status_url
     assert host.function_key not in status_url and host.master_key not in status_url
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + HANG_GUARD_S
     while True:
         status = requests.get(status_url)
         assert status.status_code in (200, 202), status.text
@@ -158,7 +159,7 @@ def test_entity_http_api_signals_reads_and_lists(host: LocalHost) -> None:
     assert requests.get(f"{base}/over-http", headers=key).status_code == 404
     assert requests.post(f"{base}/over-http", params={"op": "add"}, json=5, headers=key).status_code == 202
     assert requests.post(f"{base}/over-http", params={"op": "add"}, json=6, headers=key).status_code == 202
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + HANG_GUARD_S
     while True:
         state = requests.get(f"{base}/over-http", headers=key)
         if state.status_code == 200 and state.json() == 11 or time.monotonic() > deadline:

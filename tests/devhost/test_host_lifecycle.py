@@ -9,9 +9,11 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from devhost.azurite import free_port
+from tests.support.waiting import HANG_GUARD_S
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APP = "tests.devhost_app.function_app:app"
@@ -22,6 +24,7 @@ def run_host(*args: str, env: dict[str, str] | None = None, timeout: float = 30)
                           env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=timeout)
 
 
+@pytest.mark.live  # holds a loopback port open (no server)
 def test_port_in_use_is_one_clear_message_and_exit_code_2() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -55,7 +58,7 @@ def test_sigterm_lets_a_running_invocation_finish_and_exits_0(local_host) -> Non
 
     caller = threading.Thread(target=call_slow)
     caller.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + HANG_GUARD_S
     while "Executing 'Functions.slow'" not in host.log_text() and time.monotonic() < deadline:
         time.sleep(0.05)
     stopped_at = time.monotonic()
@@ -79,7 +82,7 @@ def test_new_requests_are_refused_while_stopping(local_host) -> None:
     stopper.start()
     time.sleep(0.5)
     try:
-        refused = requests.get(host.url("/api/echo/latest"), timeout=5).status_code
+        refused = requests.get(host.url("/api/echo/latest"), timeout=HANG_GUARD_S).status_code
     except requests.ConnectionError:
         refused = "connection refused"
     stopper.join()

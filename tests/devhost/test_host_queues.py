@@ -14,6 +14,7 @@ from azure.storage.queue import QueueClient
 
 from tests.devhost_app._record import records
 from tests.support.local_host import LocalHost
+from tests.support.waiting import HANG_GUARD_S
 
 APP = "tests.devhost_app.function_app:app"
 
@@ -39,7 +40,7 @@ def queue(azurite: dict[str, Any]) -> Callable[[str], QueueClient]:
     return client
 
 
-def wait_for(condition: Callable[[], Any], timeout: float = 20.0) -> Any:
+def wait_for(condition: Callable[[], Any], timeout: float = HANG_GUARD_S) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
@@ -84,7 +85,7 @@ def test_failing_messages_are_retried_then_moved_to_poison_queue_with_nothing_lo
         except Exception:  # noqa: BLE001 - the poison queue appears with the first poisoned message
             return set()
 
-    wait_for(lambda: poisoned() >= bodies, timeout=30)
+    wait_for(lambda: poisoned() >= bodies, timeout=HANG_GUARD_S)
     assert poisoned() == bodies
     attempts = [r for r in records(host.output_dir, "queue_fail") if r["body"] in bodies]
     assert sorted(r["dequeue_count"] for r in attempts) == [1] * 5 + [2] * 5   # maxDequeueCount = 2

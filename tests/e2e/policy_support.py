@@ -8,6 +8,7 @@ from typing import Any
 import requests
 
 from tests.support.openapi_contract import assert_matches_openapi
+from tests.support.waiting import HANG_GUARD_S
 
 TOKEN = "ghp_e2e_policy_token"
 PROTECTION = {"main": {"required_approving_review_count": 1, "allow_force_pushes": False}}
@@ -102,6 +103,6 @@ def actions(host: Any, scan_id: str) -> list[dict[str, Any]]:
 
 def sim_issues(sim: Any, repo_name: str) -> list[dict[str, Any]]:
     resp = requests.get(f"{sim.base_url}/repos/acme/{repo_name}/issues?state=all&per_page=100",
-                        headers={"Authorization": f"token {TOKEN}"}, timeout=10)
+                        headers={"Authorization": f"token {TOKEN}"}, timeout=HANG_GUARD_S)
     resp.raise_for_status()
     return [i for i in resp.json() if "pull_request" not in i]

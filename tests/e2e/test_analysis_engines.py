@@ -46,7 +46,9 @@ def assert_full_run(host: LocalHost, conn_str: str, engine: str, expected_check:
     assert final["checksTotal"] == len(catalog.select(engine, "comprehensive"))
     progress = [s["checksCompleted"] for s in seen]
     assert progress == sorted(progress), "progress never goes back"
-    assert len({(s["status"], s["checksCompleted"]) for s in seen}) >= 2, seen
+    # How many intermediate states a poll catches depends on the machine's speed (a small database can finish before
+    # the first read), so only their order is asserted here; progress reporting itself is a unit test of the
+    # orchestrator (test_batches_run_at_most_max_parallel_at_once_and_progress_moves).
     body = report(host, accepted["jobId"]).json()
     assert body["engine"] == engine and body["serverVersion"] and body["analysisType"] == "comprehensive"
     assert sum(body["summary"].values()) == len(body["findings"])
@@ -120,3 +122,18 @@ def test_empty_database_gives_a_report_with_zero_findings(host: LocalHost, postg
     body = report(host, accepted["jobId"]).json()
     assert body["findings"] == [] and body["score"] == 100
     assert body["summary"] == {"critical": 0, "high": 0, "medium": 0, "low": 0, "info": 0}
+
+
+def test_the_schema_filter_applies_in_every_batch(host: LocalHost, postgres_db: Callable[..., str]) -> None:
+    """`options.schemas` is stored with the job and read by each batch (it is not repeated in every batch's input):
+    findings of other schemas are dropped, findings of the wanted one kept."""
+    conn = planted(postgres_db("schemas"), [
+        "CREATE SCHEMA wanted", "CREATE SCHEMA other",
+        "CREATE TABLE wanted.no_key (a int)", "CREATE TABLE other.no_key (a int)",  # no primary key, either
+    ])
+    accepted = start(host, {"connectionString": conn, "analysisType": "schema", "options": {"schemas": ["wanted"]}})
+    assert wait_final(host, accepted["jobId"])[-1]["status"] == "Completed"
+    findings = report(host, accepted["jobId"]).json()["findings"]
+    objects = {f["object"] for f in findings if f["checkId"] == "pg-table-without-primary-key"}
+    assert objects == {"wanted.no_key"}
+    assert all(f["details"].get("schema_name", "wanted") == "wanted" for f in findings)

@@ -2,6 +2,7 @@
 into the host log, job status, job list, durable status/history or the application database file."""
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import threading
@@ -9,6 +10,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pyodbc
 import pytest
@@ -16,6 +18,7 @@ import pytest
 from tests.e2e.analysis_support import APP, host_env, start, status, wait_final
 from tests.support.local_host import LocalHost
 from tests.support.openapi_contract import assert_matches_openapi
+from tests.support.waiting import HANG_GUARD_S
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
@@ -124,6 +127,37 @@ def test_malformed_json_is_400(host: LocalHost) -> None:
     assert job_total(host) == before
 
 
+@pytest.mark.parametrize("path, body, field", [
+    ("/api/v1/analysis/start", b"[" * 100_000, "body"),                       # was 500 (RecursionError)
+    ("/api/v1/scans", b"[" * 100_000, "body"),
+    ("/api/v1/analysis/start", b'{"connectionString": "Driver={SQLite3};Database=\\ud800"}', "connectionString"),
+    ("/api/v1/analysis/start",                                                 # was 202, then a hung job
+     json.dumps({"connectionString": PG_OK, "options": {"schemas": ["s" * 900] * 500}}).encode(), "options.schemas"),
+])
+def test_oversized_or_unencodable_bodies_are_400_before_any_work(host: LocalHost, path: str, body: bytes,
+                                                                   field: str) -> None:
+    before = job_total(host)
+    response = host.post(path, data=body)
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert_matches_openapi(response)
+    assert response.json()["errors"][0]["field"].startswith(field)
+    assert job_total(host) == before
+
+
+@pytest.mark.parametrize("query, field", [
+    ("?status=", "status"), ("?page=&page=xyz", "page"), ("?page=1&page=2", "page"), ("?pageSize=%ff", "pageSize"),
+])
+def test_empty_repeated_or_malformed_query_parameters_are_400_naming_them(host: LocalHost, query: str,
+                                                                         field: str) -> None:
+    response = host.get("/api/v1/analysis" + query)
+    assert response.status_code == 400, response.text
+    assert_matches_openapi(response)
+    assert response.json()["errors"][0]["field"] == field
+    report = host.get("/api/v1/analysis/analysis-" + "0" * 32 + "/report?format=")
+    assert report.status_code == 400 and report.json()["errors"][0]["field"] == "format"
+
+
 def test_unknown_job_is_404_and_report_before_completion_is_409(host: LocalHost, hanging_port: int) -> None:
     missing = host.get("/api/v1/analysis/status/analysis-" + "0" * 32)
     assert missing.status_code == 404
@@ -137,14 +171,17 @@ def test_unknown_job_is_404_and_report_before_completion_is_409(host: LocalHost,
 
 
 def test_unreachable_host_fails_quickly_without_the_secret(host: LocalHost) -> None:
+    """Fails (does not hang or run checks) after the planning retries; how fast is `make bench`'s concern."""
     port = closed_port()
     secret = "Unreach-" + uuid.uuid4().hex
-    began = time.monotonic()
+    before = plan_invocations(host)
     accepted = start(host, {"connectionString": PG_OK.replace("5432", str(port)).replace("Pwd=x", f"Pwd={secret}")})
-    final = wait_final(host, accepted["jobId"], timeout=30)[-1]
-    assert final["status"] == "Failed"
+    seen = wait_final(host, accepted["jobId"])
+    final = seen[-1]
+    assert final["status"] == "Failed" and final["checksCompleted"] == 0
     assert final["error"].startswith(f"cannot connect to 127.0.0.1:{port}")
-    assert time.monotonic() - began < 15
+    assert "Completed" not in [s["status"] for s in seen]
+    assert 1 <= plan_invocations(host) - before <= 3, "planning is retried a bounded number of times"
     assert_nowhere(host, accepted["jobId"], secret)
 
 
@@ -159,7 +196,7 @@ def test_wrong_password_fails_without_retries(host: LocalHost, mariadb_db: Calla
         before = plan_invocations(host)
         accepted = start(host, {"connectionString": f"Driver={{MariaDB Unicode}};Server=127.0.0.1;Port=3306;"
                                                     f"Uid={user};Pwd={wrong};"})
-        final = wait_final(host, accepted["jobId"], timeout=30)[-1]
+        final = wait_final(host, accepted["jobId"], timeout=HANG_GUARD_S)[-1]
         assert final["status"] == "Failed"
         assert final["error"].startswith("cannot log in to 127.0.0.1:3306")
         assert plan_invocations(host) - before == 1, "a permanent error must not be retried"
@@ -170,17 +207,18 @@ def test_wrong_password_fails_without_retries(host: LocalHost, mariadb_db: Calla
                 conn.execute(f"DROP USER IF EXISTS '{user}'@'{where}'")
 
 
-def test_cancel_stops_a_running_job_promptly(host: LocalHost, hanging_port: int) -> None:
+def test_cancel_stops_a_running_job(host: LocalHost, hanging_port: int) -> None:
+    """The cancel's own answer already says Canceled and the orchestration is terminated by then (the job hangs on
+    a login that never completes, so only the cancel can end it); how fast is measured in `make bench`."""
     secret = "Cancel-" + uuid.uuid4().hex
     conn = PG_OK.replace("5432", str(hanging_port)).replace("Pwd=x", f"Pwd={secret}")
     accepted = start(host, {"connectionString": conn})
     job_id = accepted["jobId"]
     assert status(host, job_id)["status"] in ("Pending", "Running")
-    began = time.monotonic()
     response = host.post(f"/api/v1/analysis/{job_id}/cancel")
     assert response.status_code == 200, response.text
     assert_matches_openapi(response)
-    assert response.json()["status"] == "Canceled" and time.monotonic() - began < 5
+    assert response.json()["status"] == "Canceled"
     durable = host.get(f"/runtime/webhooks/durabletask/instances/{job_id}").json()
     assert durable["runtimeStatus"] == "Terminated"
     again = host.post(f"/api/v1/analysis/{job_id}/cancel")
@@ -192,31 +230,39 @@ def test_cancel_stops_a_running_job_promptly(host: LocalHost, hanging_port: int)
     assert_nowhere(host, job_id, secret)
 
 
-def test_long_poll_holds_while_nothing_changes_and_answers_promptly_when_the_job_ends(
+def fingerprint(job: dict[str, Any]) -> tuple[Any, ...]:
+    """What a long-poll watches: it answers early only when one of these changed."""
+    return job["status"], job["checksCompleted"], job["currentStep"], job["checksTotal"]
+
+
+def test_long_poll_holds_while_nothing_changes_and_answers_after_the_job_ends(
         host: LocalHost, hanging_port: int) -> None:
-    """The job hangs on a login that never completes: `wait=1` comes back after about a second with nothing new;
-    a `wait=20` in flight answers within a fraction of a second of the cancel (the job row is re-read every 0.1 s),
-    not at its deadline nor at the next durable-status read."""
+    """The job hangs on a login that never completes: `wait=1` comes back no earlier than a second, with nothing
+    new; a `wait=30` parked before the cancel answers after it (not before), with the new status. How soon after
+    the change it answers is a figure of `make bench` (benchmarks/bench_long_poll.py), not a test bound."""
     accepted = start(host, {"connectionString": PG_OK.replace("5432", str(hanging_port))})
     job_id = accepted["jobId"]
-    deadline = time.monotonic() + 10
     while status(host, job_id)["currentStep"] != "connecting and planning":
-        assert time.monotonic() < deadline, "the job never started planning"
-        time.sleep(0.05)
-    began = time.monotonic()
-    held = status(host, job_id, wait=1)
-    assert held["status"] == "Running" and 0.9 <= time.monotonic() - began < 3
-    answered: dict[str, float] = {}
+        time.sleep(0.05)  # pytest-timeout ends a job that never starts planning
+    while True:  # a poll that answers early must report a change; once nothing changes any more, it holds
+        before = status(host, job_id)
+        began = time.monotonic()
+        held = status(host, job_id, wait=1)
+        if fingerprint(held) == fingerprint(before):
+            break
+    assert held["status"] == "Running" and time.monotonic() - began >= 0.9  # it held (a lower bound only)
+    answered: dict[str, Any] = {}
+    parked = threading.Event()
 
     def long_poll() -> None:
-        answered["status"] = status(host, job_id, wait=20)["status"]  # type: ignore[assignment]
-        answered["at"] = time.monotonic()
+        parked.set()
+        answered["status"] = status(host, job_id, wait=30)["status"]
 
     poller = threading.Thread(target=long_poll)
     poller.start()
+    parked.wait()
     time.sleep(0.7)  # the poll is parked and past its first durable-status read
-    canceled_at = time.monotonic()
+    assert "status" not in answered, "the long-poll answered before anything changed"
     assert host.post(f"/api/v1/analysis/{job_id}/cancel").status_code == 200
-    poller.join(timeout=25)
+    poller.join()
     assert answered["status"] == "Canceled"
-    assert answered["at"] - canceled_at < 1.0, answered["at"] - canceled_at

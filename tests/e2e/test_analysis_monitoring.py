@@ -12,6 +12,7 @@ import requests
 from tests.e2e.analysis_support import APP, host_env, start, wait_final
 from tests.support.local_host import LocalHost
 from tests.support.openapi_contract import assert_matches_openapi
+from tests.support.waiting import HANG_GUARD_S
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
@@ -27,7 +28,7 @@ def test_jobs_list_counts_and_retry_of_a_failed_analysis(host: LocalHost) -> Non
         port = s.getsockname()[1]
     conn = f"Driver={{PostgreSQL Unicode}};Server=127.0.0.1;Port={port};Database=x;Uid=u;Pwd=p;"
     job_id = start(host, {"connectionString": conn})["jobId"]
-    assert wait_final(host, job_id, timeout=30)[-1]["status"] == "Failed"
+    assert wait_final(host, job_id, timeout=HANG_GUARD_S)[-1]["status"] == "Failed"
     listed = host.get("/api/v1/jobs?product=analysis&status=Failed")
     assert listed.status_code == 200, listed.text
     assert_matches_openapi(listed)
@@ -40,17 +41,17 @@ def test_jobs_list_counts_and_retry_of_a_failed_analysis(host: LocalHost) -> Non
     retried = host.post(f"/api/v1/jobs/{job_id}/retry")
     assert retried.status_code == 202, retried.text
     assert_matches_openapi(retried)
-    final = wait_final(host, job_id, timeout=30)[-1]
+    final = wait_final(host, job_id, timeout=HANG_GUARD_S)[-1]
     assert final["status"] == "Failed" and final["attempt"] == 2
     assert host.post("/api/v1/jobs/analysis-" + "f" * 32 + "/retry").status_code == 404
     assert host.get("/api/v1/jobs?status=Lost").status_code == 400
 
 
 def test_dashboard_is_anonymous_html_and_the_api_needs_a_key(host: LocalHost) -> None:
-    page = requests.get(host.url("/api/dashboard"), timeout=10)
+    page = requests.get(host.url("/api/dashboard"), timeout=HANG_GUARD_S)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "/api/v1/jobs" in page.text
-    assert requests.get(host.url("/api/v1/jobs"), timeout=10).status_code == 401
+    assert requests.get(host.url("/api/v1/jobs"), timeout=HANG_GUARD_S).status_code == 401
 
 
 def test_check_catalog_listing(host: LocalHost) -> None:

@@ -15,6 +15,7 @@ from azure.storage.queue import QueueClient
 from tests.e2e.analysis_support import APP, host_env, report, status, wait_final
 from tests.support.local_host import LocalHost
 from tests.support.openapi_contract import assert_matches_openapi
+from tests.support.waiting import HANG_GUARD_S
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live, pytest.mark.slow]
 
@@ -59,7 +60,7 @@ def jobs_from_queue(host: LocalHost) -> list[dict[str, Any]]:
 def test_queue_message_starts_one_job(host: LocalHost, azurite: dict[str, Any]) -> None:
     before = len(jobs_from_queue(host))
     queue(azurite, "analysis-requests").send_message(json.dumps({"connectionName": "shop", "analysisType": "quick"}))
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + HANG_GUARD_S
     while len(jobs_from_queue(host)) == before:
         assert time.monotonic() < deadline, "the queue message started no job"
         time.sleep(0.3)
@@ -80,7 +81,7 @@ def test_malformed_messages_end_in_the_poison_queue(host: LocalHost, azurite: di
            json.dumps({"connectionName": "shop", "analysisType": "nope"})]
     for body in bad:
         requests_queue.send_message(body)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + HANG_GUARD_S
     poisoned: list[str] = []
     while len(poisoned) < len(bad):
         assert time.monotonic() < deadline, f"only {poisoned} reached the poison queue"
@@ -96,7 +97,7 @@ def test_job_interrupted_by_a_host_restart_fails_and_restarts(host: LocalHost, s
     response = host.post("/api/v1/analysis/start", json={"connectionName": "slow", "analysisType": "quick"})
     assert response.status_code == 202
     job_id = response.json()["jobId"]
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + HANG_GUARD_S
     while status(host, job_id)["status"] != "Running":  # the plan activity is waiting for the hanging server
         assert time.monotonic() < deadline
         time.sleep(0.2)

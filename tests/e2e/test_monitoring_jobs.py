@@ -17,6 +17,7 @@ from azure.storage.queue import QueueClient
 from tests.e2e.analysis_support import host_env, start, wait_final
 from tests.support.local_host import LocalHost
 from tests.support.openapi_contract import assert_matches_openapi
+from tests.support.waiting import HANG_GUARD_S
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
@@ -54,7 +55,7 @@ def completed_job(host: LocalHost, sqlite_dir: Path) -> tuple[str, list[str]]:
     shutil.copy(SAMPLE, path)
     job_id = start(host, {"connectionString": f"Driver={{SQLite3}};Database={path};"})["jobId"]
     seen: list[str] = []
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + HANG_GUARD_S
     while not seen or seen[-1] not in ("Completed", "Failed"):
         assert time.monotonic() < deadline, f"{job_id} did not end: {seen}"
         status = get_ok(host, f"/api/v1/jobs/{job_id}")["status"]
@@ -69,7 +70,7 @@ def failed_job(host: LocalHost) -> tuple[str, int]:
     port = unused_port()
     conn = f"Driver={{PostgreSQL Unicode}};Server=127.0.0.1;Port={port};Database=x;Uid=u;Pwd={PASSWORD};"
     job_id = start(host, {"connectionString": conn})["jobId"]
-    assert wait_final(host, job_id, timeout=60)[-1]["status"] == "Failed"
+    assert wait_final(host, job_id, timeout=HANG_GUARD_S)[-1]["status"] == "Failed"
     return job_id, port
 
 
@@ -112,7 +113,7 @@ def test_retry_goes_through_the_product_and_a_completed_analysis_is_refused(
     assert retried.status_code == 202, retried.text
     assert_matches_openapi(retried)
     assert retried.json()["id"] == job_id and retried.headers["Location"].endswith(f"/api/v1/jobs/{job_id}")
-    final = wait_final(host, job_id, timeout=60)[-1]
+    final = wait_final(host, job_id, timeout=HANG_GUARD_S)[-1]
     assert final["status"] == "Failed" and final["attempt"] == before + 1
     refused = host.post(f"/api/v1/jobs/{completed_job[0]}/retry", timeout=30)
     assert refused.status_code == 409, refused.text
@@ -146,13 +147,13 @@ def test_stats_count_what_the_list_shows_and_read_the_queues(
 
 
 def test_dashboard_is_anonymous_html_and_the_api_needs_a_key(host: LocalHost) -> None:
-    page = requests.get(host.url("/api/dashboard"), timeout=10)
+    page = requests.get(host.url("/api/dashboard"), timeout=HANG_GUARD_S)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "x-functions-key" in page.text and "sessionStorage" in page.text
     assert "innerHTML" not in page.text and "http://" not in page.text and "https://" not in page.text
     assert "connect-src 'self'" in page.headers["Content-Security-Policy"]
     for path in ("/api/v1/jobs", "/api/v1/jobs/stats"):
-        assert requests.get(host.url(path), timeout=10).status_code == 401
+        assert requests.get(host.url(path), timeout=HANG_GUARD_S).status_code == 401
 
 
 @pytest.mark.parametrize("path, field, status", [
@@ -164,10 +165,10 @@ def test_dashboard_is_anonymous_html_and_the_api_needs_a_key(host: LocalHost) ->
     ("/api/v1/jobs/someone-elses-instance", None, 404),
 ])
 def test_bad_input_is_a_problem_naming_the_field(host: LocalHost, path: str, field: str | None, status: int) -> None:
-    response = host.get(path, timeout=10)
+    response = host.get(path, timeout=HANG_GUARD_S)
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert_matches_openapi(response)
     if field:
         assert response.json()["errors"][0]["field"] == field
-    assert host.post("/api/v1/jobs/analysis-" + "f" * 32 + "/retry", timeout=10).status_code == 404
+    assert host.post("/api/v1/jobs/analysis-" + "f" * 32 + "/retry", timeout=HANG_GUARD_S).status_code == 404

@@ -11,6 +11,7 @@ from tests.e2e.policy_support import (TOKEN, actions, repo, seed, sim_issues, st
                                       write_config)
 from tests.support.githubsim import start_githubsim
 from tests.support.openapi_contract import assert_matches_openapi
+from tests.support.waiting import HANG_GUARD_S
 
 REPOS = [
     repo("good"),
@@ -131,7 +132,7 @@ def test_closed_issue_is_reopened_and_fixed_repository_gets_its_issue_closed(hos
     wait_scan(host, scan_id)
     issue = sim_issues(sim, "no-readme")[0]
     requests.patch(f"{sim.base_url}/repos/acme/no-readme/issues/{issue['number']}", json={"state": "closed"},
-                   headers={"Authorization": f"token {TOKEN}"}, timeout=10).raise_for_status()
+                   headers={"Authorization": f"token {TOKEN}"}, timeout=HANG_GUARD_S).raise_for_status()
     # the security violation gets fixed in the meantime
     sim.update({"repos": {"no-security": {"files": {"README.md": "# x", "SECURITY.md": "report here"}}}})
     scan_id = start_scan(host, {"repositories": ["no-readme", "no-security"]}).json()["scanId"]

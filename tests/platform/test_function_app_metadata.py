@@ -137,6 +137,23 @@ def test_http_routes_are_valid_templates_unique_per_method(indexed: dict[str, An
     assert {("POST", "v1/analysis/start"), ("POST", "v1/scans"), ("GET", "openapi.json")} <= routes
 
 
+def test_every_http_route_is_an_operation_of_the_openapi_document(indexed: dict[str, Any]) -> None:
+    """Requests are validated against their operation (`shared.api.validation`), and a route the document does not
+    describe would be let through unvalidated: so every route must be in it, with the same parameter names."""
+    from shared.api.validation import find_operation
+
+    missing = []
+    for trigger in by_trigger(indexed, "httpTrigger").values():
+        route = trigger["route"]
+        sample = re.sub(r"\{([^}:]+)(:[^}]*)?\}", lambda m: "x", route)
+        for method in trigger["methods"]:
+            operation = find_operation(method, "/" + sample)
+            names = set(re.findall(r"\{([^}:]+)", route))
+            if operation is None or names != {p["name"] for p in operation.path}:
+                missing.append(f"{method} /{route}")
+    assert missing == []
+
+
 def test_the_checks_catch_what_the_real_host_rejects() -> None:
     """A deliberately broken app: every rule above must speak up, or the passing tests prove nothing."""
     import azure.functions as func

@@ -70,6 +70,7 @@ def test_the_environment_counts_as_the_users_choice(tmp_path: Path, clean_env: N
     assert "GITHUB_TOKEN" not in fill(tmp_path) and "GITHUB_ORG" not in fill(tmp_path)
 
 
+@pytest.mark.live  # holds a loopback port open (no server)
 def test_a_taken_port_stops_make_start_before_anything_starts(tmp_path: Path) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

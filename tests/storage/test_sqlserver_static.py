@@ -203,6 +203,7 @@ def test_every_sql_string_in_product_code_is_tsql() -> None:
     assert not failures, "not SQL Server T-SQL:\n" + failures
 
 
+@pytest.mark.live  # reads what the live store tests executed
 def test_statements_executed_by_the_live_store_tests_are_tsql() -> None:
     """Runs last (see `conftest.pytest_collection_modifyitems`): what the SQLite/PostgreSQL tests above executed."""
     # DDL (CREATE, and ALTER of later migrations) was rendered for SQLite/PostgreSQL there; the sqlserver rendering
