@@ -18,9 +18,9 @@ start: deps
 test: deps databases lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# The inner loop: the quality gates, then the unit tests (no server of any kind: `-m "not live and not e2e"`).
+# The inner loop: the quality gates, then the unit tier (no server of any kind; tiers: tests/conftest.py).
 test-fast: venv lint
-	$(PY) -m pytest -m "not live and not e2e" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not live and not e2e and not slow" $(PYTEST_ARGS)
 
 # Quality gates (configured in pyproject.toml): ruff over the repository, mypy over the app's code.
 lint: venv
