@@ -17,7 +17,7 @@ from shared import settings
 from shared.policies import service, store
 from shared.policies.errors import Unavailable
 from shared.policies.github_reader import open_session
-from shared.policies.models import (ActChunkInput, ActRequest, ArchiveInput, ChunkInput, ScanRequest)
+from shared.policies.models import ActChunkInput, ActRequest, ArchiveInput, ChunkInput, ScanRequest
 from shared.storage.db import get_database
 
 bp = df.Blueprint()
@@ -54,7 +54,7 @@ def policy_list_repositories(payload: Any) -> dict[str, Any]:
         wanted = list(data.get("repositories") or [])
     else:
         scan = store.get_scan(db, data["scanId"])
-        wanted = list(json.loads((scan or {}).get("request_json") or "{}").get("repositories") or [])
+        wanted = scan.repositories if scan is not None else []
     try:
         return service.list_page(db, open_session(), data["scanId"], int(data["page"]), wanted).to_json()
     except Unavailable as exc:

@@ -15,6 +15,7 @@ import azure.durable_functions as df
 
 from orchestrators.policy_scan import MAX_RATE_LIMIT_WAITS, RETRY, _timer_at, wake_time
 from shared.policies.models import ActChunkInput, ActChunkResult, ActPlan, ActRequest, ArchiveInput
+from shared.redaction import redact_text
 
 bp = df.Blueprint()
 
@@ -69,7 +70,7 @@ def policy_act_orchestrator(context: df.DurableOrchestrationContext) -> Generato
                     yield _timer_at(context, wake_time(context, result.rate_limited_until))
         return (yield from _finish(context, request, "Completed", ""))
     except Exception as exc:  # noqa: BLE001
-        return (yield from _finish(context, request, "Failed", f"the act step failed: {str(exc)[:500]}"))
+        return (yield from _finish(context, request, "Failed", f"the act step failed: {redact_text(str(exc))[:500]}"))
 
 
 def _finish(context: Any, request: ActRequest, status: str, error: str) -> Generator[Any, Any, dict[str, Any]]:

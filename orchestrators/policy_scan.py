@@ -15,6 +15,7 @@ from typing import Any
 import azure.durable_functions as df
 
 from shared.policies.models import BatchInput, ChunkInput, ChunkResult, ListPageResult, ScanPlan, ScanRequest
+from shared.redaction import redact_text
 
 bp = df.Blueprint()
 
@@ -100,7 +101,7 @@ def policy_scan_orchestrator(context: df.DurableOrchestrationContext) -> Generat
         context.set_custom_status(status)
         return finished
     except Exception as exc:  # noqa: BLE001 - activity failures after retries: record them on the scan
-        return (yield from _fail(context, scan_id, f"the scan failed: {str(exc)[:500]}"))
+        return (yield from _fail(context, scan_id, f"the scan failed: {redact_text(str(exc))[:500]}"))
 
 
 def _fail(context: Any, scan_id: str, error: str) -> Generator[Any, Any, dict[str, Any]]:
@@ -122,7 +123,7 @@ def policy_scan_batch_orchestrator(context: df.DurableOrchestrationContext) -> G
         results = yield context.task_all([context.call_activity_with_retry("policy_evaluate_chunk", RETRY,
                                                                            chunk.to_json()) for chunk in pending])
         again, wake = [], ""
-        for chunk, raw in zip(pending, results):
+        for chunk, raw in zip(pending, results, strict=True):
             result = ChunkResult.from_json(raw)
             if result.fatal:
                 return ChunkResult(fatal=result.fatal).to_json()

@@ -385,7 +385,7 @@ def _policy(doc: _Doc, raw: Any, path: str, defaults: dict[str, Any]) -> Policy 
     exemptions = _exemptions(doc, raw.get("exemptions") or [], f"{path}.exemptions")
     if len(doc.issues) > before:
         return None
-    return Policy(id=policy_id, description=description, check=check_id, params=params, severity=severity,
+    return Policy(id=str(policy_id), description=description, check=str(check_id), params=params, severity=severity,
                   action=action, enabled=bool(enabled), dry_run=dry_run, targets=targets, exemptions=exemptions)
 
 

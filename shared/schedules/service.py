@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from shared import settings
 from shared.analyzer import history, jobs
 from shared.api.problems import Problem
+from shared.errors import ServiceError
 from shared.notifications import service as notifications
 from shared.notifications.service import JobEvent
 from shared.policies import store as policy_store
@@ -191,8 +192,8 @@ async def _start(db: Database, runner: JobRunner, schedule: Schedule, occurrence
     run_id = store.run_id_for(schedule.schedule_id, occurrence, trigger)
     try:
         job_id = await runner.start(schedule, run_id)
-    except Problem as problem:
-        reason = problem.detail
+    except (Problem, ServiceError) as refused:
+        reason = refused.detail
     except Exception as exc:
         log.exception("schedule %s: starting the job for %s failed", schedule.schedule_id, occurrence)
         reason = f"{exc.__class__.__name__} while starting the job; see the host log"
