@@ -182,13 +182,16 @@ def run_batch(db: Database, batch: BatchInput) -> BatchResult:
 # -- finalize ----------------------------------------------------------------------------------------------------
 @bp.activity_trigger(input_name="payload", activity="analysis_finalize")
 def analysis_finalize(payload: dict[str, Any]) -> dict[str, Any]:
-    return finalize(get_database(), FinalizeInput.from_json(payload))
+    db, request = get_database(), FinalizeInput.from_json(payload)
+    try:
+        return finalize(db, request)
+    finally:  # the slot is free once the job is final (completedAt written), so no two jobs of a server overlap
+        admission.release(db, request.job_id)
 
 
 def finalize(db: Database, request: FinalizeInput) -> dict[str, Any]:
     """Completed → report stored and secret deleted; Failed → secret kept for a restart until the TTL."""
     job = jobs.get_job(db, request.job_id)
-    admission.release(db, request.job_id)
     if job is None:
         return {"status": "missing"}
     if not job.active:  # already final (canceled, or a retried finalize): idempotent
