@@ -170,7 +170,8 @@ def test_the_largest_valid_start_request_keeps_the_orchestration_history_small()
 def test_every_operation_that_takes_input_documents_its_400() -> None:
     doc = validation.openapi_document()
     missing = [f"{method.upper()} {path}" for path, item in doc["paths"].items() for method, operation in item.items()
-               if method != "parameters" and (operation.get("parameters") or operation.get("requestBody")) and "400" not in operation["responses"]]
+               if method != "parameters" and (operation.get("parameters") or operation.get("requestBody"))
+               and "400" not in operation["responses"]]
     assert missing == []
 
 
