@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import time
 from typing import Any
 
 import azure.durable_functions as df
@@ -22,6 +23,11 @@ from shared.storage.db import get_database
 
 bp = df.Blueprint()
 log = logging.getLogger(__name__)
+
+HANDOVER_ATTEMPTS = 3
+HANDOVER_PAUSE_SECONDS = 2.0
+HANDOVER_FAILED = ("the act request could not be queued: Azure Storage did not answer; the scan's results are "
+                   "stored, retry the act step (POST /api/v1/scans/{scanId}/actions/retry)")
 
 
 def _payload(raw: Any) -> dict[str, Any]:
@@ -73,12 +79,31 @@ def policy_evaluate_chunk(payload: Any) -> dict[str, Any]:
 
 @bp.activity_trigger(input_name="payload")
 def policy_finish_scan(payload: Any) -> dict[str, Any]:
-    """Mark the scan Completed, then ask for its act run through a storage queue (see `policy_act_requests`)."""
+    """Mark the scan Completed, then ask for its act run through a storage queue (see `policy_act_requests`).
+
+    The hand-over waits a bounded time for the queue (`HANDOVER_ATTEMPTS`); when storage stays down the scan's act
+    step says so (Failed, retriable) instead of the activity blocking in the storage client's long retries. A
+    message that got through after all is harmless: the act run claims the scan in the database, so a late
+    message and a manual retry cannot both act.
+    """
     scan_id = _payload(payload)["scanId"]
     db = get_database()
     summary = service.finish_scan(db, scan_id)
-    enqueue_act_request(scan_id, summary["actId"], 1)
-    return summary
+    scan = store.get_scan(db, scan_id)
+    if scan is None or scan["status"] != "Completed" or scan["act_id"] != summary["actId"] \
+            or scan["act_status"] != "Pending":
+        return summary  # failed meanwhile (watchdog), or a retried activity after the hand-over: no act request
+    for attempt in range(1, HANDOVER_ATTEMPTS + 1):
+        try:
+            enqueue_act_request(scan_id, summary["actId"], 1)
+            return summary
+        except Exception as exc:  # noqa: BLE001 - storage unreachable: wait a little, then report it
+            log.warning("act hand-over of %s failed (attempt %d/%d): %s", scan_id, attempt, HANDOVER_ATTEMPTS,
+                        type(exc).__name__)
+            if attempt < HANDOVER_ATTEMPTS:
+                time.sleep(HANDOVER_PAUSE_SECONDS * attempt)
+    store.fail_act_handover(db, scan_id, summary["actId"], HANDOVER_FAILED)
+    return {**summary, "handover": "failed"}
 
 
 @bp.activity_trigger(input_name="payload")
@@ -126,8 +151,14 @@ def enqueue_act_request(scan_id: str, act_id: str, attempt: int) -> None:
     """
     from azure.storage.queue import QueueClient
 
+    from azure.storage.queue import LinearRetry
+
     body = json.dumps({"scanId": scan_id, "actId": act_id, "attempt": attempt})
-    client = QueueClient.from_connection_string(settings.storage_connection(), settings.policy_act_queue())
+    # Bounded: the default policy retries for over a minute per call; the caller decides how long to keep trying.
+    client = QueueClient.from_connection_string(
+        settings.storage_connection(), settings.policy_act_queue(),
+        retry_policy=LinearRetry(backoff=1, retry_total=1, random_jitter_range=0), connection_timeout=5,
+        read_timeout=10)
     try:
         try:
             client.create_queue()

@@ -146,3 +146,33 @@ def storage_connection() -> str:
 
 def policy_act_queue() -> str:
     return _get("POLICY_ACT_QUEUE", "policy-act-requests")
+
+
+def policy_stall_timeout_seconds() -> int:
+    """A scan or act run whose orchestration shows no progress for this long (outside a deliberate wait) is
+    reported as stalled and failed, so it never stays Running forever nor holds the scan lock."""
+    return max(2, _int("POLICY_STALL_TIMEOUT_SECONDS", 1800))
+
+
+def github_webhook_secret() -> str:
+    """The GitHub App's webhook secret (a Key Vault reference in Azure); empty: the webhook endpoint refuses all."""
+    return _get("GITHUB_WEBHOOK_SECRET")
+
+
+def policy_webhook_queue() -> str:
+    return _get("POLICY_WEBHOOK_QUEUE", "policy-webhook-events")
+
+
+def policy_webhook_debounce_seconds() -> int:
+    """Events for one repository within this window are coalesced into one evaluation."""
+    return max(0, _int("POLICY_WEBHOOK_DEBOUNCE_SECONDS", 3))
+
+
+def policy_unavailable_pauses_seconds() -> list[int]:
+    """Pauses before a scan tries a repository again that GitHub answered 5xx for; after the last its results
+    are `error` and the scan completes with a warning. Comma-separated seconds."""
+    raw = _get("POLICY_UNAVAILABLE_PAUSES_SECONDS", "5,15,30")
+    try:
+        return [max(1, int(v)) for v in raw.split(",") if v.strip()] or [5]
+    except ValueError:
+        raise ValueError("setting POLICY_UNAVAILABLE_PAUSES_SECONDS must be comma-separated seconds") from None

@@ -18,7 +18,7 @@ import azure.functions as func
 
 from shared.api.paging import parse_page
 from shared.api.problems import FieldError, Problem, bad_request, conflict, invalid, not_found
-from shared.policies import service, store
+from shared.policies import service, store, watchdog
 from shared.policies.checks import CATALOG
 from shared.policies.config import ConfigError
 from shared.policies.github_reader import open_session
@@ -31,6 +31,8 @@ bp = df.Blueprint()
 log = logging.getLogger(__name__)
 
 LOST = "the orchestration no longer exists (the host restarted?); start a new scan or retry the act step"
+NOT_PICKED_UP = ("the act request was not picked up (is the storage queue reachable?); retry the act step "
+                 "(a late request is harmless: one act run per scan)")
 PENDING_GRACE = timedelta(seconds=60)  # a row written just before start_new, or a queued act request
 
 
@@ -70,20 +72,41 @@ def _older_than(iso: str | None, age: timedelta) -> bool:
 
 
 async def reconcile_scan(client: Any, scan: dict[str, Any]) -> dict[str, Any]:
-    """Mark a scan or act run failed when its orchestration is gone; returns the fresh row."""
+    """Mark a scan or act run failed when its orchestration is gone, finished without saying so, or stalled
+    (`shared.policies.watchdog`); the scan lock never outlives its orchestration. Returns the fresh row."""
     db = get_database()
     changed = False
+    now = datetime.now(timezone.utc)
+    stall = timedelta(seconds=settings.policy_stall_timeout_seconds())
     if scan["status"] in store.ACTIVE_SCAN_STATES and \
             (scan["status"] == "Running" or _older_than(scan["created_at"], PENDING_GRACE)):
-        if await instance_alive(client, scan["scan_id"]) is False:
-            store.fail_scan(db, scan["scan_id"], LOST)
+        view = await watchdog.observe(client, scan["scan_id"])
+        reason = LOST if view.exists is False else (
+            f"the orchestration ended {view.runtime_status} without completing the scan"
+            if view.exists and not view.alive else watchdog.stall_reason(view, now, stall))
+        if reason:
+            if view.alive:
+                await _terminate(client, scan["scan_id"], reason)
+            store.fail_scan(db, scan["scan_id"], reason)
             changed = True
     if scan.get("act_status") in ("Pending", "Running") and \
             (scan["act_status"] == "Running" or _older_than(scan.get("act_requested_at"), PENDING_GRACE)):
-        if await instance_alive(client, scan.get("act_id")) is False:
-            store.mark_act_lost(db, scan["scan_id"], scan["act_id"], LOST)
+        view = await watchdog.observe(client, scan.get("act_id"))
+        reason = (LOST if scan["act_status"] == "Running" else NOT_PICKED_UP) if view.exists is False else (
+            watchdog.stall_reason(view, now, stall) if view.alive else None)
+        if reason:
+            if view.alive:
+                await _terminate(client, str(scan["act_id"]), reason)
+            store.mark_act_lost(db, scan["scan_id"], scan["act_id"], reason)
             changed = True
     return store.get_scan(db, scan["scan_id"]) if changed else scan
+
+
+async def _terminate(client: Any, instance_id: str, reason: str) -> None:
+    try:
+        await client.terminate(instance_id, reason)
+    except Exception:  # noqa: BLE001 - gone meanwhile: the row is failed all the same
+        log.warning("could not terminate stalled orchestration %s", instance_id)
 
 
 async def start_scan(client: Any, trigger: str, dry_run: bool, repositories: list[str],
@@ -103,8 +126,8 @@ async def start_scan(client: Any, trigger: str, dry_run: bool, repositories: lis
     holder = store.lock_holder(db)
     if holder:
         scan = store.get_scan(db, holder)
-        if scan is None:
-            store.release_lock(db, holder)
+        if scan is None or scan["status"] not in store.ACTIVE_SCAN_STATES:
+            store.release_lock(db, holder)  # a lock never outlives its scan
         else:
             await reconcile_scan(client, scan)
     scan_id = new_scan_id()
@@ -246,6 +269,14 @@ async def retry_act(client: Any, scan_id: str) -> str:
                        scanStatus=scan["status"])
     if scan["act_status"] in ("Pending", "Running") and await instance_alive(client, scan["act_id"]):
         return str(scan["act_id"])
+    db = get_database()
+    holder = store.act_claim_holder(db, scan["scan_id"])
+    if holder and await instance_alive(client, holder):
+        return holder  # a run started by a late queue message holds the scan: join it (one act run per scan)
+    newer = store.newer_scan_covering(db, scan["scan_id"])
+    if newer:
+        raise conflict(f"scan {scan['scan_id']} is no longer the latest evaluation: scan {newer} evaluated the same "
+                       f"repositories since; retry that scan's act step instead", newerScanId=newer)
     attempt = int(scan["act_attempt"] or 0) + 1
     act_id = service.act_id_for(scan["scan_id"], attempt)
     store.request_act(get_database(), scan["scan_id"], act_id, attempt)

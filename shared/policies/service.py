@@ -10,9 +10,11 @@ from datetime import datetime, timezone
 
 from shared import settings
 from shared.policies import store
-from shared.policies.config import ConfigError, ConfigIssue, PolicyConfig, load_config_file, parse_config
+from shared.policies.config import (ConfigError, ConfigIssue, Policy, PolicyConfig, load_config_file,
+                                    parse_config)
 from shared.policies.dispatcher import ActContext, dispatch
-from shared.policies.errors import AuthFailed, RateLimited
+from shared.policies.errors import AuthFailed, RateLimited, Unavailable
+from shared.policies.failures import redacted_reason
 from shared.policies.evaluation import PolicyOutcome, evaluate_policy, evaluate_repository
 from shared.policies.github_reader import GitHubSession
 from shared.policies.models import (ActChunkInput, ActChunkResult, ActPlan, ActRequest, ArchiveInput, ChunkInput,
@@ -66,6 +68,8 @@ def plan_scan(db: Database, session: GitHubSession, request: ScanRequest) -> Sca
     scan = store.get_scan(db, request.scan_id)
     try:
         config = filter_policies(load_effective_config(session, scan["org"]), request.policies)
+    except RateLimited as exc:  # reading the organization's override file: wait for the reset, then plan again
+        return ScanPlan(request.scan_id, rate_limited_until=exc.reset_at)
     except AuthFailed:
         return ScanPlan(request.scan_id, ok=False, error=AUTH_MESSAGE)
     except ConfigError as exc:
@@ -76,7 +80,8 @@ def plan_scan(db: Database, session: GitHubSession, request: ScanRequest) -> Sca
                                                                              request.scan_id))
     s = config.settings
     return ScanPlan(request.scan_id, batch_size=s.batch_size, parallel_batches=s.parallel_batches,
-                    chunk_size=s.chunk_size, policy_count=len([p for p in config.policies if p.enabled]))
+                    chunk_size=s.chunk_size, policy_count=len([p for p in config.policies if p.enabled]),
+                    unavailable_pauses=settings.policy_unavailable_pauses_seconds())
 
 
 def list_page(db: Database, session: GitHubSession, scan_id: str, page: int, names: list[str]) -> ListPageResult:
@@ -125,6 +130,12 @@ def evaluate_chunk(db: Database, session: GitHubSession, chunk: ChunkInput) -> C
             except AuthFailed:
                 result.fatal = AUTH_MESSAGE
                 break
+            except Unavailable as exc:
+                reason = redacted_reason(exc, "GitHub did not answer")
+                if not chunk.final_attempt:
+                    result.unavailable = reason  # the orchestrator tries the chunk again after a pause
+                    break
+                evaluated += unavailable_outcomes(repo, config.policies, reason)
     finally:
         # One transaction per chunk, not per repository; what was evaluated before a pause or a failure is kept.
         if evaluated:
@@ -137,19 +148,42 @@ def evaluate_chunk(db: Database, session: GitHubSession, chunk: ChunkInput) -> C
     return result
 
 
+UNAVAILABLE_MARK = "GitHubUnavailable"
+
+
+def unavailable_outcomes(repo: RepoSnapshot, policies: tuple[Policy, ...], reason: str) -> list[PolicyOutcome]:
+    """`error` results for every enabled policy of a repository GitHub kept failing for (the scan goes on)."""
+    message = f"Not evaluated: GitHub kept failing for this repository ({reason})."
+    return [PolicyOutcome(repo.name, p.id, "error", message, p.severity, p.action, {"error": UNAVAILABLE_MARK})
+            for p in policies if p.enabled]
+
+
 def act_id_for(scan_id: str, attempt: int) -> str:
     return f"{scan_id}:act" if attempt <= 1 else f"{scan_id}:act:{attempt}"
 
 
 def finish_scan(db: Database, scan_id: str) -> dict:
+    """Complete the scan (with a warning naming the repositories GitHub kept failing for); `completed` is False
+    when the scan was already final (failed by the watchdog, say), and then no act run may follow."""
     act_id = act_id_for(scan_id, 1)
-    store.complete_scan(db, scan_id, act_id)
+    broken = store.repositories_with_error(db, scan_id, UNAVAILABLE_MARK)
+    warning = ""
+    if broken:
+        shown = ", ".join(broken[:10]) + (f" and {len(broken) - 10} more" if len(broken) > 10 else "")
+        warning = (f"{len(broken)} repositor{'y' if len(broken) == 1 else 'ies'} could not be evaluated because "
+                   f"GitHub kept answering with a server error: {shown}; their results are 'error'")
+    completed = store.complete_scan(db, scan_id, act_id, warning)
     scanned, violations = store.refresh_scan_counts(db, scan_id)
-    return {"scanId": scan_id, "actId": act_id, "repositoriesScanned": scanned, "violationsFound": violations}
+    return {"scanId": scan_id, "actId": act_id, "repositoriesScanned": scanned, "violationsFound": violations,
+            "completed": completed, "warning": warning}
 
 
 # -- act steps --------------------------------------------------------------------------------------------------
 def plan_act(db: Database, request: ActRequest) -> ActPlan:
+    refused = store.claim_act(db, request.scan_id, request.act_id)
+    if refused:
+        log.info("act run %s does nothing: %s", request.act_id, refused)
+        return ActPlan(ok=False, superseded=True, error=refused)
     store.start_act_run(db, request.act_id, request.scan_id, request.attempt)
     try:
         config = store.scan_config(db, request.scan_id)

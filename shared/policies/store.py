@@ -81,6 +81,17 @@ def scan_config(db: Database, scan_id: str) -> PolicyConfig:
     return PolicyConfig.from_json(json.loads(row["config_json"]))
 
 
+def newer_scan_covering(db: Database, scan_id: str) -> str | None:
+    """The newest completed scan, created after `scan_id`, that evaluated any repository `scan_id` evaluated:
+    acting on `scan_id` again would act on stale results (reopen what was fixed, close what still fails)."""
+    row = db.query_one(db.limit(
+        "SELECT s.scan_id FROM policy_scans s JOIN policy_scans o ON o.scan_id = ? "
+        "WHERE s.status = 'Completed' AND s.scan_id <> o.scan_id AND s.created_at > o.created_at "
+        "AND EXISTS (SELECT 1 FROM policy_results n JOIN policy_results p ON p.repository = n.repository "
+        "AND p.scan_id = o.scan_id WHERE n.scan_id = s.scan_id) ORDER BY s.created_at DESC", 1, 0), (scan_id,))
+    return row["scan_id"] if row else None
+
+
 def mark_scan_running(db: Database, scan_id: str) -> None:
     db.execute("UPDATE policy_scans SET status = 'Running', started_at = COALESCE(started_at, ?) "
                "WHERE scan_id = ? AND status IN ('Pending', 'Running')", (now_iso(), scan_id))
@@ -99,23 +110,32 @@ def refresh_scan_counts(db: Database, scan_id: str) -> tuple[int, int]:
     return int(scanned), int(violations)
 
 
-def complete_scan(db: Database, scan_id: str, act_id: str) -> bool:
+def complete_scan(db: Database, scan_id: str, act_id: str, warning: str = "") -> bool:
     """Mark Completed, release the lock and note the pending act step; False if the scan was already final."""
     with db.transaction():
         refresh_scan_counts(db, scan_id)
         changed = db.execute(
             "UPDATE policy_scans SET status = 'Completed', completed_at = ?, act_id = ?, act_status = 'Pending', "
-            "act_attempt = 1, act_requested_at = ? WHERE scan_id = ? AND status IN ('Pending', 'Running')",
-            (now_iso(), act_id, now_iso(), scan_id))
+            "act_attempt = 1, act_requested_at = ?, warning = ? WHERE scan_id = ? AND status IN ('Pending', 'Running')",
+            (now_iso(), act_id, now_iso(), warning or None, scan_id))
         release_lock(db, scan_id)
     return changed == 1
 
 
 def fail_scan(db: Database, scan_id: str, error: str) -> None:
+    """Mark Failed (counting the results stored so far) and release the lock."""
     with db.transaction():
-        db.execute("UPDATE policy_scans SET status = 'Failed', completed_at = ?, error = ? "
-                   "WHERE scan_id = ? AND status IN ('Pending', 'Running')", (now_iso(), error[:2000], scan_id))
+        if db.execute("UPDATE policy_scans SET status = 'Failed', completed_at = ?, error = ? "
+                      "WHERE scan_id = ? AND status IN ('Pending', 'Running')", (now_iso(), error[:2000], scan_id)):
+            refresh_scan_counts(db, scan_id)
         release_lock(db, scan_id)
+
+
+def repositories_with_error(db: Database, scan_id: str, marker: str) -> list[str]:
+    """Repositories of the scan with an `error` result whose details name `marker` (e.g. GitHub kept failing)."""
+    rows = db.query("SELECT DISTINCT repository FROM policy_results WHERE scan_id = ? AND outcome = 'error' "
+                    "AND details_json LIKE ? ORDER BY repository", (scan_id, f"%{marker}%"))
+    return [r["repository"] for r in rows]
 
 
 # -- repository snapshots ---------------------------------------------------------------------------------------
@@ -286,8 +306,55 @@ def start_act_run(db: Database, act_id: str, scan_id: str, attempt: int) -> None
                    "(act_id IS NULL OR act_id = ?)", (act_id, scan_id, act_id))
 
 
+def claim_act(db: Database, scan_id: str, act_id: str) -> str:
+    """Take the scan's act claim for `act_id`; "" when held now, else why not (the run must then do nothing).
+
+    Exactly one act run per scan: only the run the scan row designates (`act_id`, moved on by a retry) may claim,
+    and only while no other run holds an unreleased claim. A delayed queue message for an older run, or a second
+    starter racing a retry, finds it taken. The claim is a row keyed by scan id, so the database decides the race.
+    """
+    now = now_iso()
+    with db.transaction():
+        scan = db.query_one("SELECT act_id FROM policy_scans WHERE scan_id = ?", (scan_id,))
+        if scan is None:
+            return f"scan {scan_id} does not exist"
+        if scan["act_id"] != act_id:
+            return f"act run {scan['act_id']} is the current one for scan {scan_id}"
+        try:
+            db.execute("INSERT INTO policy_act_claims (scan_id, act_id, claimed_at) VALUES (?, ?, ?)",
+                       (scan_id, act_id, now))
+            return ""
+        except IntegrityError:
+            pass
+        taken = db.execute("UPDATE policy_act_claims SET act_id = ?, claimed_at = ?, released_at = NULL "
+                           "WHERE scan_id = ? AND (act_id = ? OR released_at IS NOT NULL)",
+                           (act_id, now, scan_id, act_id))
+        if taken == 1:
+            return ""
+        holder = db.query_one("SELECT act_id FROM policy_act_claims WHERE scan_id = ?", (scan_id,))
+        return f"act run {holder['act_id'] if holder else '?'} holds scan {scan_id}"
+
+
+def act_claim_holder(db: Database, scan_id: str) -> str | None:
+    """The act run holding an unreleased claim on the scan, if any."""
+    row = db.query_one("SELECT act_id FROM policy_act_claims WHERE scan_id = ? AND released_at IS NULL", (scan_id,))
+    return row["act_id"] if row else None
+
+
+def release_act_claim(db: Database, scan_id: str, act_id: str) -> None:
+    db.execute("UPDATE policy_act_claims SET released_at = ? WHERE scan_id = ? AND act_id = ? AND released_at IS NULL",
+               (now_iso(), scan_id, act_id))
+
+
+def fail_act_handover(db: Database, scan_id: str, act_id: str, reason: str) -> None:
+    """The act request could not be queued: say so on the scan (the act step can be retried)."""
+    db.execute("UPDATE policy_scans SET act_status = 'Failed', act_error = ? WHERE scan_id = ? AND act_id = ? "
+               "AND act_status = 'Pending'", (reason[:2000], scan_id, act_id))
+
+
 def finish_act_run(db: Database, act_id: str, scan_id: str, status: str, error: str = "") -> None:
     with db.transaction():
+        release_act_claim(db, scan_id, act_id)
         db.execute("UPDATE policy_act_runs SET status = ?, completed_at = ?, error = ? WHERE act_id = ?",
                    (status, now_iso(), error[:2000] or None, act_id))
         db.execute("UPDATE policy_scans SET act_status = ?, act_error = ? WHERE scan_id = ? AND act_id = ?",
@@ -296,6 +363,7 @@ def finish_act_run(db: Database, act_id: str, scan_id: str, status: str, error: 
 
 def mark_act_lost(db: Database, scan_id: str, act_id: str, reason: str) -> None:
     with db.transaction():
+        release_act_claim(db, scan_id, act_id)
         db.execute("UPDATE policy_act_runs SET status = 'Failed', completed_at = ?, error = ? "
                    "WHERE act_id = ? AND status = 'Running'", (now_iso(), reason, act_id))
         db.execute("UPDATE policy_scans SET act_status = 'Failed', act_error = ? WHERE scan_id = ? AND act_id = ? "

@@ -1,0 +1,78 @@
+"""The watchdog: a scan or act run whose orchestration makes no progress is reported, not left `Running`.
+
+An engine can lose a completion (durabletask's in-memory backend dropped sub-orchestration completions after 30 s,
+issue 7) and a worker can hang in a call; the orchestration then stays `Running` forever and a scan keeps the
+singleton lock. Progress is the orchestration's own `lastUpdatedTime` (every completed activity, timer or custom
+status moves it). Deliberate waits are not stalls: while the custom status says the run waits until a time
+(a rate-limit reset, an archive grace period), the deadline starts from that time.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Protocol
+
+ALIVE = ("Running", "Pending", "ContinuedAsNew")
+# Custom-status keys that hold "waiting on purpose until ..." (ISO times) in the policy orchestrators.
+WAIT_KEYS = ("rateLimitedUntil", "graceUntil")
+
+
+class StatusReader(Protocol):
+    async def get_status(self, instance_id: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    """What reconcile needs of an orchestration: None for `exists` means the status could not be read."""
+
+    exists: bool | None
+    alive: bool = False
+    runtime_status: str = ""
+    last_updated: datetime | None = None
+    custom_status: Mapping[str, Any] | None = None
+
+
+async def observe(client: StatusReader, instance_id: str | None) -> InstanceView:
+    if not instance_id:
+        return InstanceView(exists=False)
+    try:
+        status = await client.get_status(instance_id)
+    except Exception:  # noqa: BLE001 - the engine did not answer: decide nothing
+        return InstanceView(exists=None)
+    runtime = getattr(status, "runtime_status", None) if status else None
+    if runtime is None:
+        return InstanceView(exists=False)
+    name = str(getattr(runtime, "name", runtime))
+    custom = getattr(status, "custom_status", None)
+    return InstanceView(exists=True, alive=name in ALIVE, runtime_status=name,
+                        last_updated=_aware(getattr(status, "last_updated_time", None)),
+                        custom_status=custom if isinstance(custom, Mapping) else None)
+
+
+def _aware(value: Any) -> datetime | None:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def stall_reason(view: InstanceView, now: datetime, timeout: timedelta) -> str | None:
+    """Why the run counts as stalled, or None while it is progressing (or waiting on purpose)."""
+    if not view.alive or view.last_updated is None:
+        return None
+    deadline = view.last_updated + timeout
+    custom = view.custom_status or {}
+    for key in WAIT_KEYS:
+        until = _aware(custom.get(key))
+        if until is not None:
+            deadline = max(deadline, until + timeout)
+    if now <= deadline:
+        return None
+    phase = str(custom.get("phase") or "unknown")
+    return (f"stalled: the orchestration made no progress for {int(timeout.total_seconds())} s (phase '{phase}', "
+            f"last update {view.last_updated.isoformat(timespec='seconds')}); it was stopped and can be started again")
