@@ -191,6 +191,7 @@ def scan_json(scan: dict[str, Any], base: str) -> dict[str, Any]:
         "repositoriesScanned": int(scan["repositories_scanned"] or 0),
         "violationsFound": int(scan["violations_found"] or 0),
         "error": scan["error"],
+        "warning": scan.get("warning"),
         "results": store.result_counts(db, scan["scan_id"]),
         "actions": {"actId": scan["act_id"], "status": scan["act_status"] or "NotStarted",
                     "attempt": int(scan["act_attempt"] or 0), "error": scan["act_error"],

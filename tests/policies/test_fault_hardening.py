@@ -1,0 +1,169 @@
+"""Issue 7's fault items at the service level, with the real gateway, githubsim and the app database (no host):
+rate limit while planning, one repository's persistent 5xx, the act claim (exactly one act run per scan), the
+stale-retry guard and the watchdog's verdicts."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shared.policies import service, store, watchdog
+from shared.policies.config import load_config_file
+from shared.policies.evaluation import PolicyOutcome
+from shared.policies.github_reader import open_session
+from shared.policies.models import ActRequest, ChunkInput, ScanRequest
+from shared.storage.db import Database
+from tests.e2e.policy_support import TOKEN, repo, seed, write_config
+from tests.support.githubsim import start_githubsim
+
+DOTNET_BODY = ('{"$type":"System.InvalidOperationException, System.Private.CoreLib","ClassName":'
+               '"System.InvalidOperationException","Message":"Sequence contains no elements","StackTraceString":'
+               '"   at System.Linq.ThrowHelper.ThrowNoElementsException()"}')
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    sim = start_githubsim(seed([repo("alpha"), repo("broken"), repo("gamma", files={})]))
+    config = tmp_path / "policies.yaml"
+    write_config(config)
+    db_url = f"sqlite:///{tmp_path / 'app.db'}"
+    for key, value in {"GITHUB_BASE_URL": sim.base_url, "GITHUB_TOKEN": TOKEN, "GITHUB_ORG": "acme",
+                       "POLICY_CONFIG_PATH": str(config), "APP_DATABASE_URL": db_url}.items():
+        monkeypatch.setenv(key, value)
+    db = Database(db_url)
+    monkeypatch.setattr("shared.storage.db._databases", {db_url: db})
+    yield sim, db, config
+    sim.stop()
+
+
+def _new_scan(db: Database, config: Path, scan_id: str = "scan-20260101000000-abcdef") -> str:
+    store.create_scan(db, scan_id, "manual", False, {}, load_config_file(str(config)), "acme")
+    return scan_id
+
+
+def test_rate_limit_while_reading_the_org_override_is_a_wait_not_a_failure(env: Any) -> None:
+    sim, db, config = env
+    config.write_text(config.read_text().replace("orgOverride: {enabled: false}", "orgOverride: {enabled: true}"))
+    scan_id = _new_scan(db, config)
+    reset = int(time.time()) + 600
+    sim.set_rate_limit(remaining=10, reset=reset)  # below the reserve
+    session = open_session()
+    session.gateway.transport.get("/rate_limit")  # the session learns the budget, as after any earlier call
+    plan = service.plan_scan(db, session, ScanRequest(scan_id))
+    assert plan.ok and plan.rate_limited_until
+    assert datetime.fromisoformat(plan.rate_limited_until) == datetime.fromtimestamp(reset, timezone.utc)
+    assert store.get_scan(db, scan_id)["status"] == "Running"
+
+
+def test_a_repository_github_keeps_failing_for_becomes_error_results_and_a_warning(env: Any) -> None:
+    sim, db, config = env
+    scan_id = _new_scan(db, config)
+    service.plan_scan(db, open_session(), ScanRequest(scan_id, policies=["readme", "security-policy"]))
+    service.list_page(db, open_session(), scan_id, 1, [])
+    sim.fault(r"/repos/acme/broken/git/trees/", 500, count=1000, message=DOTNET_BODY)
+
+    first = service.evaluate_chunk(db, open_session(), ChunkInput(scan_id, 0, 10))
+    assert first.unavailable and not first.fatal  # not final yet: the orchestrator pauses and tries again
+    assert "500" in first.unavailable and "System." not in first.unavailable
+
+    final = service.evaluate_chunk(db, open_session(), ChunkInput(scan_id, 0, 10, final_attempt=True))
+    assert not final.unavailable and final.scanned == 3
+    results = {(r["repository"], r["policy_id"]): r for r in db.query(
+        "SELECT * FROM policy_results WHERE scan_id = ?", (scan_id,))}
+    broken = [r for (name, _), r in results.items() if name == "broken"]
+    assert {r["outcome"] for r in broken} == {"error"} and len(broken) == 2
+    assert all("GitHub kept failing" in r["message"] and "System." not in r["message"]
+               and "Sequence contains" not in r["message"] for r in broken)
+    assert results[("gamma", "readme")]["outcome"] == "fail" and results[("alpha", "readme")]["outcome"] == "pass"
+
+    summary = service.finish_scan(db, scan_id)
+    scan = store.get_scan(db, scan_id)
+    assert summary["completed"] and scan["status"] == "Completed" and scan["repositories_scanned"] == 3
+    assert "broken" in scan["warning"] and "System." not in scan["warning"]
+
+
+def test_a_failed_scan_counts_the_results_stored_before_the_failure(env: Any) -> None:
+    _, db, config = env
+    scan_id = _new_scan(db, config)
+    store.store_results(db, scan_id, [PolicyOutcome("alpha", "readme", "pass", "ok", "medium", "create-issue")])
+    store.fail_scan(db, scan_id, "the scan failed: GitHub answered 502")
+    assert store.get_scan(db, scan_id)["repositories_scanned"] == 1
+
+
+def _completed_scan(db: Database, config: Path, scan_id: str) -> str:
+    _new_scan(db, config, scan_id)
+    store.store_results(db, scan_id, [PolicyOutcome("gamma", "readme", "fail", "No README file was found.",
+                                                    "medium", "create-issue", {"lookedIn": ["/"]})])
+    store.complete_scan(db, scan_id, service.act_id_for(scan_id, 1))
+    return scan_id
+
+
+def test_a_late_queue_message_for_the_first_act_run_does_nothing_after_a_retry(env: Any) -> None:
+    _, db, config = env
+    scan_id = _completed_scan(db, config, "scan-20260101000000-000001")
+    store.request_act(db, scan_id, service.act_id_for(scan_id, 2), 2)  # the manual retry designates :act:2
+    late = service.plan_act(db, ActRequest(scan_id, f"{scan_id}:act", 1))
+    assert late.superseded and f"{scan_id}:act:2" in late.error
+    retry = service.plan_act(db, ActRequest(scan_id, f"{scan_id}:act:2", 2))
+    assert retry.ok and not retry.superseded and retry.items == 1
+    assert [r["act_id"] for r in db.query("SELECT act_id FROM policy_act_runs")] == [f"{scan_id}:act:2"]
+
+
+def test_two_starters_of_the_same_act_run_one_claims_a_second_is_refused_until_it_is_released(env: Any) -> None:
+    _, db, config = env
+    scan_id = _completed_scan(db, config, "scan-20260101000000-000002")
+    act_id = f"{scan_id}:act"
+    assert store.claim_act(db, scan_id, act_id) == ""
+    assert store.claim_act(db, scan_id, act_id) == ""  # the same run again (a retried activity) keeps its claim
+    store.request_act(db, scan_id, f"{scan_id}:act:2", 2)  # a retry racing the first run
+    assert "holds" in store.claim_act(db, scan_id, f"{scan_id}:act:2")
+    store.finish_act_run(db, act_id, scan_id, "Completed")
+    assert store.claim_act(db, scan_id, f"{scan_id}:act:2") == ""
+
+
+def test_concurrent_claims_of_one_scan_let_exactly_one_run_act(env: Any) -> None:
+    _, db, config = env
+    scan_id = _completed_scan(db, config, "scan-20260101000000-000003")
+    act_id = f"{scan_id}:act"
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda: results.append(store.claim_act(db, scan_id, act_id)))
+               for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(results) == 8 and store.act_claim_holder(db, scan_id) == act_id
+
+
+def test_a_newer_scan_of_the_same_repositories_makes_an_old_scan_stale(env: Any) -> None:
+    _, db, config = env
+    old = _completed_scan(db, config, "scan-20260101000000-000004")
+    assert store.newer_scan_covering(db, old) is None
+    time.sleep(0.01)
+    new = _completed_scan(db, config, "scan-20260101000001-000005")
+    assert store.newer_scan_covering(db, old) == new
+    assert store.newer_scan_covering(db, new) is None
+
+
+def _view(updated: datetime, custom: dict[str, Any] | None = None, alive: bool = True) -> watchdog.InstanceView:
+    return watchdog.InstanceView(exists=True, alive=alive, runtime_status="Running" if alive else "Completed",
+                                 last_updated=updated, custom_status=custom)
+
+
+def test_watchdog_reports_a_run_without_progress_and_spares_deliberate_waits() -> None:
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+    timeout = timedelta(minutes=30)
+    assert watchdog.stall_reason(_view(now - timedelta(minutes=10)), now, timeout) is None
+    reason = watchdog.stall_reason(_view(now - timedelta(minutes=31), {"phase": "evaluating"}), now, timeout)
+    assert reason and "evaluating" in reason and "1800 s" in reason
+    waiting = {"phase": "waiting-rate-limit", "rateLimitedUntil": (now + timedelta(minutes=20)).isoformat()}
+    assert watchdog.stall_reason(_view(now - timedelta(hours=2), waiting), now, timeout) is None
+    grace = {"phase": "archive-grace-period", "graceUntil": (now - timedelta(hours=1)).isoformat()}
+    assert watchdog.stall_reason(_view(now - timedelta(days=3), grace), now, timeout)
+    assert watchdog.stall_reason(_view(now - timedelta(days=3), alive=False), now, timeout) is None
+    assert json.dumps(reason)  # plain text
