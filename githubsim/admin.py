@@ -4,6 +4,7 @@
     POST   /_sim/state               {"rateLimit": {"remaining","limit","reset","windowSeconds"},
                                       "secondaryLimit": {"maxWrites","windowSeconds","retryAfter"}, "latencyMs",
                                       "app": {"id","publicKeyPem","tokenTtlSeconds","installations":[ids]},
+                                      "orgRulesets": [<seed org_rulesets entries>], "outsideCollaborators": [logins],
                                       "repos": {"<name>": {<seed fields to change>}}}
     GET    /_sim/repos/<name>        the repository's internal state (issues, labels, archived, ...)
     PUT    /_sim/repos/<name>        create/replace a repository from a seed entry
@@ -21,7 +22,7 @@ import urllib.parse
 from typing import TYPE_CHECKING, Any
 
 from githubsim.limits import Fault
-from githubsim.model import AppConfig
+from githubsim.model import AppConfig, stable_id
 
 if TYPE_CHECKING:
     from githubsim.server import Simulator
@@ -55,6 +56,13 @@ def update_state(sim: "Simulator", body: dict[str, Any]) -> None:
         sim.secondary.configure(sl.get("maxWrites", 0), sl.get("windowSeconds", 60), sl.get("retryAfter", 60))
     if "latencyMs" in body:
         sim.latency_ms = float(body["latencyMs"])
+    if "outsideCollaborators" in body:
+        with st.lock:
+            st.org_outside_collaborators = [str(v) for v in body["outsideCollaborators"]]
+    if "orgRulesets" in body:
+        with st.lock:
+            st.org_rulesets = [{**rs, "id": int(rs.get("id", stable_id("org-ruleset", st.org_login, rs["name"])))}
+                               for rs in body["orgRulesets"]]
     if "app" in body:
         a = body["app"]
         with st.lock:

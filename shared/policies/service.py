@@ -117,6 +117,7 @@ def evaluate_chunk(db: Database, session: GitHubSession, chunk: ChunkInput) -> C
     today = datetime.now(timezone.utc).date()
     result = ChunkResult()
     evaluated: list[PolicyOutcome] = []
+    session.scope = session.scope or chunk.scan_id  # organization reads are shared within this scan only
     try:
         for repo in repos:
             if repo.name in done:  # evaluated before a rate-limit pause or a retry

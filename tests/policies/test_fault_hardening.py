@@ -167,3 +167,22 @@ def test_watchdog_reports_a_run_without_progress_and_spares_deliberate_waits() -
     assert watchdog.stall_reason(_view(now - timedelta(days=3), grace), now, timeout)
     assert watchdog.stall_reason(_view(now - timedelta(days=3), alive=False), now, timeout) is None
     assert json.dumps(reason)  # plain text
+
+
+RULESET = {"name": "baseline", "enforcement": "active", "branches": ["~DEFAULT_BRANCH"],
+           "repository_name": {"include": ["~ALL"], "exclude": []},
+           "rules": [{"type": "pull_request", "parameters": {"required_approving_review_count": 1}}]}
+
+
+def test_organization_rulesets_and_outside_collaborators_are_read_fresh_for_each_scan(env: Any) -> None:
+    sim, _, _ = env
+    first = open_session("scan-a")
+    assert first.org_rulesets("acme") == () and first.org_outside_collaborators("acme") == frozenset()
+    sim.update({"orgRulesets": [RULESET], "outsideCollaborators": ["mallory"]})
+    sim.clear_log()
+    again = open_session("scan-a")  # another chunk of the same scan: the same rules, no request
+    assert again.org_rulesets("acme") == () and again.org_outside_collaborators("acme") == frozenset()
+    assert not [r for r in sim.requests() if r["path"].startswith("/orgs/acme/")]
+    later = open_session("scan-b")  # the next scan judges with the rules as they are now
+    assert [rs["name"] for rs in later.org_rulesets("acme")] == ["baseline"]
+    assert later.org_outside_collaborators("acme") == frozenset({"mallory"})
