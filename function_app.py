@@ -11,8 +11,8 @@ from activities import policy as policy_activities
 from orchestrators import analysis as analysis_orchestrators
 from orchestrators import policy_act as policy_act_orchestrators
 from orchestrators import policy_scan as policy_scan_orchestrators
-from triggers import http_analysis, http_monitoring, http_openapi, http_scans
-from triggers import queue_analysis_requests, queue_policy_act_requests, timer_daily_scan
+from triggers import http_analysis, http_github_webhook, http_monitoring, http_openapi, http_scans
+from triggers import queue_analysis_requests, queue_policy_act_requests, queue_policy_webhook_events, timer_daily_scan
 
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
 
@@ -26,6 +26,8 @@ for blueprint in (
     http_scans.bp,
     timer_daily_scan.bp,
     queue_policy_act_requests.bp,
+    http_github_webhook.bp,
+    queue_policy_webhook_events.bp,
     policy_scan_orchestrators.bp,
     policy_act_orchestrators.bp,
     policy_activities.bp,

@@ -6,7 +6,6 @@ durable timer or fail the scan at once; GitHub 5xx raise, so the orchestrator's 
 """
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import time
@@ -18,6 +17,7 @@ from shared import settings
 from shared.policies import service, store
 from shared.policies.errors import Unavailable
 from shared.policies.github_reader import open_session
+from shared.policies.queues import send_message
 from shared.policies.models import (ActChunkInput, ActRequest, ArchiveInput, ChunkInput, ScanRequest)
 from shared.storage.db import get_database
 
@@ -147,23 +147,7 @@ def enqueue_act_request(scan_id: str, act_id: str, attempt: int) -> None:
     """Fire-and-forget start of the act orchestration: a queue trigger turns the message into `start_new`.
 
     An orchestrator cannot start an unrelated instance, and a sub-orchestration would keep the scan running for
-    the whole act run (days, with an archive grace period). The queue decouples them and survives a restart.
+    the whole act run (days, with an archive grace period). The queue decouples them and survives a restart. The
+    send is bounded (`shared.policies.queues`); the caller decides how long to keep trying.
     """
-    from azure.storage.queue import QueueClient
-
-    from azure.storage.queue import LinearRetry
-
-    body = json.dumps({"scanId": scan_id, "actId": act_id, "attempt": attempt})
-    # Bounded: the default policy retries for over a minute per call; the caller decides how long to keep trying.
-    client = QueueClient.from_connection_string(
-        settings.storage_connection(), settings.policy_act_queue(),
-        retry_policy=LinearRetry(backoff=1, retry_total=1, random_jitter_range=0), connection_timeout=5,
-        read_timeout=10)
-    try:
-        try:
-            client.create_queue()
-        except Exception:  # noqa: BLE001 - exists already
-            pass
-        client.send_message(base64.b64encode(body.encode()).decode("ascii"))
-    finally:
-        client.close()
+    send_message(settings.policy_act_queue(), json.dumps({"scanId": scan_id, "actId": act_id, "attempt": attempt}))

@@ -48,10 +48,11 @@ class ScanRequest(_Payload):
     """Input of `policy_scan_orchestrator`."""
 
     scan_id: str
-    trigger: str = "manual"  # manual | schedule
+    trigger: str = "manual"  # manual | schedule | webhook
     dry_run: bool = False
     repositories: list[str] = field(default_factory=list)  # empty: every repository
     policies: list[str] = field(default_factory=list)  # empty: every enabled policy
+    checks: list[str] = field(default_factory=list)  # empty: every check; a webhook names the ones it can change
 
 
 @dataclass

@@ -62,12 +62,22 @@ def filter_policies(config: PolicyConfig, policy_ids: list[str]) -> PolicyConfig
     return replace(config, policies=tuple(p for p in config.policies if p.id in set(policy_ids)))
 
 
+def filter_checks(config: PolicyConfig, check_ids: list[str]) -> PolicyConfig:
+    """Only the policies running one of `check_ids` (a webhook re-evaluates what its event can change)."""
+    if not check_ids:
+        return config
+    from dataclasses import replace
+
+    return replace(config, policies=tuple(p for p in config.policies if p.check in set(check_ids)))
+
+
 # -- scan steps -------------------------------------------------------------------------------------------------
 def plan_scan(db: Database, session: GitHubSession, request: ScanRequest) -> ScanPlan:
     store.mark_scan_running(db, request.scan_id)
     scan = store.get_scan(db, request.scan_id)
     try:
-        config = filter_policies(load_effective_config(session, scan["org"]), request.policies)
+        config = filter_checks(filter_policies(load_effective_config(session, scan["org"]), request.policies),
+                               request.checks)
     except RateLimited as exc:  # reading the organization's override file: wait for the reset, then plan again
         return ScanPlan(request.scan_id, rate_limited_until=exc.reset_at)
     except AuthFailed:

@@ -38,13 +38,17 @@ class ScanAlreadyRunning(Exception):
 
 # -- scans ------------------------------------------------------------------------------------------------------
 def create_scan(db: Database, scan_id: str, trigger: str, dry_run: bool, request: dict[str, Any],
-                config: PolicyConfig, org: str) -> None:
-    """Insert the scan and take the singleton lock in one transaction; `ScanAlreadyRunning` if it is held."""
+                config: PolicyConfig, org: str, take_lock: bool = True) -> None:
+    """Insert the scan and take the singleton lock in one transaction; `ScanAlreadyRunning` if it is held.
+
+    A webhook evaluation of one repository runs beside scans without the lock (`take_lock=False`): the act step's
+    per repository × policy claims keep a webhook and a scan acting on the same repository from duplicating."""
     now = now_iso()
     try:
         with db.transaction():
-            db.execute("INSERT INTO policy_scan_lock (lock_name, scan_id, acquired_at) VALUES (?, ?, ?)",
-                       (SCAN_LOCK, scan_id, now))
+            if take_lock:
+                db.execute("INSERT INTO policy_scan_lock (lock_name, scan_id, acquired_at) VALUES (?, ?, ?)",
+                           (SCAN_LOCK, scan_id, now))
             db.execute(
                 "INSERT INTO policy_scans (scan_id, status, trigger_kind, dry_run, request_json, config_json, org, "
                 "created_at, repositories_scanned, violations_found, act_attempt) VALUES (?, 'Pending', ?, ?, ?, ?, ?, "

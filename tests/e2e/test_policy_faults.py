@@ -21,7 +21,8 @@ from tests.e2e.policy_support import (TOKEN, actions, repo, seed, sim_issues, st
 from tests.support.githubsim import start_githubsim
 from tests.support.openapi_contract import assert_matches_openapi
 
-DOTNET = '{"$type":"System.InvalidOperationException, System.Private.CoreLib","Message":"Sequence contains no elements"}'
+DOTNET = ('{"$type":"System.InvalidOperationException, System.Private.CoreLib",'
+          '"Message":"Sequence contains no elements"}')
 REPOS = [repo("alpha"), repo("broken"), repo("bare", files={})]
 
 
