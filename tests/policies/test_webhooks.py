@@ -1,0 +1,134 @@
+"""The webhook use cases without a host: signature, routing table, delivery dedup and per-repository coalescing,
+against the real app database (SQLite) with a recording enqueue."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shared.policies import webhook_store, webhooks
+from shared.storage.db import Database
+
+SECRET = "whsec-test-secret"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Database:
+    return Database(f"sqlite:///{tmp_path / 'app.db'}")
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, int]] = []
+
+    def __call__(self, repository: str, delay_seconds: int) -> None:
+        self.sent.append((repository, delay_seconds))
+
+
+def _repo(name: str, owner: str = "acme") -> dict[str, Any]:
+    return {"name": name, "full_name": f"{owner}/{name}", "owner": {"login": owner}, "default_branch": "main"}
+
+
+def _deliver(db: Database, enqueue: Recorder, event: str, payload: dict[str, Any], delivery: str,
+             secret: str = SECRET, signature: str | None = None) -> webhooks.WebhookAnswer:
+    body = json.dumps(payload).encode()
+    headers = {"X-GitHub-Event": event, "X-GitHub-Delivery": delivery,
+               "X-Hub-Signature-256": signature if signature is not None else webhooks.sign(secret, body)}
+    return webhooks.receive(db, secret=SECRET, org="acme", headers=headers, body=body, enqueue=enqueue,
+                            debounce_seconds=3)
+
+
+def test_signature_is_hmac_sha256_of_the_raw_body_compared_whole() -> None:
+    body = b'{"zen": "Keep it logically awesome."}'
+    good = webhooks.sign(SECRET, body)
+    assert webhooks.verify_signature(SECRET, body, good)
+    assert not webhooks.verify_signature(SECRET, body + b" ", good)
+    assert not webhooks.verify_signature("other", body, good)
+    assert not webhooks.verify_signature(SECRET, body, good[:-1])
+    assert not webhooks.verify_signature(SECRET, body, good.replace("sha256=", "sha1="))
+    assert not webhooks.verify_signature(SECRET, body, None)
+    assert not webhooks.verify_signature("", body, webhooks.sign("", body))  # no secret configured: refuse all
+
+
+def test_a_bad_or_missing_signature_is_401_and_records_nothing(db: Database) -> None:
+    sent = Recorder()
+    payload = {"action": "created", "repository": _repo("svc")}
+    assert _deliver(db, sent, "repository", payload, "d-1", secret="wrong").status == 401
+    assert _deliver(db, sent, "repository", payload, "d-2", signature="").status == 401
+    assert webhook_store.list_deliveries(db) == [] and sent.sent == []
+    assert db.query("SELECT * FROM policy_webhook_pending") == []
+
+
+def test_a_redelivery_is_a_no_op(db: Database) -> None:
+    sent = Recorder()
+    payload = {"action": "created", "repository": _repo("svc")}
+    first = _deliver(db, sent, "repository", payload, "d-1")
+    assert first.status == 202 and first.body["repositories"] == ["svc"]
+    webhook_store.take_pending(db, "svc")  # evaluated meanwhile
+    again = _deliver(db, sent, "repository", payload, "d-1")
+    assert again.status == 200 and again.body["outcome"] == "duplicate"
+    assert sent.sent == [("svc", 3)] and db.query("SELECT * FROM policy_webhook_pending") == []
+    assert len(webhook_store.list_deliveries(db)) == 1
+
+
+def test_a_burst_for_one_repository_enqueues_one_evaluation_covering_every_event(db: Database) -> None:
+    sent = Recorder()
+    _deliver(db, sent, "branch_protection_rule", {"action": "edited", "repository": _repo("svc")}, "d-0")
+    for n in range(1, 20):
+        push = {"ref": "refs/heads/main", "repository": _repo("svc"), "commits": [{"modified": ["README.md"]}]}
+        assert _deliver(db, sent, "push", push, f"d-{n}").status == 202
+    assert sent.sent == [("svc", 3)]
+    due = webhooks.take_due(db, "svc")
+    assert due is not None and len(due.deliveries) == 20
+    assert set(due.checks) == {"branch-protection", *webhooks.FILE_CHECKS}
+    assert webhooks.take_due(db, "svc") is None  # a redelivered queue message finds nothing to do
+
+
+def test_a_push_that_touches_no_checked_file_or_another_branch_changes_nothing(db: Database) -> None:
+    sent = Recorder()
+    code = {"ref": "refs/heads/main", "repository": _repo("svc"),
+            "commits": [{"added": ["src/app.py"], "modified": ["docs/guide/README.md"], "removed": []}]}
+    branch = {"ref": "refs/heads/feature", "repository": _repo("svc"), "commits": [{"modified": ["README.md"]}]}
+    assert _deliver(db, sent, "push", code, "d-1").body["outcome"] == "ignored"
+    assert _deliver(db, sent, "push", branch, "d-2").body["outcome"] == "ignored"
+    assert sent.sent == []
+
+
+@pytest.mark.parametrize(("event", "payload", "repositories", "checks"), [
+    ("repository", {"action": "created", "repository": _repo("a")}, ("a",), ("*",)),
+    ("repository", {"action": "privatized", "repository": _repo("a")}, ("a",),
+     ("visibility-allowed", "secret-scanning-enabled")),
+    ("branch_protection_rule", {"action": "deleted", "repository": _repo("a")}, ("a",), ("branch-protection",)),
+    ("repository_ruleset", {"action": "edited", "repository": _repo("a")}, ("a",), ("branch-protection",)),
+    ("repository_ruleset", {"action": "created", "organization": {"login": "acme"}}, ("*",), ("branch-protection",)),
+    ("member", {"action": "added", "repository": _repo("a")}, ("a",), ("no-outside-admins",)),
+    ("push", {"ref": "refs/heads/main", "repository": _repo("a"), "commits": [{"added": [".github/CODEOWNERS"]}]},
+     ("a",), webhooks.FILE_CHECKS),
+    ("installation_repositories", {"action": "added", "repositories_added": [{"name": "a"}, {"name": "b"}]},
+     ("a", "b"), ("*",)),
+    ("installation_repositories", {"action": "removed", "repositories_removed": [{"name": "a"}]}, (), ()),
+    ("repository", {"action": "created", "repository": _repo("a", owner="someone-else")}, (), ()),
+    ("issues", {"action": "opened", "repository": _repo("a")}, (), ()),
+])
+def test_events_route_to_the_repositories_and_checks_they_can_change(event: str, payload: dict[str, Any],
+                                                                     repositories: tuple[str, ...],
+                                                                     checks: tuple[str, ...]) -> None:
+    route = webhooks.route_event(event, payload, "acme")
+    assert route.repositories == repositories
+    assert route.checks == checks
+    assert route.repositories or route.reason
+
+
+def test_a_deleted_repository_closes_its_issue_links(db: Database) -> None:
+    db.execute("INSERT INTO policy_issue_links (repository, policy_id, issue_number, state, updated_at) "
+               "VALUES ('gone', 'readme', 7, 'open', '2026-01-01T00:00:00+00:00')")
+    answer = _deliver(db, Recorder(), "repository", {"action": "deleted", "repository": _repo("gone")}, "d-9")
+    assert answer.status == 202 and answer.body["outcome"] == "deleted"
+    assert db.query_one("SELECT state FROM policy_issue_links WHERE repository = 'gone'")["state"] == "closed"
+
+
+def test_ping_answers_without_recording(db: Database) -> None:
+    answer = _deliver(db, Recorder(), "ping", {"zen": "Design for failure.", "hook_id": 1}, "d-p")
+    assert answer.status == 200 and answer.body["outcome"] == "pong"
