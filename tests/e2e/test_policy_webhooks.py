@@ -164,3 +164,20 @@ def test_a_webhook_and_a_scan_racing_on_one_repository_open_one_issue(host: Any,
     webhook = wait_webhook_scans(host, before + 1)
     assert all(s["actions"]["status"] == "Completed" for s in webhook)
     assert len(sim_issues(sim, "racy")) == 1
+
+
+def test_githubsim_sends_the_webhook_itself_when_a_repository_is_created(host: Any, sim: Any) -> None:
+    before = len(wait_webhook_scans(host, 0))
+    sim.update({"webhook": {"url": host.url("/api/github/webhook"), "secret": SECRET}})
+    try:
+        sim.put_repo("from-sim", repo("from-sim", branch_protection={}))
+        scans = wait_webhook_scans(host, before + 1)
+        assert len(scans) == before + 1
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not sim_issues(sim, "from-sim"):
+            time.sleep(0.3)
+        assert len(sim_issues(sim, "from-sim")) == 1
+        deliveries = sim.admin("GET", "webhooks/deliveries")["deliveries"]
+        assert deliveries[-1]["event"] == "repository" and deliveries[-1]["history"] == [202]
+    finally:
+        sim.update({"webhook": None})
