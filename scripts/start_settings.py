@@ -5,8 +5,9 @@ written. Two gaps are filled:
 
 - `ANALYZER_SECRET_KEY`: a Fernet key generated once and kept in `.data/analyzer-secret.key` (mode 600), so jobs
   encrypted in one run can still be read after a restart, and no key is ever committed.
-- the GitHub settings (`GITHUB_BASE_URL`, `GITHUB_TOKEN`, `GITHUB_ORG`) pointing at the local githubsim with the
-  demo seed — as a group, and only when the user configured no GitHub credentials or organization of their own
+- the GitHub settings (`GITHUB_BASE_URL`, `GITHUB_TOKEN`, `GITHUB_ORG`, and a generated `GITHUB_WEBHOOK_SECRET`
+  kept in `.data/webhook.secret` that githubsim signs the demo organization's webhooks with) pointing at the local
+  githubsim with the demo seed — as a group, and only when the user configured no GitHub credentials or organization of their own
   (mixing a real base URL with the simulator's token would be worse than either).
 
     python -m scripts.start_settings --githubsim-url http://127.0.0.1:7072 --seed githubsim/seeds/demo.json
@@ -86,6 +87,8 @@ def missing_settings(chosen: dict[str, str], seed_path: Path, githubsim_url: str
         extra["ANALYZER_SECRET_KEY"] = persistent_key(key_file)
     if githubsim_url and not any(name in chosen for name in GITHUB_OWN):
         extra.update(demo_github(seed_path, githubsim_url))
+        if "GITHUB_WEBHOOK_SECRET" not in chosen:  # githubsim signs the demo org's webhooks with it
+            extra["GITHUB_WEBHOOK_SECRET"] = persistent_key(key_file.with_name("webhook.secret"), fernet=False)
     return extra
 
 

@@ -56,7 +56,8 @@ def test_user_settings_win_and_the_file_is_never_written(tmp_path: Path, clean_e
 def test_empty_values_copied_from_the_example_count_as_unset(tmp_path: Path, clean_env: None) -> None:
     example = json.loads((ROOT / "local.settings.example.json").read_text())["Values"]
     extra = fill(tmp_path, example)
-    assert set(extra) == {"ANALYZER_SECRET_KEY", "GITHUB_BASE_URL", "GITHUB_TOKEN", "GITHUB_ORG"}
+    assert set(extra) == {"ANALYZER_SECRET_KEY", "GITHUB_BASE_URL", "GITHUB_TOKEN", "GITHUB_ORG",
+                          "GITHUB_WEBHOOK_SECRET"}
 
 
 def test_the_environment_counts_as_the_users_choice(tmp_path: Path, clean_env: None,
