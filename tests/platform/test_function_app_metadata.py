@@ -36,7 +36,8 @@ TRIGGERS = {"httpTrigger", "timerTrigger", "queueTrigger", "orchestrationTrigger
             "entityTrigger", "blobTrigger", "serviceBusTrigger", "eventHubTrigger"}
 DURABLE_NAMES = {"analysis_orchestrator", "policy_scan_orchestrator", "policy_scan_batch_orchestrator",
                  "policy_act_orchestrator"}
-ANONYMOUS_ROUTES = {"openapi.json", "health", "dashboard"}
+# github/webhook: GitHub cannot send a function key; the X-Hub-Signature-256 HMAC authenticates it (issue 13).
+ANONYMOUS_ROUTES = {"openapi.json", "health", "dashboard", "github/webhook"}
 TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):([0-5]\d):([0-5]\d)(?:\.\d{1,7})?$")
 
 
