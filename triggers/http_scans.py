@@ -83,7 +83,8 @@ async def reconcile_scan(client: Any, scan: dict[str, Any]) -> dict[str, Any]:
         view = await watchdog.observe(client, scan["scan_id"])
         reason = LOST if view.exists is False else (
             f"the orchestration ended {view.runtime_status} without completing the scan"
-            if view.exists and not view.alive else watchdog.stall_reason(view, now, stall))
+            if view.exists and not view.alive else
+            await watchdog.scan_stall_reason(client, scan["scan_id"], view, now, stall))
         if reason:
             if view.alive:
                 await _terminate(client, scan["scan_id"], reason)

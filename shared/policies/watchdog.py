@@ -76,3 +76,28 @@ def stall_reason(view: InstanceView, now: datetime, timeout: timedelta) -> str |
     phase = str(custom.get("phase") or "unknown")
     return (f"stalled: the orchestration made no progress for {int(timeout.total_seconds())} s (phase '{phase}', "
             f"last update {view.last_updated.isoformat(timespec='seconds')}); it was stopped and can be started again")
+
+
+MAX_CHILDREN_LOOKED_AT = 64
+
+
+async def scan_stall_reason(client: StatusReader, scan_id: str, view: InstanceView, now: datetime,
+                            timeout: timedelta) -> str | None:
+    """`stall_reason` for a scan, which waits on batch sub-orchestrations (`<scanId>:batch:<n>`): the parent makes
+    no progress while a batch works or waits out a rate limit, so the scan counts as stalled only when no batch of
+    the current window is alive and progressing (a dropped child completion leaves the children finished and the
+    parent waiting forever)."""
+    reason = stall_reason(view, now, timeout)
+    custom = view.custom_status or {}
+    if reason is None or custom.get("phase") != "evaluating":
+        return reason
+    first, total = int(custom.get("batchesDone") or 0), int(custom.get("batchesTotal") or 0)
+    for index in range(first, min(total, first + MAX_CHILDREN_LOOKED_AT)):
+        child = await observe(client, f"{scan_id}:batch:{index}")
+        if child.exists is None:
+            return None  # cannot tell: decide nothing
+        if child.exists is False:
+            break  # the window ends here
+        if child.alive and stall_reason(child, now, timeout) is None:
+            return None
+    return reason

@@ -186,3 +186,43 @@ def test_organization_rulesets_and_outside_collaborators_are_read_fresh_for_each
     later = open_session("scan-b")  # the next scan judges with the rules as they are now
     assert [rs["name"] for rs in later.org_rulesets("acme")] == ["baseline"]
     assert later.org_outside_collaborators("acme") == frozenset({"mallory"})
+
+
+class StatusClient:
+    """`get_status` over canned instances (the shape DF's client returns: attributes)."""
+
+    def __init__(self, instances: dict[str, dict[str, Any]]) -> None:
+        self.instances = instances
+
+    async def get_status(self, instance_id: str) -> Any:
+        from types import SimpleNamespace
+
+        data = self.instances.get(instance_id)
+        if data is None:
+            return SimpleNamespace(runtime_status=None)
+        return SimpleNamespace(runtime_status=SimpleNamespace(name=data["status"]),
+                               last_updated_time=data["updated"], custom_status=data.get("custom"))
+
+
+def test_a_scan_waiting_on_a_progressing_batch_is_not_stalled_but_one_whose_batches_ended_is() -> None:
+    import asyncio
+
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+    timeout = timedelta(minutes=30)
+    old = now - timedelta(hours=1)
+    parent = {"status": "Running", "updated": old,
+              "custom": {"phase": "evaluating", "batchesDone": 2, "batchesTotal": 6}}
+    waiting_child = {"status": "Running", "updated": old,
+                     "custom": {"phase": "waiting-rate-limit", "rateLimitedUntil": (now + timedelta(minutes=5))
+                                .isoformat()}}
+    done_child = {"status": "Completed", "updated": old}
+
+    async def verdict(instances: dict[str, dict[str, Any]]) -> str | None:
+        client = StatusClient(instances)
+        view = await watchdog.observe(client, "s")
+        return await watchdog.scan_stall_reason(client, "s", view, now, timeout)
+
+    healthy = {"s": parent, "s:batch:2": done_child, "s:batch:3": waiting_child}
+    assert asyncio.run(verdict(healthy)) is None
+    dropped = {"s": parent, "s:batch:2": done_child, "s:batch:3": done_child}  # completions lost by the engine
+    assert "stalled" in (asyncio.run(verdict(dropped)) or "")
