@@ -77,7 +77,7 @@ def test_rate_limit_at_scan_start_waits_for_the_reset_instead_of_failing(host: A
     config_path.write_text(config_path.read_text().replace("orgOverride: {enabled: false}",
                                                            "orgOverride: {enabled: true}"))
     reset = int(time.time()) + 4
-    sim.set_rate_limit(remaining=45, reset=reset)  # below the reserve before the first request of the scan
+    sim.set_rate_limit(remaining=0, reset=reset)  # spent: the scan's first request (the org override file) gets 403
     scan_id = start_scan(host, {"policies": ["readme"]}).json()["scanId"]
     scan = wait_scan(host, scan_id, act=False)
     assert scan["status"] == "Completed", scan
