@@ -76,7 +76,7 @@ def test_rate_limit_at_scan_start_waits_for_the_reset_instead_of_failing(host: A
                                                                         config_path: Path) -> None:
     config_path.write_text(config_path.read_text().replace("orgOverride: {enabled: false}",
                                                            "orgOverride: {enabled: true}"))
-    reset = int(time.time()) + 4
+    reset = int(time.time()) + 12  # longer than the activity retry policy's span (3 × 2 s), which hid it before
     sim.set_rate_limit(remaining=0, reset=reset)  # spent: the scan's first request (the org override file) gets 403
     scan_id = start_scan(host, {"policies": ["readme"]}).json()["scanId"]
     scan = wait_scan(host, scan_id, act=False)
@@ -172,7 +172,9 @@ def test_a_scan_without_progress_is_reported_stalled_and_releases_the_lock(local
                                                                            tmp_path: Path) -> None:
     slow = local_host(env=_env(sim, config_path, tmp_path / "app.db", own_azurite, POLICY_STALL_TIMEOUT_SECONDS="2"))
     try:
-        sim.update({"latencyMs": 1500})  # one chunk activity takes ~5 s without any orchestration progress
+        # One tree request hangs 20 s (under the client's 30 s timeout): the chunk activity, its batch and the scan
+        # show no progress for far longer than the 2 s stall timeout, as when an engine drops a completion.
+        sim.fault(r"/repos/acme/alpha/git/trees/", 200, count=1, delayMs=20_000)
         scan_id = start_scan(slow, {"policies": ["readme"]}).json()["scanId"]
         blocked = slow.post("/api/v1/scans", json={})
         assert blocked.status_code == 409  # the lock is held while the scan runs
@@ -182,7 +184,7 @@ def test_a_scan_without_progress_is_reported_stalled_and_releases_the_lock(local
             time.sleep(0.5)
             scan = slow.get(f"/api/v1/scans/{scan_id}").json()
         assert scan["status"] == "Failed" and "stalled" in scan["error"], scan
-        sim.update({"latencyMs": 0})
+        sim.admin("DELETE", "faults")
         fresh = start_scan(slow, {"policies": ["readme"]}).json()["scanId"]  # the lock did not outlive it
         assert fresh != scan_id
         assert _wait_instance_done(slow, scan_id)["runtimeStatus"] == "Terminated"
