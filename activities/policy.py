@@ -17,9 +17,9 @@ from shared import settings
 from shared.policies import service, store
 from shared.policies.errors import Unavailable
 from shared.policies.github_reader import open_session
-from shared.policies.queues import send_message
 from shared.policies.models import (ActChunkInput, ActRequest, ArchiveInput, ChunkInput, ScanRequest)
 from shared.storage.db import get_database
+from triggers._queues import send_message
 
 bp = df.Blueprint()
 log = logging.getLogger(__name__)

@@ -17,9 +17,9 @@ import azure.functions as func
 from shared import settings
 from shared.api.problems import FieldError, Problem
 from shared.policies import webhooks
-from shared.policies.queues import send_message
 from shared.storage.db import get_database
 from triggers._http import json_response, problem_response
+from triggers._queues import send_message
 
 bp = df.Blueprint()
 log = logging.getLogger(__name__)

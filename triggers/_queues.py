@@ -1,7 +1,8 @@
 """Sending to the app's storage queues with a bounded wait (the SDK's default policy retries for over a minute).
 
-The storage SDK is not an Azure Functions import; `shared/` may use it like any client library. Bodies are base64
-encoded, as the Functions host's queue trigger expects by default.
+The Azure side of the queues, beside `_http.py`: `shared/` stays free of Azure imports, and both a trigger (the
+webhook endpoint) and an activity (the scan→act hand-over) send through here. Bodies are base64 encoded, as the
+Functions host's queue trigger expects by default.
 """
 from __future__ import annotations
 
