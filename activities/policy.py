@@ -148,6 +148,6 @@ def enqueue_act_request(scan_id: str, act_id: str, attempt: int) -> None:
 
     An orchestrator cannot start an unrelated instance, and a sub-orchestration would keep the scan running for
     the whole act run (days, with an archive grace period). The queue decouples them and survives a restart. The
-    send is bounded (`shared.policies.queues`); the caller decides how long to keep trying.
+    send is bounded (`triggers._queues`); the caller decides how long to keep trying.
     """
     send_message(settings.policy_act_queue(), json.dumps({"scanId": scan_id, "actId": act_id, "attempt": attempt}))
