@@ -98,7 +98,7 @@ async def reconcile_scan(client: Any, scan: dict[str, Any]) -> dict[str, Any]:
         if reason:
             if view.alive:
                 await _terminate(client, str(scan["act_id"]), reason)
-            store.mark_act_lost(db, scan["scan_id"], scan["act_id"], reason)
+            store.mark_act_lost(db, scan["scan_id"], scan["act_id"], reason, release_links=view.exists is False)
             changed = True
     return store.get_scan(db, scan["scan_id"]) if changed else scan
 

@@ -365,9 +365,15 @@ def finish_act_run(db: Database, act_id: str, scan_id: str, status: str, error: 
                    (status, error[:2000] or None, scan_id, act_id))
 
 
-def mark_act_lost(db: Database, scan_id: str, act_id: str, reason: str) -> None:
+def mark_act_lost(db: Database, scan_id: str, act_id: str, reason: str, release_links: bool = False) -> None:
+    """The act run is failed with `reason`; `release_links` when its orchestration no longer exists (nothing of it
+    can still be writing), so a retry need not wait for its repository × policy claims to expire. The fingerprint
+    lookup before every create still finds an issue the dead run opened without recording it."""
     with db.transaction():
         release_act_claim(db, scan_id, act_id)
+        if release_links:
+            db.execute("UPDATE policy_issue_links SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?",
+                       (act_id,))
         db.execute("UPDATE policy_act_runs SET status = 'Failed', completed_at = ?, error = ? "
                    "WHERE act_id = ? AND status = 'Running'", (now_iso(), reason, act_id))
         db.execute("UPDATE policy_scans SET act_status = 'Failed', act_error = ? WHERE scan_id = ? AND act_id = ? "

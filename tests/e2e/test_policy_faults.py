@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import shutil
+import signal
 import tempfile
 import time
 import urllib.parse
@@ -192,3 +193,25 @@ def test_a_scan_without_progress_is_reported_stalled_and_releases_the_lock(local
     finally:
         sim.update({"latencyMs": 0})
         slow.stop()
+
+
+def test_kill_9_mid_act_then_a_retry_opens_no_duplicate_issue(host: Any, sim: Any) -> None:
+    names = [f"bare-{n}" for n in range(4)]
+    for name in names:
+        sim.put_repo(name, repo(name, files={}))
+    scan_id = start_scan(host, {"repositories": names, "policies": ["readme", "security-policy"]}).json()["scanId"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(sim_issues(sim, n) for n in names):
+        time.sleep(0.1)
+    assert any(sim_issues(sim, n) for n in names), "the act step never started"
+    host.stop(signal.SIGKILL)  # mid-act: writes are paced ≥ 1 s apart, 8 issues to open
+    host.start()
+    lost = host.get(f"/api/v1/scans/{scan_id}").json()
+    assert lost["status"] == "Completed" and lost["actions"]["status"] == "Failed", lost
+    retried = host.post(f"/api/v1/scans/{scan_id}/actions/retry")
+    assert retried.status_code == 202, retried.text
+    scan = wait_scan(host, scan_id, timeout=120)
+    assert scan["actions"]["status"] == "Completed", scan
+    for name in names:
+        titles = sorted(i["title"] for i in sim_issues(sim, name))
+        assert len(titles) == 2 and len(set(titles)) == 2, (name, titles)  # one issue per violated policy
