@@ -132,3 +132,64 @@ def test_a_deleted_repository_closes_its_issue_links(db: Database) -> None:
 def test_ping_answers_without_recording(db: Database) -> None:
     answer = _deliver(db, Recorder(), "ping", {"zen": "Design for failure.", "hook_id": 1}, "d-p")
     assert answer.status == 200 and answer.body["outcome"] == "pong"
+
+
+class Starter:
+    def __init__(self) -> None:
+        self.started: list[tuple[str, str, Any]] = []
+
+    async def start_new(self, orchestration_function_name: str, instance_id: str | None = None,
+                        client_input: Any | None = None) -> str:
+        self.started.append((orchestration_function_name, str(instance_id), client_input))
+        return str(instance_id)
+
+
+def test_an_organization_wide_evaluation_waits_while_a_scan_holds_the_lock_then_runs(db: Database,
+                                                                                      tmp_path: Path) -> None:
+    import asyncio
+
+    from shared.policies import store
+    from shared.policies.config import parse_config
+
+    config = parse_config("policies:\n  - {id: bp, check: branch-protection}\n")
+    store.create_scan(db, "scan-20260101000000-aaaaaa", "manual", False, {}, config, "acme")  # holds the lock
+    sent, starter = Recorder(), Starter()
+    answer = _deliver(db, sent, "repository_ruleset", {"action": "edited", "organization": {"login": "acme"}}, "d-o")
+    assert answer.body["repositories"] == ["*"]
+    due = webhooks.take_due(db, "*")
+    assert due is not None and due.checks == ("branch-protection",)
+    first = asyncio.run(webhooks.start_evaluation(db, starter, due, "acme", "scan-20260101000001-bbbbbb", config,
+                                                  sent))
+    assert first is None and starter.started == []  # put back, tried again a minute later
+    assert sent.sent[-1] == ("*", webhooks.RETRY_WHEN_LOCKED_SECONDS)
+    store.fail_scan(db, "scan-20260101000000-aaaaaa", "done")  # the lock is free
+    again = webhooks.take_due(db, "*")
+    assert again is not None
+    started = asyncio.run(webhooks.start_evaluation(db, starter, again, "acme", "scan-20260101000002-cccccc",
+                                                    config, sent))
+    assert started == "scan-20260101000002-cccccc"
+    name, _, payload = starter.started[0]
+    assert name == "policy_scan_orchestrator"
+    assert payload["trigger"] == "webhook" and payload["repositories"] == [] and payload["checks"] == [
+        "branch-protection"]
+    assert store.lock_holder(db) == "scan-20260101000002-cccccc"
+
+
+def test_a_one_repository_evaluation_runs_beside_a_scan_without_the_lock(db: Database) -> None:
+    import asyncio
+
+    from shared.policies import store
+    from shared.policies.config import parse_config
+
+    config = parse_config("policies:\n  - {id: readme, check: readme-present}\n")
+    store.create_scan(db, "scan-20260101000000-aaaaaa", "manual", False, {}, config, "acme")
+    sent, starter = Recorder(), Starter()
+    _deliver(db, sent, "repository", {"action": "created", "repository": _repo("svc")}, "d-r")
+    due = webhooks.take_due(db, "svc")
+    assert due is not None
+    started = asyncio.run(webhooks.start_evaluation(db, starter, due, "acme", "scan-20260101000001-dddddd", config,
+                                                    sent))
+    assert started and starter.started[0][2]["repositories"] == ["svc"]
+    assert store.lock_holder(db) == "scan-20260101000000-aaaaaa"
+    request = json.loads(store.get_scan(db, started)["request_json"])
+    assert request["deliveries"] == ["d-r"]
