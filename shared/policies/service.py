@@ -14,8 +14,8 @@ from shared.policies.config import (ConfigError, ConfigIssue, Policy, PolicyConf
                                     parse_config)
 from shared.policies.dispatcher import ActContext, dispatch
 from shared.policies.errors import AuthFailed, RateLimited, Unavailable
-from shared.policies.failures import redacted_reason
 from shared.policies.evaluation import PolicyOutcome, evaluate_policy, evaluate_repository
+from shared.policies.failures import redacted_reason
 from shared.policies.github_reader import GitHubSession
 from shared.policies.models import (ActChunkInput, ActChunkResult, ActPlan, ActRequest, ArchiveInput, ChunkInput,
                                     ChunkResult, ListPageResult, ScanPlan, ScanRequest)
@@ -274,7 +274,7 @@ def archive_candidates(db: Database, session: GitHubSession, request: ArchiveInp
             result.fatal = AUTH_MESSAGE
             break
         except Exception as exc:  # noqa: BLE001
-            ctx.log(item, "archive-repo", "failed", f"{type(exc).__name__}: {str(exc)[:300]}",
+            ctx.log(item, "archive-repo", "failed", f"{type(exc).__name__}: {redacted_reason(exc)}",
                     getattr(exc, "status", None))
         result.processed += 1
     return result

@@ -226,3 +226,18 @@ def test_a_scan_waiting_on_a_progressing_batch_is_not_stalled_but_one_whose_batc
     assert asyncio.run(verdict(healthy)) is None
     dropped = {"s": parent, "s:batch:2": done_child, "s:batch:3": done_child}  # completions lost by the engine
     assert "stalled" in (asyncio.run(verdict(dropped)) or "")
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("GitHub answered 502 to GET /repos/acme/x/git/trees/main", "GitHub answered 502 to GET /repos/acme/x/git/trees/main"),
+    ('Activity function \'policy_evaluate_chunk\' failed: {"$type":"System.Exception, System.Private.CoreLib"}',
+     "Activity function 'policy_evaluate_chunk' failed"),
+    ("Microsoft.Azure.WebJobs.Host.FunctionInvocationException: Exception while executing", "an unexpected error"),
+    ("boom\n   at System.Linq.Enumerable.First()\n", "boom"),
+    ("token ghp_abcdefghijkl1234 rejected", "token *** rejected"),
+    ("", "an unexpected error"),
+])
+def test_failure_reasons_keep_the_first_line_and_drop_payloads_and_secrets(raw: str, expected: str) -> None:
+    from shared.policies.failures import redacted_reason
+
+    assert redacted_reason(raw) == expected
