@@ -229,7 +229,8 @@ def test_a_scan_waiting_on_a_progressing_batch_is_not_stalled_but_one_whose_batc
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
-    ("GitHub answered 502 to GET /repos/acme/x/git/trees/main", "GitHub answered 502 to GET /repos/acme/x/git/trees/main"),
+    ("GitHub answered 502 to GET /repos/acme/x/git/trees/main",
+     "GitHub answered 502 to GET /repos/acme/x/git/trees/main"),
     ('Activity function \'policy_evaluate_chunk\' failed: {"$type":"System.Exception, System.Private.CoreLib"}',
      "Activity function 'policy_evaluate_chunk' failed"),
     ("Microsoft.Azure.WebJobs.Host.FunctionInvocationException: Exception while executing", "an unexpected error"),
