@@ -193,6 +193,7 @@ def scan_json(scan: dict[str, Any], base: str) -> dict[str, Any]:
         "violationsFound": int(scan["violations_found"] or 0),
         "error": scan["error"],
         "warning": scan.get("warning"),
+        "deliveries": json.loads(scan["request_json"] or "{}").get("deliveries", []),
         "results": store.result_counts(db, scan["scan_id"]),
         "actions": {"actId": scan["act_id"], "status": scan["act_status"] or "NotStarted",
                     "attempt": int(scan["act_attempt"] or 0), "error": scan["act_error"],

@@ -94,6 +94,7 @@ def test_signed_delivery_for_a_new_unprotected_repository_opens_one_issue_and_a_
     scans = wait_webhook_scans(host, 1)
     scan = scans[0]
     assert scan["status"] == "Completed" and scan["repositoriesScanned"] == 1
+    assert scan["deliveries"] == [delivery]
     violations = host.get(f"/api/v1/scans/{scan['scanId']}/violations").json()["items"]
     assert [(v["repository"], v["policyId"]) for v in violations] == [("fresh", "branch-protection")]
     issues = sim_issues(sim, "fresh")
