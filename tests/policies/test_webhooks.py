@@ -193,3 +193,10 @@ def test_a_one_repository_evaluation_runs_beside_a_scan_without_the_lock(db: Dat
     assert store.lock_holder(db) == "scan-20260101000000-aaaaaa"
     request = json.loads(store.get_scan(db, started)["request_json"])
     assert request["deliveries"] == ["d-r"]
+
+
+def test_every_check_an_event_names_is_in_the_catalog() -> None:
+    from shared.policies.checks import REGISTRY
+
+    named = {c for checks in webhooks.EVENT_CHECKS.values() for c in checks} | set(webhooks.FILE_CHECKS)
+    assert named - {webhooks.ALL_CHECKS} <= set(REGISTRY), named - set(REGISTRY)
