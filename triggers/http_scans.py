@@ -30,9 +30,6 @@ from triggers._http import api_handler, base_url, json_response, read_json_objec
 bp = df.Blueprint()
 log = logging.getLogger(__name__)
 
-LOST = "the orchestration no longer exists (the host restarted?); start a new scan or retry the act step"
-NOT_PICKED_UP = ("the act request was not picked up (is the storage queue reachable?); retry the act step "
-                 "(a late request is harmless: one act run per scan)")
 PENDING_GRACE = timedelta(seconds=60)  # a row written just before start_new, or a queued act request
 
 
@@ -80,34 +77,21 @@ async def reconcile_scan(client: Any, scan: dict[str, Any]) -> dict[str, Any]:
     stall = timedelta(seconds=settings.policy_stall_timeout_seconds())
     if scan["status"] in store.ACTIVE_SCAN_STATES and \
             (scan["status"] == "Running" or _older_than(scan["created_at"], PENDING_GRACE)):
-        view = await watchdog.observe(client, scan["scan_id"])
-        reason = LOST if view.exists is False else (
-            f"the orchestration ended {view.runtime_status} without completing the scan"
-            if view.exists and not view.alive else
-            await watchdog.scan_stall_reason(client, scan["scan_id"], view, now, stall))
-        if reason:
-            if view.alive:
-                await _terminate(client, scan["scan_id"], reason)
-            store.fail_scan(db, scan["scan_id"], reason)
+        verdict = await watchdog.scan_verdict(client, scan["scan_id"], now, stall)
+        if verdict:
+            if verdict.alive:
+                await watchdog.terminate_quietly(client, scan["scan_id"], verdict.reason)
+            store.fail_scan(db, scan["scan_id"], verdict.reason)
             changed = True
     if scan.get("act_status") in ("Pending", "Running") and \
             (scan["act_status"] == "Running" or _older_than(scan.get("act_requested_at"), PENDING_GRACE)):
-        view = await watchdog.observe(client, scan.get("act_id"))
-        reason = (LOST if scan["act_status"] == "Running" else NOT_PICKED_UP) if view.exists is False else (
-            watchdog.stall_reason(view, now, stall) if view.alive else None)
-        if reason:
-            if view.alive:
-                await _terminate(client, str(scan["act_id"]), reason)
-            store.mark_act_lost(db, scan["scan_id"], scan["act_id"], reason, release_links=view.exists is False)
+        verdict = await watchdog.act_verdict(client, scan.get("act_id"), scan["act_status"], now, stall)
+        if verdict:
+            if verdict.alive:
+                await watchdog.terminate_quietly(client, str(scan["act_id"]), verdict.reason)
+            store.mark_act_lost(db, scan["scan_id"], scan["act_id"], verdict.reason, release_links=verdict.gone)
             changed = True
     return store.get_scan(db, scan["scan_id"]) if changed else scan
-
-
-async def _terminate(client: Any, instance_id: str, reason: str) -> None:
-    try:
-        await client.terminate(instance_id, reason)
-    except Exception:  # noqa: BLE001 - gone meanwhile: the row is failed all the same
-        log.warning("could not terminate stalled orchestration %s", instance_id)
 
 
 async def start_scan(client: Any, trigger: str, dry_run: bool, repositories: list[str],

@@ -101,3 +101,49 @@ async def scan_stall_reason(client: StatusReader, scan_id: str, view: InstanceVi
         if child.alive and stall_reason(child, now, timeout) is None:
             return None
     return reason
+
+
+# -- verdicts for reconcile (what a scan row should become, given its orchestrations) -----------------------------
+LOST = "the orchestration no longer exists (the host restarted?); start a new scan or retry the act step"
+NOT_PICKED_UP = ("the act request was not picked up (is the storage queue reachable?); retry the act step "
+                 "(a late request is harmless: one act run per scan)")
+
+
+class Terminator(StatusReader, Protocol):
+    async def terminate(self, instance_id: str, reason: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The run is over: record `reason`; `alive` when the orchestration must be terminated first; `gone` when it no
+    longer exists (nothing of it can still be writing, so its claims may be released at once)."""
+
+    reason: str
+    alive: bool = False
+    gone: bool = False
+
+
+async def scan_verdict(client: StatusReader, scan_id: str, now: datetime, timeout: timedelta) -> Verdict | None:
+    view = await observe(client, scan_id)
+    if view.exists is False:
+        return Verdict(LOST, gone=True)
+    if view.exists and not view.alive:
+        return Verdict(f"the orchestration ended {view.runtime_status} without completing the scan")
+    reason = await scan_stall_reason(client, scan_id, view, now, timeout) if view.exists else None
+    return Verdict(reason, alive=True) if reason else None
+
+
+async def act_verdict(client: StatusReader, act_id: str | None, act_status: str, now: datetime,
+                      timeout: timedelta) -> Verdict | None:
+    view = await observe(client, act_id)
+    if view.exists is False:
+        return Verdict(LOST if act_status == "Running" else NOT_PICKED_UP, gone=True)
+    reason = stall_reason(view, now, timeout) if view.alive else None
+    return Verdict(reason, alive=True) if reason else None
+
+
+async def terminate_quietly(client: Terminator, instance_id: str, reason: str) -> None:
+    try:
+        await client.terminate(instance_id, reason)
+    except Exception:  # noqa: BLE001 - gone meanwhile: the row is failed all the same
+        pass
