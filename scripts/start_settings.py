@@ -7,8 +7,8 @@ written. Two gaps are filled:
   encrypted in one run can still be read after a restart, and no key is ever committed.
 - the GitHub settings (`GITHUB_BASE_URL`, `GITHUB_TOKEN`, `GITHUB_ORG`, and a generated `GITHUB_WEBHOOK_SECRET`
   kept in `.data/webhook.secret` that githubsim signs the demo organization's webhooks with) pointing at the local
-  githubsim with the demo seed — as a group, and only when the user configured no GitHub credentials or organization of their own
-  (mixing a real base URL with the simulator's token would be worse than either).
+  githubsim with the demo seed — as a group, and only when the user configured no GitHub credentials or
+  organization of their own (mixing a real base URL with the simulator's token would be worse than either).
 
     python -m scripts.start_settings --githubsim-url http://127.0.0.1:7072 --seed githubsim/seeds/demo.json
 """
