@@ -151,8 +151,9 @@ def receive(db: Database, *, secret: str, org: str, headers: Mapping[str, str], 
             debounce_seconds: int) -> WebhookAnswer:
     """Verify, deduplicate, route and coalesce one delivery; never calls GitHub."""
     lower = {k.lower(): v for k, v in headers.items()}
-    if not secret:
-        return WebhookAnswer(503, {"detail": "GITHUB_WEBHOOK_SECRET is not set: webhooks cannot be verified"})
+    if not secret:  # nothing can be verified, so nothing is authenticated (said plainly, for GitHub's delivery log)
+        return WebhookAnswer(401, {"field": "X-Hub-Signature-256",
+                                   "detail": "cannot be verified: GITHUB_WEBHOOK_SECRET is not set on the app"})
     if not verify_signature(secret, body, lower.get("x-hub-signature-256")):
         return WebhookAnswer(401, {"field": "X-Hub-Signature-256",
                                    "detail": "missing or invalid signature (HMAC-SHA256 of the body with the "

@@ -200,3 +200,12 @@ def test_every_check_an_event_names_is_in_the_catalog() -> None:
 
     named = {c for checks in webhooks.EVENT_CHECKS.values() for c in checks} | set(webhooks.FILE_CHECKS)
     assert named - {webhooks.ALL_CHECKS} <= set(REGISTRY), named - set(REGISTRY)
+
+
+def test_without_a_configured_secret_every_delivery_is_401_and_says_why(db: Database) -> None:
+    body = json.dumps({"action": "created", "repository": _repo("svc")}).encode()
+    answer = webhooks.receive(db, secret="", org="acme", headers={
+        "X-GitHub-Event": "repository", "X-GitHub-Delivery": "d-1", "X-Hub-Signature-256": webhooks.sign("", body)},
+        body=body, enqueue=Recorder(), debounce_seconds=3)
+    assert answer.status == 401 and "GITHUB_WEBHOOK_SECRET" in answer.body["detail"]
+    assert webhook_store.list_deliveries(db) == []
