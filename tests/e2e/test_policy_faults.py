@@ -181,7 +181,7 @@ def test_a_scan_without_progress_is_reported_stalled_and_releases_the_lock(local
         assert blocked.status_code == 409  # the lock is held while the scan runs
         deadline = time.monotonic() + 60
         scan = slow.get(f"/api/v1/scans/{scan_id}").json()
-        while scan["status"] == "Running" and time.monotonic() < deadline:
+        while scan["status"] in ("Pending", "Running") and time.monotonic() < deadline:
             time.sleep(0.5)
             scan = slow.get(f"/api/v1/scans/{scan_id}").json()
         assert scan["status"] == "Failed" and "stalled" in scan["error"], scan
