@@ -10,13 +10,22 @@ REQ_HASH := $(shell cat requirements.txt requirements-dev.txt | sha256sum | cut 
 NPM_HASH := $(shell cat package.json package-lock.json 2>/dev/null | sha256sum | cut -c1-16)
 PYTEST_ARGS ?=
 
-.PHONY: start test bench deps apt venv npm databases azurite clean-stamps
+.PHONY: start test test-fast lint bench deps apt venv npm databases azurite clean-stamps
 
 start: deps
 	scripts/start.sh
 
-test: deps databases
+test: deps databases lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The inner loop: the quality gates, then the unit tier (no server of any kind; tiers: tests/conftest.py).
+test-fast: venv lint
+	$(PY) -m pytest -m "not live and not e2e and not slow" $(PYTEST_ARGS)
+
+# Quality gates (configured in pyproject.toml): ruff over the repository, mypy over the app's code.
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 bench: deps
 	$(PY) -m benchmarks

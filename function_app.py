@@ -11,8 +11,17 @@ from activities import policy as policy_activities
 from orchestrators import analysis as analysis_orchestrators
 from orchestrators import policy_act as policy_act_orchestrators
 from orchestrators import policy_scan as policy_scan_orchestrators
-from triggers import http_analysis, http_github_webhook, http_monitoring, http_openapi, http_scans
-from triggers import queue_analysis_requests, queue_policy_act_requests, queue_policy_webhook_events, timer_daily_scan
+from triggers import (
+    http_analysis,
+    http_github_webhook,
+    http_monitoring,
+    http_openapi,
+    http_scans,
+    queue_analysis_requests,
+    queue_policy_act_requests,
+    queue_policy_webhook_events,
+    timer_daily_scan,
+)
 
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
 

@@ -7,8 +7,8 @@ raise, so the orchestrator's retry policy applies. Nothing here logs or returns 
 """
 from __future__ import annotations
 
-import json
 import logging
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
@@ -17,12 +17,20 @@ import azure.durable_functions as df
 from shared import secrets, settings
 from shared.analyzer import catalog, connstr, jobs, planning
 from shared.analyzer.model import CheckOutcome
-from shared.analyzer.models import (ACTIVE_STATUSES, AnalysisInput, AnalysisOptions, BatchInput, BatchResult,
-                                    ConnectionRef, FinalizeInput, Plan)
+from shared.analyzer.models import (
+    AnalysisInput,
+    BatchInput,
+    BatchResult,
+    ConnectionRef,
+    FinalizeInput,
+    Plan,
+)
+from shared.analyzer.records import AnalysisJob
 from shared.analyzer.report import build_report, partial_reason_for
 from shared.analyzer.requests import connection_problem
 from shared.analyzer.runner import run_checks
 from shared.analyzer.session import AnalysisSession, TargetError
+from shared.status import JobStatus
 from shared.storage.db import Database, get_database
 
 bp = df.Blueprint()
@@ -83,9 +91,9 @@ def _session(conn: secrets.SecretStr, timeout_s: int) -> AnalysisSession:
                            lock_timeout_ms=settings.analyzer_lock_timeout_ms())
 
 
-def _active(db: Database, job_id: str) -> dict[str, Any] | None:
+def _active(db: Database, job_id: str) -> AnalysisJob | None:
     job = jobs.get_job(db, job_id)
-    return job if job is not None and job["status"] in ACTIVE_STATUSES else None
+    return job if job is not None and job.active else None
 
 
 # -- plan --------------------------------------------------------------------------------------------------------
@@ -116,10 +124,11 @@ def plan(db: Database, request: AnalysisInput) -> Plan:
         raise
     max_parallel = max(1, settings.analyzer_max_connections())
     check_plan = planning.plan_checks(
-        engine=server["engine"], flavor=server["flavor"], version=server["version"], object_count=object_count,
+        engine=str(server["engine"]), flavor=str(server["flavor"]), version=str(server["version"]),
+        object_count=object_count,
         analysis_type=request.analysis_type, options=request.options, max_objects=settings.analyzer_max_objects(),
         max_parallel=max_parallel,
-        durations=jobs.last_durations(db, engine=job["engine"], target=job["target"], before_job=request.job_id))
+        durations=jobs.last_durations(db, engine=job.engine, target=job.target, before_job=request.job_id))
     jobs.record_outcomes(db, request.job_id, [CheckOutcome(i, skipped=r) for i, r in check_plan.skipped])
     jobs.mark_running(db, request.job_id, checks_total=check_plan.total, server=server)
     return Plan(True, None, check_plan.batches, check_plan.total, len(check_plan.skipped), max_parallel, timeout_s)
@@ -136,7 +145,7 @@ def run_batch(db: Database, batch: BatchInput) -> BatchResult:
     if job is None:
         return BatchResult(True)  # canceled meanwhile: do not touch the target again
     checks = catalog.by_id()
-    schemas = AnalysisOptions.from_json(json.loads(job["options_json"] or "{}")).schemas
+    schemas = job.options.schemas
     try:
         conn = resolve_connection(db, batch.connection)
 
@@ -173,21 +182,21 @@ def finalize(db: Database, request: FinalizeInput) -> dict[str, Any]:
     job = jobs.get_job(db, request.job_id)
     if job is None:
         return {"status": "missing"}
-    if job["status"] not in ACTIVE_STATUSES:  # already final (canceled, or a retried finalize): idempotent
-        if job["status"] in ("Completed", "Canceled"):
-            secrets.delete_secret(db, job["secret_ref"])
-        return {"status": job["status"]}
+    if not job.active:  # already final (canceled, or a retried finalize): idempotent
+        if job.status in (JobStatus.COMPLETED, JobStatus.CANCELED):
+            secrets.delete_secret(db, job.secret_ref)
+        return {"status": job.status.value}
     if request.error:
         jobs.finish(db, request.job_id, "Failed", secrets.redact(request.error)[:2000], step="failed")
-        secrets.expire_secret(db, job["secret_ref"], timedelta(hours=settings.analyzer_failed_secret_ttl_hours()))
+        secrets.expire_secret(db, job.secret_ref, timedelta(hours=settings.analyzer_failed_secret_ttl_hours()))
         return {"status": "Failed"}
-    server = json.loads(job["server_json"] or "{}")
+    server = job.server
     completed_at = jobs.now_iso()
     outcomes = jobs.outcomes(db, request.job_id)
-    partial_reason = partial_reason_for(outcomes, int(job.get("reconnects") or 0))
-    report = build_report(job, server, outcomes, completed_at, partial_reason=partial_reason)
+    partial_reason = partial_reason_for(outcomes, job.reconnects)
+    report = build_report(asdict(job), server, outcomes, completed_at, partial_reason=partial_reason)
     jobs.save_report(db, request.job_id, report)
     jobs.finish(db, request.job_id, "Completed", step="completed (partial)" if partial_reason else "completed",
                 partial_reason=partial_reason)
-    secrets.delete_secret(db, job["secret_ref"])
+    secrets.delete_secret(db, job.secret_ref)
     return {"status": "Completed", "findings": len(report["findings"]), "score": report["score"]}

@@ -17,7 +17,7 @@ from shared import settings
 from shared.policies import service, store
 from shared.policies.errors import Unavailable
 from shared.policies.github_reader import open_session
-from shared.policies.models import (ActChunkInput, ActRequest, ArchiveInput, ChunkInput, ScanRequest)
+from shared.policies.models import ActChunkInput, ActRequest, ArchiveInput, ChunkInput, ScanRequest
 from shared.storage.db import get_database
 from triggers._queues import send_message
 
@@ -60,7 +60,7 @@ def policy_list_repositories(payload: Any) -> dict[str, Any]:
         wanted = list(data.get("repositories") or [])
     else:
         scan = store.get_scan(db, data["scanId"])
-        wanted = list(json.loads((scan or {}).get("request_json") or "{}").get("repositories") or [])
+        wanted = scan.repositories if scan is not None else []
     try:
         return service.list_page(db, open_session(), data["scanId"], int(data["page"]), wanted).to_json()
     except Unavailable as exc:
@@ -90,8 +90,8 @@ def policy_finish_scan(payload: Any) -> dict[str, Any]:
     db = get_database()
     summary = service.finish_scan(db, scan_id)
     scan = store.get_scan(db, scan_id)
-    if scan is None or scan["status"] != "Completed" or scan["act_id"] != summary["actId"] \
-            or scan["act_status"] != "Pending":
+    if scan is None or scan.status.value != "Completed" or scan.act_id != summary["actId"] \
+            or scan.act_status is None or scan.act_status.value != "Pending":
         return summary  # failed meanwhile (watchdog), or a retried activity after the hand-over: no act request
     for attempt in range(1, HANDOVER_ATTEMPTS + 1):
         try:

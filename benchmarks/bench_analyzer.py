@@ -1,8 +1,8 @@
 """SQL Analyzer benchmark: a generated PostgreSQL database of 2,000 tables, 6,000 indexes and 500 views (and the same
 at ×10: 20,000 / 60,000 / 5,000, built by the benchmark; BENCH_ANALYZER_SCALES, default "1,10"), analysed
 `comprehensive` (a) directly, every planned check in sequence in one `AnalysisSession` (the floor), and (b) through
-the app on the local host (POST /api/v1/analysis/start, long-poll the status until it ends), on one warm host, direct and
-app runs alternating, best of BENCH_RUNS (3) each.
+the app on the local host (POST /api/v1/analysis/start, long-poll the status until it ends), on one warm host, direct
+and app runs alternating, best of BENCH_RUNS (3) each.
 
 Prints the wall time of each and their ratio (aim: app ≤ 1.5 × floor), the host's peak RSS (psutil, sampled every
 50 ms, children included), the most `sql-analyzer` sessions seen at once on the target (pg_stat_activity sampled
@@ -148,13 +148,11 @@ def run_direct(database: str) -> dict[str, Any]:
     """Imports (sqlglot for the linter, the ODBC driver) and the YAML catalog are loaded before the clock starts, as
     they are in a host that is already running."""
     from shared import settings
-    from shared.analyzer import handlers
+    from shared.analyzer import catalog, handlers
     from shared.analyzer.models import AnalysisOptions
     from shared.analyzer.planning import plan_checks
     from shared.analyzer.runner import run_check
     from shared.analyzer.session import AnalysisSession
-
-    from shared.analyzer import catalog
 
     catalog.all_checks()
     handlers.get("pg_stored_code_lint")

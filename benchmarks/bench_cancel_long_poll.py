@@ -80,7 +80,7 @@ def main(rounds: int = ROUNDS) -> dict[str, float]:
     try:
         host.start()
         port = int(listener.getsockname()[1])
-        cancels, polls = zip(*(_round(host, port) for _ in range(rounds)))
+        cancels, polls = zip(*(_round(host, port) for _ in range(rounds)), strict=True)
         began = time.perf_counter()
         final = wait_final(host, start(host, {"connectionString": PG % _closed_port()})["jobId"])[-1]
         unreachable = time.perf_counter() - began

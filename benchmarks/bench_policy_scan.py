@@ -50,7 +50,8 @@ def main() -> None:
     sim = start_githubsim(seed, subprocess=True, latency_ms=LATENCY_MS)
     tmp = tempfile.mkdtemp()
     os.environ.update({"GITHUB_BASE_URL": sim.base_url, "GITHUB_TOKEN": sim.token, "GITHUB_ORG": "acme",
-                       "APP_DATABASE_URL": f"sqlite:///{tmp}/app.db", "POLICY_CONFIG_PATH": str(ROOT / "config/policies.yaml")})
+                       "APP_DATABASE_URL": f"sqlite:///{tmp}/app.db",
+                       "POLICY_CONFIG_PATH": str(ROOT / "config/policies.yaml")})
     from shared.policies.github_reader import open_session
     from shared.storage.db import get_database
 
@@ -72,7 +73,8 @@ def main() -> None:
         for label, wall, counted, total, floor in figures:
             aim = 3.0 if label == "first scan" else 0.2
             print(f"  {label:10s} wall {wall:7.1f} s | rate-limited requests/repo {counted / REPOS:5.2f} "
-                  f"(aim <= {aim:g}) | all requests {total} | wall/floor {wall / floor if floor else float('nan'):5.2f}")
+                  f"(aim <= {aim:g}) | all requests {total} | "
+                  f"wall/floor {wall / floor if floor else float('nan'):5.2f}")
     finally:
         sim.stop()
 

@@ -136,7 +136,7 @@ def policy_scan_batch_orchestrator(context: df.DurableOrchestrationContext) -> G
         results = yield context.task_all([context.call_activity_with_retry("policy_evaluate_chunk", RETRY,
                                                                            chunk.to_json()) for chunk in pending])
         again, wake, pause = [], "", 0
-        for chunk, raw in zip(pending, results):
+        for chunk, raw in zip(pending, results, strict=True):
             result = ChunkResult.from_json(raw)
             if result.fatal:
                 return ChunkResult(fatal=result.fatal).to_json()

@@ -1,7 +1,7 @@
 """`make start` settings: what the host needs for the demo that the user has not set, as `export` lines for bash.
 
 The user's own `local.settings.json` and environment always win: this only fills the gaps, so the file is never
-written. Two gaps are filled:
+written. Three gaps are filled:
 
 - `ANALYZER_SECRET_KEY`: a Fernet key generated once and kept in `.data/analyzer-secret.key` (mode 600), so jobs
   encrypted in one run can still be read after a restart, and no key is ever committed.
@@ -9,6 +9,8 @@ written. Two gaps are filled:
   kept in `.data/webhook.secret` that githubsim signs the demo organization's webhooks with) pointing at the local
   githubsim with the demo seed — as a group, and only when the user configured no GitHub credentials or
   organization of their own (mixing a real base URL with the simulator's token would be worse than either).
+- the queue names `ANALYSIS_QUEUE` and `POLICY_ACT_QUEUE` (the queue triggers bind `%ANALYSIS_QUEUE%`), so a
+  `local.settings.json` written before they existed still starts.
 
     python -m scripts.start_settings --githubsim-url http://127.0.0.1:7072 --seed githubsim/seeds/demo.json
 """
@@ -24,6 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 KEY_FILE = ROOT / ".data" / "analyzer-secret.key"
 GITHUB_OWN = ("GITHUB_ORG", "GITHUB_TOKEN", "GITHUB_APP_ID")
+# `%ANALYSIS_QUEUE%` / `%POLICY_ACT_QUEUE%` in the queue triggers: a host cannot index them without a value, so an
+# older local.settings.json without these names still starts.
+QUEUE_DEFAULTS = {"ANALYSIS_QUEUE": "analysis-requests", "POLICY_ACT_QUEUE": "policy-act-requests",
+                  "POLICY_WEBHOOK_QUEUE": "policy-webhook-events"}
 
 
 def user_values(root: Path = ROOT) -> dict[str, str]:
@@ -85,6 +91,9 @@ def missing_settings(chosen: dict[str, str], seed_path: Path, githubsim_url: str
                                                                         fernet=False)
     if "ANALYZER_SECRET_KEY" not in chosen:
         extra["ANALYZER_SECRET_KEY"] = persistent_key(key_file)
+    for name, default in QUEUE_DEFAULTS.items():  # the queue triggers' binding expressions need a value
+        if name not in chosen:
+            extra[name] = default
     if githubsim_url and not any(name in chosen for name in GITHUB_OWN):
         extra.update(demo_github(seed_path, githubsim_url))
         if "GITHUB_WEBHOOK_SECRET" not in chosen:  # githubsim signs the demo org's webhooks with it

@@ -58,7 +58,8 @@ _HOW_TO = ('generate one with: python -c "from cryptography.fernet import Fernet
 def fernet(key: str | None = None) -> Fernet:
     key = settings.analyzer_secret_key() if key is None else key
     if not key:
-        raise SecretKeyError(f"ANALYZER_SECRET_KEY is not set, so connection strings cannot be stored safely; {_HOW_TO}")
+        raise SecretKeyError(
+            f"ANALYZER_SECRET_KEY is not set, so connection strings cannot be stored safely; {_HOW_TO}")
     try:
         return Fernet(key.encode("ascii"))
     except (ValueError, UnicodeEncodeError):

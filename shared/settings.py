@@ -108,7 +108,8 @@ def github_token() -> str:
 
 
 def github_app_credentials() -> tuple[str, str, str] | None:
-    app_id, key, installation = _get("GITHUB_APP_ID"), _get("GITHUB_APP_PRIVATE_KEY"), _get("GITHUB_APP_INSTALLATION_ID")
+    app_id, key = _get("GITHUB_APP_ID"), _get("GITHUB_APP_PRIVATE_KEY")
+    installation = _get("GITHUB_APP_INSTALLATION_ID")
     return (app_id, key, installation) if app_id and key and installation else None
 
 
@@ -142,6 +143,12 @@ def storage_connection() -> str:
     if conn.replace(" ", "").lower().startswith("usedevelopmentstorage=true"):
         return _DEVELOPMENT_STORAGE
     return conn
+
+
+# Queue names: the queue triggers bind `%ANALYSIS_QUEUE%` / `%POLICY_ACT_QUEUE%` (resolved by the host from the
+# same settings), so senders and monitoring read them here and the two sides cannot drift apart.
+def analysis_queue() -> str:
+    return _get("ANALYSIS_QUEUE", "analysis-requests")
 
 
 def policy_act_queue() -> str:

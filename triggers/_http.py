@@ -8,16 +8,19 @@ treatment everywhere; no trigger formats an error by hand.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import azure.functions as func
 
 from shared.api import validation
-from shared.api.problems import PROBLEM_CONTENT_TYPE, Problem, bad_request
+from shared.api.problems import PROBLEM_CONTENT_TYPE, FieldError, Problem, bad_request, conflict, invalid, not_found
+from shared.errors import Conflict, InvalidInput, NotConfigured, NotFound, ServiceError
+from shared.policies.config import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -70,20 +73,78 @@ def base_url(req: func.HttpRequest) -> str:
     return url if path_start < 0 else url[:path_start]
 
 
-def api_handler(fn: Callable[..., Awaitable[func.HttpResponse]]) -> Callable[..., Awaitable[func.HttpResponse]]:
-    """Map `Problem` to problem+json; anything else is logged and becomes a bare 500 (no internals leak)."""
+def config_problem(exc: ConfigError) -> Problem:
+    """An invalid policy configuration: one field error per issue, named `configuration:<source>:<line>[:path]`."""
+    errors = [FieldError(f"configuration:{i.source}:{i.line}" + (f":{i.path}" if i.path else ""), str(i))
+              for i in exc.issues]
+    problem = invalid(errors)
+    problem.detail = "invalid policy configuration: " + str(exc)
+    problem.extra = {"configErrors": config_errors(exc)}
+    return problem
+
+
+def config_errors(exc: ConfigError) -> list[dict[str, Any]]:
+    return [{"source": i.source, "line": i.line, "path": i.path, "message": i.message} for i in exc.issues]
+
+
+def to_problem(exc: Exception) -> Problem | None:
+    """The problem+json answer for a domain error; None for anything else (a bug: a bare 500)."""
+    if isinstance(exc, Problem):
+        return exc
+    if isinstance(exc, NotFound):
+        return not_found(exc.what)
+    if isinstance(exc, InvalidInput):
+        return bad_request(exc.field, exc.message)
+    if isinstance(exc, Conflict):
+        return conflict(exc.detail, **exc.facts)
+    if isinstance(exc, NotConfigured):
+        return Problem(503, exc.detail)
+    if isinstance(exc, ConfigError):
+        return config_problem(exc)
+    if isinstance(exc, ServiceError):
+        return Problem(400, exc.detail, extra=exc.facts)
+    return None
+
+
+def _answer(exc: Exception, name: str) -> func.HttpResponse:
+    problem = to_problem(exc)
+    if problem is None:
+        log.exception("unhandled error in %s", name)
+        problem = Problem(500, "an unexpected error occurred; see the host log")
+    return problem_response(problem)
+
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def _validate(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """The request's query and path parameters against the document, before the trigger does any work."""
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, func.HttpRequest):
+            validate_parameters(value)
+
+
+def api_handler(fn: Handler) -> Handler:
+    """Validate the parameters, then map `Problem` and the services' domain errors to problem+json; anything else is
+    logged and becomes a bare 500 (no internals leak). A plain `def` handler stays plain, so the worker runs it in
+    its thread pool."""
+    if inspect.iscoroutinefunction(fn):
+        @functools.wraps(fn)
+        async def async_wrapper(*args: Any, **kwargs: Any) -> func.HttpResponse:
+            try:
+                _validate(args, kwargs)
+                return await fn(*args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - every error becomes an answer
+                return _answer(exc, fn.__name__)
+
+        return cast(Handler, async_wrapper)
 
     @functools.wraps(fn)
-    async def wrapper(*args: Any, **kwargs: Any) -> func.HttpResponse:
+    def wrapper(*args: Any, **kwargs: Any) -> func.HttpResponse:
         try:
-            for value in (*args, *kwargs.values()):
-                if isinstance(value, func.HttpRequest):
-                    validate_parameters(value)
-            return await fn(*args, **kwargs)
-        except Problem as problem:
-            return problem_response(problem)
-        except Exception:
-            log.exception("unhandled error in %s", fn.__name__)
-            return problem_response(Problem(500, "an unexpected error occurred; see the host log"))
+            _validate(args, kwargs)
+            return fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - every error becomes an answer
+            return _answer(exc, fn.__name__)
 
-    return wrapper
+    return cast(Handler, wrapper)

@@ -10,70 +10,38 @@ anonymous and holds no data: it calls this API with a function key the user type
 from __future__ import annotations
 
 import asyncio
-import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 import azure.durable_functions as df
 import azure.functions as func
 
 from shared import settings
-from shared.analyzer import jobs as analysis_jobs
+from shared.analyzer import service as analysis_service
 from shared.api.paging import parse_page
 from shared.api.problems import bad_request, conflict, not_found
-from shared.monitoring import jobs as monitoring
+from shared.durable import runtime_name
+from shared.monitoring import jobs as monitoring_jobs
+from shared.monitoring import service as monitoring
 from shared.monitoring.catalog import BY_TYPE, JOB_STATUSES, PRODUCT_ALIASES, scan_id_of_act, type_of_instance
 from shared.monitoring.page import DASHBOARD_HTML
 from shared.monitoring.redaction import redact_value
-from shared.monitoring.sources import load_record, load_records
-from shared.monitoring.stats import job_stats
+from shared.monitoring.store import load_record
 from shared.monitoring.summary import JobSummary, summarize
-from shared.policies import store as policy_store
+from shared.policies import service as policy_service
+from shared.status import ACTIVE_STATUSES
 from shared.storage.db import get_database
-from triggers import http_scans
 from triggers._http import api_handler, base_url, json_response
-from triggers.http_analysis import reconcile, restart_job
 
 bp = df.Blueprint()
 
-ORCHESTRATION_WINDOW = timedelta(days=7)
 JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:_\-]{0,199}$")
 QUEUE_TIMEOUT_SECONDS = 5
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _payload(status: Any) -> dict[str, Any]:
-    """A `DurableOrchestrationStatus` as the plain status payload `shared.monitoring` reads."""
-    runtime = getattr(status, "runtime_status", None)
-    return {"instanceId": status.instance_id, "name": status.name,
-            "runtimeStatus": runtime.value if runtime is not None else None,
-            "createdTime": status.created_time, "lastUpdatedTime": status.last_updated_time,
-            "customStatus": status.custom_status, "output": status.output}
-
-
-async def _reconcile_active(client: df.DurableOrchestrationClient, types: set[str]) -> None:
-    """Let the products mark their lost jobs (local host restart) before anything is counted."""
-    db = get_database()
-    if "analysis" in types:
-        for row in analysis_jobs.active_jobs(db):
-            await reconcile(client, db, row)
-    if types & {"scan", "act"}:
-        active = db.query("SELECT * FROM policy_scans WHERE status IN ('Pending', 'Running') "
-                          "OR act_status IN ('Pending', 'Running')")
-        for scan in active:
-            await http_scans.reconcile_scan(client, scan)
-
-
-async def _all_jobs(client: df.DurableOrchestrationClient,
-                    types: set[str]) -> tuple[list[JobSummary], list[dict[str, Any]]]:
-    await _reconcile_active(client, types)
-    instances = [_payload(s) for s in await client.get_status_all()]
-    records = load_records(get_database(), sorted(types))
-    return monitoring.collect(instances, records, _now(), types), instances
 
 
 def _types_param(req: func.HttpRequest) -> set[str]:
@@ -106,13 +74,11 @@ async def jobs_list(req: func.HttpRequest, client: df.DurableOrchestrationClient
     if status is not None and status not in JOB_STATUSES:
         raise bad_request("status", f"must be one of {', '.join(JOB_STATUSES)}")
     page = parse_page(req.params)
-    everything, instances = await _all_jobs(client, types)
-    selected = monitoring.filter_status(everything, status)
+    found = await monitoring.list_jobs(client, types, status, page.offset, page.page_size, _now())
     base = base_url(req)
-    body = page.envelope([j.to_json(base) for j in selected[page.offset:page.offset + page.page_size]],
-                         len(selected))
-    body["counts"] = monitoring.counts_by_type(everything)
-    body["orchestrations"] = monitoring.runtime_counts(instances, _now() - ORCHESTRATION_WINDOW)
+    body = page.envelope([j.to_json(base) for j in found.jobs], found.total)
+    body["counts"] = found.counts
+    body["orchestrations"] = found.orchestrations
     return json_response(body)
 
 
@@ -120,11 +86,9 @@ async def jobs_list(req: func.HttpRequest, client: df.DurableOrchestrationClient
 @bp.durable_client_input(client_name="client")
 @api_handler
 async def jobs_stats(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    everything, instances = await _all_jobs(client, set(BY_TYPE))
     now = _now()
-    body = job_stats(everything, now)
-    body["orchestrations"] = monitoring.runtime_counts(instances, now - ORCHESTRATION_WINDOW)
-    body["queues"] = await asyncio.to_thread(_queue_depths)
+    body, queues = await asyncio.gather(monitoring.stats(client, now), _queue_depths())
+    body["queues"] = queues
     body["generatedAt"] = now.isoformat()
     return json_response(body)
 
@@ -139,7 +103,7 @@ async def jobs_get(req: func.HttpRequest, client: df.DurableOrchestrationClient)
     output = getattr(status, "output", None) if status else None
     body["output"] = redact_value(output)
     events = (getattr(status, "history", None) or getattr(status, "historyEvents", None)) if status else None
-    body["history"] = monitoring.compact_history(events)
+    body["history"] = monitoring_jobs.compact_history(events)
     return json_response(body)
 
 
@@ -147,20 +111,17 @@ async def _find_job(client: df.DurableOrchestrationClient, job_id: str,
                     history: bool = False) -> tuple[JobSummary, Any]:
     """The job and its durable status (None when the engine no longer has it); 404 when neither side knows it."""
     status = await client.get_status(job_id, show_history=history)
-    found = status if status and getattr(status, "runtime_status", None) is not None else None
+    found = status if runtime_name(status) is not None else None
     job_type = type_of_instance(getattr(found, "name", None) if found else None, job_id)
     if job_type is None:
         raise not_found(f"job {job_id}")
-    db = get_database()
-    record = load_record(db, job_type.type, job_id)
-    if record is not None and record.status in ("Pending", "Running") and job_type.type == "analysis":
-        row = analysis_jobs.get_job(db, job_id)
-        if row is not None:
-            await reconcile(client, db, row)
-            record = load_record(db, job_type.type, job_id)
+    record = await asyncio.to_thread(load_record, get_database(), job_type.type, job_id)
+    if record is not None and record.status in ACTIVE_STATUSES and job_type.type == "analysis":
+        await analysis_service.reconcile(client, await analysis_service.load(job_id))
+        record = await asyncio.to_thread(load_record, get_database(), job_type.type, job_id)
     if found is None and record is None:
         raise not_found(f"job {job_id}")
-    return summarize(job_type, _payload(found) if found else None, record, _now()), found
+    return summarize(job_type, monitoring.instance_payload(found), record, _now()), found
 
 
 @bp.route(route="v1/jobs/{id}/retry", methods=["POST"])
@@ -175,62 +136,51 @@ async def jobs_retry(req: func.HttpRequest, client: df.DurableOrchestrationClien
         raise conflict(f"job {job_id} is {job.status}; retry it once it has ended (or cancel it)",
                        jobStatus=job.status)
     if job.type == "analysis":
-        await restart_job(client, job_id)
+        await analysis_service.restart(client, job_id)
         new_id = job_id
     elif job.type == "scan":
-        new_id = await _retry_scan(client, job_id)
+        new_id = await policy_service.rerun_scan(client, job_id)
     else:
-        new_id = await _retry_act(client, job.scan_id or scan_id_of_act(job_id))
+        new_id = await policy_service.retry_act(client, job.scan_id or scan_id_of_act(job_id))
     base = base_url(req)
     job_type = BY_TYPE[job.type]
     status_path = job_type.status_path.replace("{id}", new_id).replace("{scanId}", scan_id_of_act(new_id))
+    links = {"self": f"{base}/api/v1/jobs/{new_id}", "status": f"{base}{status_path}"}
     body = {"id": new_id, "type": job.type, "product": job_type.product, "retryOf": job_id,
-            "statusUrl": f"{base}{status_path}", "links": {"self": f"{base}/api/v1/jobs/{new_id}",
-                                                          "status": f"{base}{status_path}"}}
-    return json_response(body, 202, {"Location": body["links"]["self"]})
-
-
-async def _retry_scan(client: df.DurableOrchestrationClient, scan_id: str) -> str:
-    scan = policy_store.get_scan(get_database(), scan_id)
-    if scan is None:
-        raise conflict(f"scan {scan_id} has no stored request to run again; start a new scan with POST /api/v1/scans")
-    request = json.loads(scan["request_json"] or "{}")
-    return await http_scans.start_scan(client, "manual", bool(scan["dry_run"]), request.get("repositories") or [],
-                                       request.get("policies") or [])
-
-
-async def _retry_act(client: df.DurableOrchestrationClient, scan_id: str) -> str:
-    """The Policy Enforcer's own act retry, so attempt numbering and idempotency live in one place."""
-    return await http_scans.retry_act(client, scan_id)
+            "statusUrl": f"{base}{status_path}", "links": links}
+    return json_response(body, 202, {"Location": links["self"]})
 
 
 # -- queues -------------------------------------------------------------------------------------------------------
 def _queue_names() -> list[str]:
     """The storage queues that feed jobs, each with the poison queue the host moves failing messages to."""
-    return [name for queue in ("analysis-requests", settings.policy_act_queue()) for name in (queue, f"{queue}-poison")]
+    queues = (settings.analysis_queue(), settings.policy_act_queue())
+    return [name for queue in queues for name in (queue, f"{queue}-poison")]
 
 
-def _queue_depths() -> list[dict[str, Any]]:
-    """Approximate message counts; a queue not created yet is empty, an unreachable account is reported without
-    its connection string."""
+def _queue_depth(name: str) -> dict[str, Any]:
+    """Approximate message count of one queue; a queue not created yet is empty, an unreachable account is reported
+    without its connection string."""
     from azure.core.exceptions import ResourceNotFoundError
     from azure.storage.queue import QueueClient
 
-    depths: list[dict[str, Any]] = []
-    for name in _queue_names():
-        entry: dict[str, Any] = {"name": name, "poison": name.endswith("-poison"), "depth": 0, "exists": True}
-        try:
-            client = QueueClient.from_connection_string(settings.storage_connection(), name, retry_total=0,
-                                                        connection_timeout=QUEUE_TIMEOUT_SECONDS,
-                                                        read_timeout=QUEUE_TIMEOUT_SECONDS)
-            with client:
-                entry["depth"] = int(client.get_queue_properties().approximate_message_count or 0)
-        except ResourceNotFoundError:
-            entry["exists"] = False
-        except Exception as exc:  # noqa: BLE001 - storage down must not break the stats page
-            entry.update(depth=None, exists=None, error=f"storage unavailable ({type(exc).__name__})")
-        depths.append(entry)
-    return depths
+    entry: dict[str, Any] = {"name": name, "poison": name.endswith("-poison"), "depth": 0, "exists": True}
+    try:
+        client = QueueClient.from_connection_string(settings.storage_connection(), name, retry_total=0,
+                                                    connection_timeout=QUEUE_TIMEOUT_SECONDS,
+                                                    read_timeout=QUEUE_TIMEOUT_SECONDS)
+        with client:
+            entry["depth"] = int(client.get_queue_properties().approximate_message_count or 0)
+    except ResourceNotFoundError:
+        entry["exists"] = False
+    except Exception as exc:  # noqa: BLE001 - storage down must not break the stats page
+        entry.update(depth=None, exists=None, error=f"storage unavailable ({type(exc).__name__})")
+    return entry
+
+
+async def _queue_depths() -> list[dict[str, Any]]:
+    """Every job queue and its poison queue, read at once (each read is a storage round trip)."""
+    return list(await asyncio.gather(*(asyncio.to_thread(_queue_depth, name) for name in _queue_names())))
 
 
 # -- the dashboard page -------------------------------------------------------------------------------------------

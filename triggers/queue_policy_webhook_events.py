@@ -24,7 +24,7 @@ bp = df.Blueprint()
 log = logging.getLogger(__name__)
 
 
-@bp.queue_trigger(arg_name="msg", queue_name="policy-webhook-events", connection="AzureWebJobsStorage")
+@bp.queue_trigger(arg_name="msg", queue_name="%POLICY_WEBHOOK_QUEUE%", connection="AzureWebJobsStorage")
 @bp.durable_client_input(client_name="client")
 async def policy_webhook_events(msg: func.QueueMessage, client: df.DurableOrchestrationClient) -> None:
     repository = str(json.loads(msg.get_body().decode("utf-8"))["repository"])

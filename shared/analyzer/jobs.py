@@ -12,7 +12,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from shared.analyzer.model import CheckOutcome
-from shared.analyzer.models import ACTIVE_STATUSES, AnalysisOptions
+from shared.analyzer.models import AnalysisOptions, Progress
+from shared.analyzer.records import AnalysisJob, JobView
+from shared.status import ACTIVE_SQL
 from shared.storage.db import Database, IntegrityError
 
 JOB_PREFIX = "analysis-"
@@ -50,16 +52,17 @@ def create_job(db: Database, job_id: str, *, analysis_type: str, engine: str, ta
          now, now))
 
 
-def get_job(db: Database, job_id: str) -> dict[str, Any] | None:
-    return db.query_one("SELECT * FROM analysis_jobs WHERE job_id = ?", (job_id,))
+def get_job(db: Database, job_id: str) -> AnalysisJob | None:
+    row = db.query_one("SELECT * FROM analysis_jobs WHERE job_id = ?", (job_id,))
+    return AnalysisJob.from_row(row) if row else None
 
 
-def list_jobs(db: Database, status: str | None, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+def list_jobs(db: Database, status: str | None, offset: int, limit: int) -> tuple[list[AnalysisJob], int]:
     where, params = ("WHERE status = ?", (status,)) if status else ("", ())
-    total = db.query_one(f"SELECT COUNT(*) AS n FROM analysis_jobs {where}", params)["n"]
+    total = db.count(f"SELECT COUNT(*) AS n FROM analysis_jobs {where}", params)
     rows = db.query(db.limit(f"SELECT * FROM analysis_jobs {where} ORDER BY created_at DESC, job_id DESC",
                              limit, offset), params)
-    return rows, int(total)
+    return [AnalysisJob.from_row(r) for r in rows], total
 
 
 def count_by_status(db: Database) -> dict[str, int]:
@@ -67,8 +70,9 @@ def count_by_status(db: Database) -> dict[str, int]:
             db.query("SELECT status, COUNT(*) AS n FROM analysis_jobs GROUP BY status")}
 
 
-def active_jobs(db: Database) -> list[dict[str, Any]]:
-    return db.query("SELECT * FROM analysis_jobs WHERE status IN ('Pending', 'Running') ORDER BY created_at")
+def active_jobs(db: Database) -> list[AnalysisJob]:
+    return [AnalysisJob.from_row(r) for r in
+            db.query(f"SELECT * FROM analysis_jobs WHERE status IN {ACTIVE_SQL} ORDER BY created_at")]
 
 
 def mark_running(db: Database, job_id: str, *, checks_total: int, server: dict[str, Any]) -> bool:
@@ -76,7 +80,7 @@ def mark_running(db: Database, job_id: str, *, checks_total: int, server: dict[s
     return db.execute(
         "UPDATE analysis_jobs SET status = 'Running', started_at = COALESCE(started_at, ?), updated_at = ?, "
         "checks_total = ?, current_step = 'running checks', server_json = ? "
-        "WHERE job_id = ? AND status IN ('Pending', 'Running')",
+        f"WHERE job_id = ? AND status IN {ACTIVE_SQL}",
         (now, now, checks_total, json.dumps(server), job_id)) > 0
 
 
@@ -85,12 +89,12 @@ def mark_started(db: Database, job_id: str, step: str) -> bool:
     now = now_iso()
     return db.execute(
         "UPDATE analysis_jobs SET status = 'Running', started_at = COALESCE(started_at, ?), updated_at = ?, "
-        "current_step = ? WHERE job_id = ? AND status IN ('Pending', 'Running')", (now, now, step, job_id)) > 0
+        f"current_step = ? WHERE job_id = ? AND status IN {ACTIVE_SQL}", (now, now, step, job_id)) > 0
 
 
 def set_step(db: Database, job_id: str, step: str) -> None:
     db.execute("UPDATE analysis_jobs SET current_step = ?, updated_at = ? WHERE job_id = ? AND "
-               "status IN ('Pending', 'Running')", (step[:400], now_iso(), job_id))
+               f"status IN {ACTIVE_SQL}", (step[:400], now_iso(), job_id))
 
 
 def finish(db: Database, job_id: str, status: str, error: str | None = None, step: str | None = None,
@@ -100,7 +104,7 @@ def finish(db: Database, job_id: str, status: str, error: str | None = None, ste
     now = now_iso()
     return db.execute(
         "UPDATE analysis_jobs SET status = ?, error = ?, completed_at = ?, updated_at = ?, current_step = ?, "
-        "partial_reason = ? WHERE job_id = ? AND status IN ('Pending', 'Running')",
+        f"partial_reason = ? WHERE job_id = ? AND status IN {ACTIVE_SQL}",
         (status, error, now, now, step or status.lower(), partial_reason, job_id)) > 0
 
 
@@ -140,7 +144,7 @@ def record_outcomes(db: Database, job_id: str, outcomes: list[CheckOutcome], *, 
                  int(outcome.duration_ms), now, 1 if outcome.connection_lost else 0))
             added += 0 if replaced else 1
         db.execute("UPDATE analysis_jobs SET checks_completed = checks_completed + ?, reconnects = reconnects + ?, "
-                   "updated_at = ? WHERE job_id = ? AND status IN ('Pending', 'Running')",
+                   f"updated_at = ? WHERE job_id = ? AND status IN {ACTIVE_SQL}",
                    (added, reconnects, now, job_id))
         row = db.query_one("SELECT checks_completed FROM analysis_jobs WHERE job_id = ?", (job_id,))
     return int(row["checks_completed"]) if row else 0
@@ -199,24 +203,6 @@ def release_queue_message(db: Database, message_id: str, job_id: str) -> None:
 
 
 # -- API shapes --------------------------------------------------------------------------------------------------
-def status_json(row: dict[str, Any], live: dict[str, Any] | None = None) -> dict[str, Any]:
+def status_json(job: AnalysisJob, live: Progress | None = None) -> dict[str, Any]:
     """The status resource; `live` is the orchestration's custom status (fresher while the job runs)."""
-    total = int(row["checks_total"] or 0)
-    done = int(row["checks_completed"] or 0)
-    step = row["current_step"]
-    if live and row["status"] in ACTIVE_STATUSES:
-        total = int(live.get("checksTotal") or total)
-        done = max(done, int(live.get("checksCompleted") or 0))
-        step = live.get("currentStep") or step
-    if row["status"] == "Completed":
-        percentage = 100
-    else:
-        percentage = 0 if total <= 0 else min(99 if row["status"] in ACTIVE_STATUSES else 100, done * 100 // total)
-    return {"jobId": row["job_id"], "status": row["status"], "progressPercentage": percentage,
-            "currentStep": step, "checksCompleted": done, "checksTotal": total,
-            "analysisType": row["analysis_type"], "engine": row["engine"], "target": row["target"],
-            "source": row["source"], "attempt": int(row["attempt"]),
-            "createdAt": row["created_at"], "updatedAt": row["updated_at"], "startedAt": row["started_at"],
-            "completedAt": row["completed_at"], "error": row["error"],
-            "partial": row.get("partial_reason") is not None, "partialReason": row.get("partial_reason"),
-            "reconnects": int(row.get("reconnects") or 0)}
+    return JobView(job, live).to_json()

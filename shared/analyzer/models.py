@@ -3,20 +3,24 @@
 They travel through the task hub (input, history), so they carry references and counts, never a connection string
 and never the findings themselves (those are persisted by the activity that produced them, which keeps history
 small however many findings a database has). Orchestrators pass them as plain dicts (`to_json()`) so history is
-readable JSON and no class path is baked into it.
+readable JSON and no class path is baked into it: the idiom of `shared/payload.py`, shared with the Policy Enforcer;
+the types whose JSON is not a flat copy of their fields (options without empty lists, the flattened connection
+reference) override `to_json`/`from_json`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-STATUSES = ("Pending", "Running", "Completed", "Failed", "Canceled")
-ACTIVE_STATUSES = ("Pending", "Running")
+from shared.payload import Payload, json_object
+from shared.status import ACTIVE_STATUSES, JobStatus  # noqa: F401 - ACTIVE_STATUSES re-exported
+
+STATUSES = tuple(s.value for s in JobStatus)
 CANCEL_EVENT = "cancel"
 
 
 @dataclass(frozen=True)
-class AnalysisOptions:
+class AnalysisOptions(Payload):
     checks: list[str] = field(default_factory=list)
     exclude_checks: list[str] = field(default_factory=list)
     schemas: list[str] = field(default_factory=list)
@@ -35,14 +39,14 @@ class AnalysisOptions:
         return body
 
     @classmethod
-    def from_json(cls, data: dict[str, Any] | None) -> "AnalysisOptions":
-        data = data or {}
+    def from_json(cls, data: dict[str, Any] | str | None) -> "AnalysisOptions":
+        data = json_object(data)
         return cls(list(data.get("checks") or []), list(data.get("excludeChecks") or []),
                    list(data.get("schemas") or []), data.get("timeoutSeconds"))
 
 
 @dataclass(frozen=True)
-class ConnectionRef:
+class ConnectionRef(Payload):
     """Which connection an activity must open: an encrypted secret or a named app setting (exactly one)."""
 
     secret_ref: str | None = None
@@ -52,12 +56,13 @@ class ConnectionRef:
         return {"secretRef": self.secret_ref} if self.secret_ref else {"connectionName": self.connection_name}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "ConnectionRef":
+    def from_json(cls, data: dict[str, Any] | str | None) -> "ConnectionRef":
+        data = json_object(data)
         return cls(data.get("secretRef"), data.get("connectionName"))
 
 
 @dataclass(frozen=True)
-class AnalysisInput:
+class AnalysisInput(Payload):
     """The orchestration input (instance id = job id)."""
 
     job_id: str
@@ -70,13 +75,14 @@ class AnalysisInput:
                 "options": self.options.to_json()}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "AnalysisInput":
+    def from_json(cls, data: dict[str, Any] | str | None) -> "AnalysisInput":
+        data = json_object(data)
         return cls(data["jobId"], data["analysisType"], ConnectionRef.from_json(data),
                    AnalysisOptions.from_json(data.get("options")))
 
 
 @dataclass(frozen=True)
-class Plan:
+class Plan(Payload):
     """What `analysis_plan` decided: the batches to run and how many may run at once (settings are read there)."""
 
     ok: bool
@@ -87,24 +93,13 @@ class Plan:
     max_parallel: int = 2
     timeout_seconds: int = 30
 
-    def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "error": self.error, "batches": self.batches, "checksTotal": self.checks_total,
-                "checksDone": self.checks_done, "maxParallel": self.max_parallel,
-                "timeoutSeconds": self.timeout_seconds}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Plan":
-        return cls(data["ok"], data.get("error"), [list(b) for b in data.get("batches") or []],
-                   data.get("checksTotal", 0), data.get("checksDone", 0), data.get("maxParallel", 2),
-                   data.get("timeoutSeconds", 30))
-
     @classmethod
     def failed(cls, error: str) -> "Plan":
         return cls(False, error)
 
 
 @dataclass(frozen=True)
-class BatchInput:
+class BatchInput(Payload):
     """One batch of checks. The user's schema filter is not repeated here: the activity reads it from the job row
     (the request's one stored copy), so history does not grow with batches × the request's lists."""
 
@@ -119,13 +114,14 @@ class BatchInput:
                 **self.connection.to_json(), "timeoutSeconds": self.timeout_seconds}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "BatchInput":
+    def from_json(cls, data: dict[str, Any] | str | None) -> "BatchInput":
+        data = json_object(data)
         return cls(data["jobId"], data["index"], list(data["checkIds"]), ConnectionRef.from_json(data),
                    data.get("timeoutSeconds", 30))
 
 
 @dataclass(frozen=True)
-class BatchResult:
+class BatchResult(Payload):
     """Counts only: the findings were persisted by the activity."""
 
     ok: bool
@@ -136,41 +132,21 @@ class BatchResult:
     reconnects: int = 0  # new sessions opened after the connection was lost mid-batch
     lost: int = 0        # checks still lost to connection errors after the last attempt
 
-    def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "error": self.error, "completed": self.completed, "findings": self.findings,
-                "skipped": self.skipped, "reconnects": self.reconnects, "lost": self.lost}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "BatchResult":
-        return cls(data["ok"], data.get("error"), data.get("completed", 0), data.get("findings", 0),
-                   data.get("skipped", 0), data.get("reconnects", 0), data.get("lost", 0))
-
 
 @dataclass(frozen=True)
-class FinalizeInput:
+class FinalizeInput(Payload):
     job_id: str
     error: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        return {"jobId": self.job_id, "error": self.error}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "FinalizeInput":
-        return cls(data["jobId"], data.get("error"))
-
 
 @dataclass(frozen=True)
-class Progress:
+class Progress(Payload):
     """The orchestration's custom status: the real-time progress channel."""
 
     progress_percentage: int
     current_step: str
     checks_completed: int
     checks_total: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {"progressPercentage": self.progress_percentage, "currentStep": self.current_step,
-                "checksCompleted": self.checks_completed, "checksTotal": self.checks_total}
 
     @classmethod
     def of(cls, step: str, completed: int, total: int) -> "Progress":

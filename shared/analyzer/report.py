@@ -31,7 +31,7 @@ def score(outcomes: list[CheckOutcome]) -> int:
 
 
 def summary(findings: list[Finding]) -> dict[str, int]:
-    counts = {severity: 0 for severity in SEVERITIES}
+    counts = dict.fromkeys(SEVERITIES, 0)
     for finding in findings:
         counts[finding.severity] += 1
     return counts

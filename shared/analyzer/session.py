@@ -202,7 +202,7 @@ class AnalysisSession:
             flavor = "mariadb" if "mariadb" in version.lower() else "mysql"
             try:
                 self.conn.execute(_MYSQL_TIMEOUT[flavor].format(**values))
-            except Exception:  # older servers lack the variable: the ODBC query timeout still applies
+            except Exception:  # noqa: BLE001 - older servers lack the variable: the ODBC query timeout still applies
                 pass
 
     def _identify(self) -> ServerInfo:
@@ -228,7 +228,7 @@ class AnalysisSession:
                 return rows
             names = [d[0].lower() for d in cur.description]
             for row in cur.fetchall():
-                rows.append(dict(zip(names, row)))
+                rows.append(dict(zip(names, row, strict=True)))
             return rows
         finally:
             cur.close()
@@ -242,7 +242,7 @@ class AnalysisSession:
             return None
         try:
             rows = self.query(sql)
-        except Exception:
+        except Exception:  # noqa: BLE001 - no statistics reset time on this server: the report says unknown
             return None
         if self.engine == "mysql":
             if not rows:
@@ -252,5 +252,5 @@ class AnalysisSession:
             import datetime as _dt
 
             return (now - _dt.timedelta(seconds=uptime)).isoformat()
-        value = rows[0]["since"] if rows else None
+        value: Any = rows[0]["since"] if rows else None
         return value.isoformat() if hasattr(value, "isoformat") else (str(value) if value else None)

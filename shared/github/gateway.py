@@ -19,7 +19,6 @@ from shared.github.errors import GitHubAuthError
 from shared.github.etag_cache import EtagCache
 from shared.github.transport import GatewayOptions, RateLimitInfo, Transport, raise_for
 
-
 _NOT_PROTECTED = "404@"  # ETag-cache marker: the protection URL answered 404 while the branch had this ETag
 
 
@@ -55,7 +54,7 @@ class GitHubGateway:
         self.transport.github.close()
 
     # -- organization ------------------------------------------------------------------------------------------
-    def list_org_repositories(self, org: str, type: str = "all") -> list[dict[str, Any]]:  # noqa: A002
+    def list_org_repositories(self, org: str, type: str = "all") -> list[dict[str, Any]]:
         """Every repository of the organization as GitHub's `minimal-repository` JSON, all pages."""
         return self.transport.get_paged(f"/orgs/{_q(org)}/repos?type={_q(type)}&per_page={self.per_page}")
 
@@ -117,8 +116,10 @@ class GitHubGateway:
                 return None
             if anchor.status == 200 and anchor.headers.get("etag") == remembered.etag[len(_NOT_PROTECTED):]:
                 return None
-            if anchor.status == 200 and anchor.data.get("protected") is False and anchor.headers.get("etag"):
-                self.transport.cache.put(url, _NOT_PROTECTED + anchor.headers["etag"], "null", None)
+            cache = self.transport.cache
+            if anchor.status == 200 and anchor.data.get("protected") is False and anchor.headers.get("etag") \
+                    and cache is not None:
+                cache.put(url, _NOT_PROTECTED + anchor.headers["etag"], "null", None)
                 return None
         resp = self.transport.get(url)
         if resp.status == 404:

@@ -19,8 +19,16 @@ import requests
 from github import Github, GithubException
 from github.Requester import Requester
 
-from shared.github.errors import (GitHubAuthError, GitHubError, GitHubForbidden, GitHubIssuesDisabled,
-                                  GitHubNotFound, GitHubRateLimited, GitHubUnavailable, GitHubValidationFailed)
+from shared.github.errors import (
+    GitHubAuthError,
+    GitHubError,
+    GitHubForbidden,
+    GitHubIssuesDisabled,
+    GitHubNotFound,
+    GitHubRateLimited,
+    GitHubUnavailable,
+    GitHubValidationFailed,
+)
 from shared.github.etag_cache import EtagCache
 
 log = logging.getLogger(__name__)
@@ -239,7 +247,8 @@ def raise_for(resp: Response, url: str, verb: str = "GET") -> None:
     if status == 410:
         raise GitHubIssuesDisabled(f"{message} ({what})", status)
     if status == 422:
-        raise GitHubValidationFailed(f"GitHub refused {what}: {message} {resp.data.get('errors', '') if isinstance(resp.data, dict) else ''}".strip(), status)
+        errors = resp.data.get("errors", "") if isinstance(resp.data, dict) else ""
+        raise GitHubValidationFailed(f"GitHub refused {what}: {message} {errors}".strip(), status)
     raise GitHubError(f"GitHub answered {status} to {what}: {message}", status)
 
 

@@ -20,15 +20,29 @@ class JobType:
     orchestrator: str    # durable function name
     status_path: str     # the product's own status resource, `{id}` replaced
     retry: str           # how POST /jobs/{id}/retry is carried out (documentation and the `links`)
+    progress: ProgressKeys
+
+
+@dataclass(frozen=True)
+class ProgressKeys:
+    """Where the orchestration's custom status keeps its progress: the keys of units done and in total, and of
+    the current step. Declared per job type, so the summary reads them instead of guessing the shape."""
+
+    done: str
+    total: str
+    step: str
 
 
 JOB_TYPES: tuple[JobType, ...] = (
     JobType("analysis", "analysis", "analysis_orchestrator", "/api/v1/analysis/status/{id}",
-            "restarts the analysis under the same id (POST /api/v1/analysis/{id}/restart)"),
+            "restarts the analysis under the same id (POST /api/v1/analysis/{id}/restart)",
+            ProgressKeys("checksCompleted", "checksTotal", "currentStep")),
     JobType("scan", "policy-scan", "policy_scan_orchestrator", "/api/v1/scans/{id}",
-            "starts a new scan with the same request (POST /api/v1/scans)"),
+            "starts a new scan with the same request (POST /api/v1/scans)",
+            ProgressKeys("repositoriesScanned", "repositoriesTotal", "phase")),
     JobType("act", "policy-act", "policy_act_orchestrator", "/api/v1/scans/{scanId}",
-            "retries the scan's act step (POST /api/v1/scans/{scanId}/actions/retry)"),
+            "retries the scan's act step (POST /api/v1/scans/{scanId}/actions/retry)",
+            ProgressKeys("done", "items", "phase")),
 )
 BY_TYPE = {t.type: t for t in JOB_TYPES}
 BY_ORCHESTRATOR = {t.orchestrator: t for t in JOB_TYPES}

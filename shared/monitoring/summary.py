@@ -99,16 +99,15 @@ def _error(instance: dict[str, Any] | None, record: ProductRecord | None, status
     return None
 
 
-def progress_of(custom: Any, record: ProductRecord | None, status: str) -> dict[str, Any] | None:
-    """A common shape over the products' progress channels (analysis checks, scanned repositories, act items)."""
+def progress_of(job_type: JobType, custom: Any, record: ProductRecord | None,
+                status: str) -> dict[str, Any] | None:
+    """A common shape over the products' progress channels (analysis checks, scanned repositories, act items),
+    read with the keys the job type declares (`catalog.ProgressKeys`)."""
     step = completed = total = percentage = None
     if isinstance(custom, dict):
-        step = custom.get("currentStep") or custom.get("phase")
-        for done_key, total_key in (("checksCompleted", "checksTotal"), ("repositoriesScanned", "repositoriesTotal"),
-                                    ("done", "items")):
-            if total_key in custom or done_key in custom:
-                completed, total = custom.get(done_key), custom.get(total_key)
-                break
+        keys = job_type.progress
+        step = custom.get(keys.step)
+        completed, total = custom.get(keys.done), custom.get(keys.total)
         percentage = custom.get("progressPercentage")
     if record is not None:
         if completed is None or (record.completed or 0) > (completed or 0):
@@ -130,7 +129,7 @@ def summarize(job_type: JobType, instance: dict[str, Any] | None, record: Produc
     `lastUpdatedTime`, `customStatus`, `output`); `record` the product's row; at least one is given."""
     if instance is None and record is None:
         raise ValueError("a job needs an instance or a product record")
-    job_id = record.id if record is not None else str(instance["instanceId"])  # type: ignore[index]
+    job_id = record.id if record is not None else str((instance or {})["instanceId"])
     status = _job_status(instance, record)
     created = parse_time(record.created_at if record else None) or parse_time((instance or {}).get("createdTime"))
     instance_updated = parse_time((instance or {}).get("lastUpdatedTime"))
@@ -147,6 +146,6 @@ def summarize(job_type: JobType, instance: dict[str, Any] | None, record: Produc
     return JobSummary(
         id=job_id, type=job_type.type, name=name, status=status, runtime_status=runtime, created_at=created,
         last_updated_at=updated, completed_at=completed_at, duration_seconds=duration,
-        progress=progress_of((instance or {}).get("customStatus"), record, status),
+        progress=progress_of(job_type, (instance or {}).get("customStatus"), record, status),
         error=_error(instance, record, status), attempt=record.attempt if record else 1,
         scan_id=record.scan_id if record else (job_id.split(":act", 1)[0] if job_type.type == "act" else None))

@@ -15,6 +15,7 @@ from shared.policies import issues, store
 from shared.policies.config import Policy, PolicyConfig
 from shared.policies.errors import AuthFailed, IssuesDisabled, RateLimited
 from shared.policies.failures import redacted_reason
+from shared.policies.models import ArchiveCandidate
 from shared.policies.store import WorkItem
 from shared.policies.tracker import Issue, IssueTracker, WriteError
 from shared.storage.db import Database
@@ -33,7 +34,7 @@ class ActContext:
     tracker: IssueTracker
     global_dry_run: bool
     issues_created: int = 0  # this run, against settings.max_issues_per_run
-    archive_candidates: list[str] = field(default_factory=list)
+    archive_candidates: list[ArchiveCandidate] = field(default_factory=list)
     labelled: set[str] = field(default_factory=set)
 
     def full_name(self, repo: str) -> str:
@@ -76,7 +77,7 @@ def _ensure_issue(item: WorkItem, policy: Policy, ctx: ActContext, archive: bool
     link = store.get_link(ctx.db, item.repository, item.policy_id)
     if ctx.dry_run(policy):
         known = link and link.get("issue_number")
-        what = f"update issue #{link['issue_number']}" if known else "create an issue"
+        what = f"update issue #{link['issue_number']}" if link and known else "create an issue"
         ctx.log(item, action, "dry-run", f"Dry run: would {what}" + (" and archive after the grace period"
                                                                        if archive else "") + "; nothing was sent.")
         return
@@ -117,7 +118,7 @@ def _ensure_issue(item: WorkItem, policy: Policy, ctx: ActContext, archive: bool
                             item.details_hash)
             ctx.log(item, action, "skipped", f"Issue #{issue.number} is open and up to date.", None, issue)
         if archive:
-            ctx.archive_candidates.append(f"{item.repository}|{item.policy_id}")
+            ctx.archive_candidates.append(ArchiveCandidate(item.repository, item.policy_id))
     except IssuesDisabled:
         ctx.log(item, action, "skipped", "Issues are disabled on this repository (410); nothing was sent.", 410)
     except (RateLimited, AuthFailed):

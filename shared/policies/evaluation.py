@@ -62,7 +62,7 @@ def evaluate_policy(repo: RepoSnapshot, policy: Policy, github: Any, today: date
         result = check.evaluate(repo, policy.params, github)
     except (RateLimited, AuthFailed, Unavailable):
         raise
-    except Exception as exc:  # one repository's problem must not stop the scan
+    except Exception as exc:  # noqa: BLE001 - one repository's problem must not stop the scan
         log.warning("check %s failed on %s: %s", policy.check, repo.full_name, type(exc).__name__)
         return outcome("error", f"The check could not run: {redacted_reason(exc, type(exc).__name__)}.",
                        {"error": type(exc).__name__})

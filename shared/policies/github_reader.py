@@ -19,8 +19,17 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 from shared import settings
-from shared.github import (GitHubAuthError, GitHubError, GitHubForbidden, GitHubGateway, GitHubIssuesDisabled,
-                           GitHubNotFound, GitHubRateLimited, GitHubUnavailable, gateway_from_settings)
+from shared.github import (
+    GitHubAuthError,
+    GitHubError,
+    GitHubForbidden,
+    GitHubGateway,
+    GitHubIssuesDisabled,
+    GitHubNotFound,
+    GitHubRateLimited,
+    GitHubUnavailable,
+    gateway_from_settings,
+)
 from shared.github.transport import raise_for
 from shared.policies.errors import AuthFailed, Forbidden, IssuesDisabled, NotFound, RateLimited, Unavailable
 from shared.policies.org_rulesets import rules_covering
@@ -77,7 +86,7 @@ class GitHubSession:
         """Built on first use, so missing credentials surface as `AuthFailed` where the caller handles it."""
         if self._gateway is None:
             try:
-                self._gateway = self._factory()  # type: ignore[misc]
+                self._gateway = self._factory()  # type: ignore[misc]  # callable attribute, not a method
             except GitHubAuthError:
                 raise AuthFailed("no GitHub credentials configured") from None
         return self._gateway

@@ -6,41 +6,12 @@ stays bounded. Every type round-trips through `to_json()` / `from_json()`.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any, TypeVar
+from dataclasses import dataclass, field
+from typing import Any
 
-T = TypeVar("T", bound="_Payload")
+from shared.payload import Payload
 
-
-class _Payload:
-    """camelCase JSON mapping shared by every payload (history is read by people in the dashboard)."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {_camel(k): v for k, v in asdict(self).items()}  # type: ignore[call-overload]
-
-    @classmethod
-    def from_json(cls: type[T], data: dict[str, Any] | str | None) -> T:
-        if isinstance(data, str):
-            import json
-
-            data = json.loads(data)
-        data = data or {}
-        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-        kwargs = {}
-        for key, value in data.items():
-            snake = _snake(key)
-            if snake in names:
-                kwargs[snake] = value
-        return cls(**kwargs)
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def _snake(name: str) -> str:
-    return "".join("_" + c.lower() if c.isupper() else c for c in name)
+_Payload = Payload  # the shared idiom (`shared/payload.py`); the name this module's classes were written with
 
 
 @dataclass
@@ -146,12 +117,40 @@ class ActChunkInput(_Payload):
     limit: int
 
 
+@dataclass(frozen=True)
+class ArchiveCandidate(_Payload):
+    """A repository × policy whose action is archive-repo: re-checked, then archived, after the grace period."""
+
+    repository: str
+    policy_id: str
+
+    @classmethod
+    def parse(cls, value: Any) -> ArchiveCandidate:
+        """From its JSON, or from the `"repo|policy"` text that act runs started before this type carried."""
+        if isinstance(value, ArchiveCandidate):
+            return value
+        if isinstance(value, str):
+            repository, _, policy_id = value.partition("|")
+            return cls(repository, policy_id)
+        return cls.from_json(value)
+
+
+def _candidates_json(candidates: list[ArchiveCandidate]) -> list[dict[str, Any]]:
+    return [c.to_json() for c in candidates]
+
+
 @dataclass
 class ActChunkResult(_Payload):
     processed: int = 0
-    archive_candidates: list[str] = field(default_factory=list)  # "repo|policy" keys noticed in this chunk
+    archive_candidates: list[ArchiveCandidate] = field(default_factory=list)  # noticed in this chunk
     rate_limited_until: str = ""
     fatal: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "archiveCandidates": _candidates_json(self.archive_candidates)}
+
+    def __post_init__(self) -> None:
+        self.archive_candidates = [ArchiveCandidate.parse(c) for c in self.archive_candidates]
 
 
 @dataclass
@@ -159,4 +158,10 @@ class ArchiveInput(_Payload):
     scan_id: str
     act_id: str
     attempt: int
-    candidates: list[str] = field(default_factory=list)
+    candidates: list[ArchiveCandidate] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "candidates": _candidates_json(self.candidates)}
+
+    def __post_init__(self) -> None:
+        self.candidates = [ArchiveCandidate.parse(c) for c in self.candidates]

@@ -5,22 +5,39 @@ after a crash or a rate-limit pause and leaves the same rows behind.
 """
 from __future__ import annotations
 
+import asyncio
+from typing import Any
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from secrets import token_hex
 
 from shared import settings
-from shared.policies import store
+from shared.durable import Starter, StatusReader, instance_alive, runtime_name
+from shared.errors import Conflict, InvalidInput, NotConfigured, NotFound
+from shared.policies import store, watchdog
 from shared.policies.config import (ConfigError, ConfigIssue, Policy, PolicyConfig, load_config_file,
                                     parse_config)
 from shared.policies.dispatcher import ActContext, dispatch
 from shared.policies.errors import AuthFailed, RateLimited, Unavailable
 from shared.policies.evaluation import PolicyOutcome, evaluate_policy, evaluate_repository
 from shared.policies.failures import redacted_reason
-from shared.policies.github_reader import GitHubSession
-from shared.policies.models import (ActChunkInput, ActChunkResult, ActPlan, ActRequest, ArchiveInput, ChunkInput,
-                                    ChunkResult, ListPageResult, ScanPlan, ScanRequest)
+from shared.policies.github_reader import GitHubSession, open_session
+from shared.policies.models import (
+    ActChunkInput,
+    ActChunkResult,
+    ActPlan,
+    ActRequest,
+    ArchiveInput,
+    ChunkInput,
+    ChunkResult,
+    ListPageResult,
+    ScanPlan,
+    ScanRequest,
+)
+from shared.policies.records import ActionLogEntry, Scan, ScanDetail, Violation
 from shared.policies.repo import RepoSnapshot
-from shared.storage.db import Database
+from shared.status import JobStatus
+from shared.storage.db import Database, get_database
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 100
@@ -44,7 +61,7 @@ def load_effective_config(session: GitHubSession | None, org: str, strict: bool 
         if strict:
             raise
         return config
-    except Exception:  # noqa: BLE001 - GitHub down: the activity will retry strictly
+    except Exception:
         if strict:
             raise
         return config
@@ -74,9 +91,9 @@ def filter_checks(config: PolicyConfig, check_ids: list[str]) -> PolicyConfig:
 # -- scan steps -------------------------------------------------------------------------------------------------
 def plan_scan(db: Database, session: GitHubSession, request: ScanRequest) -> ScanPlan:
     store.mark_scan_running(db, request.scan_id)
-    scan = store.get_scan(db, request.scan_id)
+    scan = store.require_scan(db, request.scan_id)
     try:
-        config = filter_checks(filter_policies(load_effective_config(session, scan["org"]), request.policies),
+        config = filter_checks(filter_policies(load_effective_config(session, scan.org), request.policies),
                                request.checks)
     except RateLimited as exc:  # reading the organization's override file: wait for the reset, then plan again
         return ScanPlan(request.scan_id, rate_limited_until=exc.reset_at)
@@ -84,10 +101,7 @@ def plan_scan(db: Database, session: GitHubSession, request: ScanRequest) -> Sca
         return ScanPlan(request.scan_id, ok=False, error=AUTH_MESSAGE)
     except ConfigError as exc:
         return ScanPlan(request.scan_id, ok=False, error=f"invalid policy configuration: {exc}")
-    import json
-
-    db.execute("UPDATE policy_scans SET config_json = ? WHERE scan_id = ?", (json.dumps(config.to_json()),
-                                                                             request.scan_id))
+    store.set_scan_config(db, request.scan_id, config)
     s = config.settings
     return ScanPlan(request.scan_id, batch_size=s.batch_size, parallel_batches=s.parallel_batches,
                     chunk_size=s.chunk_size, policy_count=len([p for p in config.policies if p.enabled]),
@@ -95,12 +109,11 @@ def plan_scan(db: Database, session: GitHubSession, request: ScanRequest) -> Sca
 
 
 def list_page(db: Database, session: GitHubSession, scan_id: str, page: int, names: list[str]) -> ListPageResult:
-    scan = store.get_scan(db, scan_id)
-    org = scan["org"]
+    org = store.require_scan(db, scan_id).org
     try:
         if names:
-            repos = [session.get_repository(org, name) for name in names]
-            repos = [r for r in repos if r is not None]
+            found = [session.get_repository(org, name) for name in names]
+            repos = [r for r in found if r is not None]
             store.store_repositories(db, scan_id, 0, repos)
             has_next = False
         else:
@@ -120,10 +133,7 @@ def evaluate_chunk(db: Database, session: GitHubSession, chunk: ChunkInput) -> C
     config = store.scan_config(db, chunk.scan_id)
     repos = store.load_repositories(db, chunk.scan_id, chunk.offset, chunk.limit)
     names = [r.name for r in repos]
-    marks = ",".join("?" * len(names))
-    done = {r["repository"] for r in db.query(
-        f"SELECT DISTINCT repository FROM policy_results WHERE scan_id = ? AND repository IN ({marks})",
-        (chunk.scan_id, *names))} if names else set()
+    done = store.evaluated_repositories(db, chunk.scan_id, names)
     today = datetime.now(timezone.utc).date()
     result = ChunkResult()
     evaluated: list[PolicyOutcome] = []
@@ -152,10 +162,7 @@ def evaluate_chunk(db: Database, session: GitHubSession, chunk: ChunkInput) -> C
         if evaluated:
             store.store_results(db, chunk.scan_id, evaluated)
     if names:
-        row = db.query_one(f"SELECT COUNT(DISTINCT repository) AS n, SUM(CASE WHEN outcome = 'fail' THEN 1 ELSE 0 END) "
-                           f"AS v, SUM(CASE WHEN outcome = 'error' THEN 1 ELSE 0 END) AS e FROM policy_results "
-                           f"WHERE scan_id = ? AND repository IN ({marks})", (chunk.scan_id, *names))
-        result.scanned, result.violations, result.errors = int(row["n"] or 0), int(row["v"] or 0), int(row["e"] or 0)
+        result.scanned, result.violations, result.errors = store.chunk_counts(db, chunk.scan_id, names)
     return result
 
 
@@ -206,10 +213,10 @@ def plan_act(db: Database, request: ActRequest) -> ActPlan:
 
 
 def _act_context(db: Database, session: GitHubSession, scan_id: str, act_id: str, attempt: int) -> ActContext:
-    scan = store.get_scan(db, scan_id)
-    return ActContext(db=db, scan_id=scan_id, act_id=act_id, attempt=attempt, org=scan["org"],
+    scan = store.require_scan(db, scan_id)
+    return ActContext(db=db, scan_id=scan_id, act_id=act_id, attempt=attempt, org=scan.org,
                       config=store.scan_config(db, scan_id), tracker=session.tracker(),
-                      global_dry_run=bool(scan["dry_run"]) or settings.policy_dry_run(),
+                      global_dry_run=scan.dry_run or settings.policy_dry_run(),
                       issues_created=store.count_outcomes_for_act(db, act_id, "created"))
 
 
@@ -238,10 +245,10 @@ def archive_candidates(db: Database, session: GitHubSession, request: ArchiveInp
     archived = store.count_outcomes_for_act(db, request.act_id, "archived")
     today = datetime.now(timezone.utc).date()
     result = ActChunkResult()
-    for key in request.candidates:
-        repo_name, policy_id = key.split("|", 1)
+    for candidate in request.candidates:
+        repo_name, policy_id = candidate.repository, candidate.policy_id
         item = store.WorkItem("violation", repo_name, policy_id, "archive-repo", "", {}, "")
-        if _already_logged(db, request.act_id, repo_name, policy_id, ("archived",)):
+        if store.already_logged(db, request.act_id, repo_name, policy_id, ("archived",)):
             result.processed += 1
             continue
         policy = ctx.config.policy(policy_id)
@@ -291,16 +298,196 @@ def _comment_on_notice(ctx: ActContext, repo_name: str, policy_id: str) -> None:
             log.warning("could not comment on the archive notice of %s", repo_name)
 
 
-def _already_logged(db: Database, act_id: str, repo: str, policy_id: str, outcomes: tuple[str, ...]) -> bool:
-    marks = ",".join("?" * len(outcomes))
-    row = db.query_one(f"SELECT COUNT(*) AS n FROM policy_action_log WHERE act_id = ? AND repository = ? "
-                       f"AND policy_id = ? AND outcome IN ({marks})", (act_id, repo, policy_id, *outcomes))
-    return int(row["n"]) > 0
-
-
 def finish_act(db: Database, scan_id: str, act_id: str, status: str, error: str = "") -> dict:
     store.finish_act_run(db, act_id, scan_id, status, error)
     return {"actId": act_id, "status": status, "counts": store.action_counts(db, scan_id)}
+
+
+# -- use cases (HTTP, timer, queue and monitoring triggers call these) -------------------------------------------
+# They take the narrow durable client Protocols of `shared.durable`, return records and refuse with
+# `shared.errors`; blocking work (database, GitHub) runs in a worker thread so no trigger blocks its event loop.
+SCAN_ORCHESTRATOR = "policy_scan_orchestrator"
+ACT_ORCHESTRATOR = "policy_act_orchestrator"
+LOST = "the orchestration no longer exists (the host restarted?); start a new scan or retry the act step"
+PENDING_GRACE = timedelta(seconds=60)  # a row written just before start_new, or a queued act request
+
+
+def new_scan_id() -> str:
+    return f"scan-{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{token_hex(3)}"
+
+
+def _older_than(iso: str | None, age: timedelta) -> bool:
+    if not iso:
+        return True
+    return datetime.now(timezone.utc) - datetime.fromisoformat(iso) > age
+
+
+def _session_or_none() -> GitHubSession | None:
+    try:
+        return open_session()
+    except Exception:  # noqa: BLE001 - no credentials: the app file alone is validated here
+        return None
+
+
+def current_config() -> PolicyConfig:
+    """The effective configuration as a scan would start with it (GitHub failures tolerated); `ConfigError` when
+    it is invalid. Blocking: call it through `asyncio.to_thread`."""
+    return load_effective_config(_session_or_none(), settings.github_org(), strict=False)
+
+
+async def load_scan(scan_id: str) -> Scan:
+    scan = await asyncio.to_thread(store.get_scan, get_database(), scan_id)
+    if scan is None:
+        raise NotFound(f"scan {scan_id}")
+    return scan
+
+
+async def reconcile_scan(client: Any, scan: Scan) -> Scan:
+    """Mark a scan or act run failed when its orchestration is gone, finished without saying so, or stalled
+    (`shared.policies.watchdog`); the scan lock never outlives its orchestration. Returns the fresh record."""
+    db = get_database()
+    changed = False
+    now = datetime.now(timezone.utc)
+    stall = timedelta(seconds=settings.policy_stall_timeout_seconds())
+    if scan.active and (scan.status == JobStatus.RUNNING or _older_than(scan.created_at, PENDING_GRACE)):
+        verdict = await watchdog.scan_verdict(client, scan.scan_id, now, stall)
+        if verdict:
+            if verdict.alive:
+                await watchdog.terminate_quietly(client, scan.scan_id, verdict.reason)
+            await asyncio.to_thread(store.fail_scan, db, scan.scan_id, verdict.reason)
+            changed = True
+    if scan.act_active and scan.act_id and \
+            (scan.act_status == JobStatus.RUNNING or _older_than(scan.act_requested_at, PENDING_GRACE)):
+        act_status = scan.act_status.value if scan.act_status else ""
+        verdict = await watchdog.act_verdict(client, scan.act_id, act_status, now, stall)
+        if verdict:
+            if verdict.alive:
+                await watchdog.terminate_quietly(client, scan.act_id, verdict.reason)
+            await asyncio.to_thread(store.mark_act_lost, db, scan.scan_id, scan.act_id, verdict.reason,
+                                    verdict.gone)
+            changed = True
+    if not changed:
+        return scan
+    return await asyncio.to_thread(store.get_scan, db, scan.scan_id) or scan
+
+
+async def reconcile_active(client: StatusReader) -> int:
+    """Reconcile every scan whose scan or act step is active; returns how many still are."""
+    scans = [await reconcile_scan(client, s) for s in await asyncio.to_thread(store.active_scans, get_database())]
+    return sum(1 for s in scans if s.active or s.act_active)
+
+
+def _prepare_scan(trigger: str, dry_run: bool, repositories: list[str], policies: list[str]) -> tuple[str, str | None]:
+    """Validate the configuration and the requested policies, then create the scan under the singleton lock.
+    Returns (scan id, holder of a lock that may be stale) — the caller reconciles a stale holder and retries."""
+    db = get_database()
+    org = settings.github_org()
+    if not org:
+        raise NotConfigured("GITHUB_ORG is not set: the organization to scan is unknown")
+    config = current_config()  # ConfigError propagates: the trigger reports it line by line
+    unknown = [p for p in policies if config.policy(p) is None]
+    if unknown:
+        raise InvalidInput("policies", f"unknown policy id(s): {', '.join(unknown)}; see GET /api/v1/policies")
+    scan_id = new_scan_id()
+    try:
+        store.create_scan(db, scan_id, trigger, dry_run, {"repositories": repositories, "policies": policies},
+                          filter_policies(config, policies), org)
+    except store.ScanAlreadyRunning as exc:
+        return "", exc.scan_id
+    return scan_id, None
+
+
+async def start_scan(client: Starter, trigger: str, dry_run: bool = False, repositories: list[str] | None = None,
+                     policies: list[str] | None = None) -> str:
+    """Scan now: validate, take the lock, start the orchestration. `ConfigError`, `InvalidInput`, `NotConfigured`
+    on bad input; `Conflict` (with `runningScanId`) while another scan runs."""
+    repositories, policies = list(repositories or []), list(policies or [])
+    db = get_database()
+    holder = await asyncio.to_thread(store.lock_holder, db)
+    if holder:
+        held = await asyncio.to_thread(store.get_scan, db, holder)
+        if held is None:
+            await asyncio.to_thread(store.release_lock, db, holder)
+        else:
+            await reconcile_scan(client, held)  # a lost scan releases the lock here
+    scan_id, running = await asyncio.to_thread(_prepare_scan, trigger, dry_run, repositories, policies)
+    if running is not None:
+        raise Conflict(f"scan {running} is already running; wait for it to finish", runningScanId=running)
+    request = ScanRequest(scan_id, trigger, dry_run, repositories, policies)
+    try:
+        await client.start_new(SCAN_ORCHESTRATOR, scan_id, request.to_json())
+    except Exception:
+        await asyncio.to_thread(store.fail_scan, db, scan_id, "the orchestration could not be started")
+        raise
+    return scan_id
+
+
+async def rerun_scan(client: Starter, scan_id: str) -> str:
+    """Start a new scan with the request of an earlier one (the monitoring dashboard's retry of a scan)."""
+    scan = await asyncio.to_thread(store.get_scan, get_database(), scan_id)
+    if scan is None:
+        raise Conflict(f"scan {scan_id} has no stored request to run again; start a new scan with POST /api/v1/scans")
+    return await start_scan(client, "manual", scan.dry_run, scan.repositories, scan.policies)
+
+
+async def retry_act(client: Starter, scan_id: str) -> str:
+    """Run the act step of a completed scan again; returns the act instance id. Idempotent: while an act run is
+    alive, this joins it instead of starting another."""
+    scan = await reconcile_scan(client, await load_scan(scan_id))
+    if scan.status != JobStatus.COMPLETED:
+        raise Conflict(f"scan {scan.scan_id} is {scan.status}: only a completed scan's actions can be retried",
+                       scanStatus=scan.status.value)
+    if scan.act_active and scan.act_id and await instance_alive(client, scan.act_id):
+        return scan.act_id
+    db = get_database()
+    holder = await asyncio.to_thread(store.act_claim_holder, db, scan.scan_id)
+    if holder and await instance_alive(client, holder):
+        return holder  # a run started by a late queue message holds the scan: join it (one act run per scan)
+    newer = await asyncio.to_thread(store.newer_scan_covering, db, scan.scan_id)
+    if newer:
+        raise Conflict(f"scan {scan.scan_id} is no longer the latest evaluation: scan {newer} evaluated the same "
+                       f"repositories since; retry that scan's act step instead", newerScanId=newer)
+    attempt = scan.act_attempt + 1
+    act_id = act_id_for(scan.scan_id, attempt)
+    await asyncio.to_thread(store.request_act, get_database(), scan.scan_id, act_id, attempt)
+    await client.start_new(ACT_ORCHESTRATOR, act_id, ActRequest(scan.scan_id, act_id, attempt).to_json())
+    return act_id
+
+
+async def start_act(client: Starter, request: ActRequest) -> bool:
+    """The scan → act hand-over (queue trigger): start the act run once; a redelivered message finds the instance
+    already there and does nothing. Returns whether it started one."""
+    if runtime_name(await client.get_status(request.act_id)) is not None:
+        return False
+    await client.start_new(ACT_ORCHESTRATOR, request.act_id, request.to_json())
+    return True
+
+
+def _detail(scan: Scan) -> ScanDetail:
+    db = get_database()
+    return ScanDetail(scan, store.result_counts(db, scan.scan_id), store.action_counts(db, scan.scan_id))
+
+
+async def scan_detail(client: StatusReader, scan_id: str) -> ScanDetail:
+    scan = await reconcile_scan(client, await load_scan(scan_id))
+    return await asyncio.to_thread(_detail, scan)
+
+
+async def list_scans(client: StatusReader, offset: int, limit: int) -> tuple[list[ScanDetail], int]:
+    """One page of scans, newest first; only the page's active scans are reconciled with the engine."""
+    scans, total = await asyncio.to_thread(store.list_scans, get_database(), offset, limit)
+    scans = [await reconcile_scan(client, s) for s in scans]
+    return [await asyncio.to_thread(_detail, s) for s in scans], total
+
+
+async def violations(scan_id: str, offset: int, limit: int) -> tuple[list[Violation], int]:
+    scan = await load_scan(scan_id)
+    return await asyncio.to_thread(store.list_violations, get_database(), scan.scan_id, offset, limit)
+
+
+async def actions(scan_id: str, offset: int, limit: int) -> tuple[list[ActionLogEntry], int]:
+    scan = await load_scan(scan_id)
+    return await asyncio.to_thread(store.list_actions, get_database(), scan.scan_id, offset, limit)
 
 
 __all__ = ["ConfigError", "ConfigIssue", "RepoSnapshot"]

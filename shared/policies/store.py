@@ -15,11 +15,19 @@ from typing import Any
 
 from shared.policies.config import PolicyConfig
 from shared.policies.evaluation import PolicyOutcome
+from shared.policies.records import ActionLogEntry, Scan, Violation
 from shared.policies.repo import RepoSnapshot
+from shared.redaction import redact_text
+from shared.status import ACTIVE_SQL, ACTIVE_STATUSES
 from shared.storage.db import Database, IntegrityError
 
 SCAN_LOCK = "policy-scan"
-ACTIVE_SCAN_STATES = ("Pending", "Running")
+ACTIVE_SCAN_STATES = ACTIVE_STATUSES
+
+
+def _safe(text: str) -> str:
+    """Failure and log text as stored: without credentials (an exception may quote a token), at most 2,000 chars."""
+    return redact_text(text)[:2000]
 
 
 def now_iso() -> str:
@@ -68,14 +76,36 @@ def release_lock(db: Database, scan_id: str) -> None:
     db.execute("DELETE FROM policy_scan_lock WHERE lock_name = ? AND scan_id = ?", (SCAN_LOCK, scan_id))
 
 
-def get_scan(db: Database, scan_id: str) -> dict[str, Any] | None:
-    return db.query_one("SELECT * FROM policy_scans WHERE scan_id = ?", (scan_id,))
+def get_scan(db: Database, scan_id: str) -> Scan | None:
+    row = db.query_one("SELECT * FROM policy_scans WHERE scan_id = ?", (scan_id,))
+    return Scan.from_row(row) if row else None
 
 
-def list_scans(db: Database, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-    total = db.query_one("SELECT COUNT(*) AS n FROM policy_scans")["n"]
+def require_scan(db: Database, scan_id: str) -> Scan:
+    """The scan an activity works for (it exists: the trigger wrote it before starting the orchestration)."""
+    scan = get_scan(db, scan_id)
+    if scan is None:
+        raise LookupError(f"scan {scan_id} does not exist")
+    return scan
+
+
+def set_scan_config(db: Database, scan_id: str, config: PolicyConfig) -> None:
+    """The effective configuration the scan runs with (the org's override applied), for the act step to reuse."""
+    db.execute("UPDATE policy_scans SET config_json = ? WHERE scan_id = ?", (json.dumps(config.to_json()), scan_id))
+
+
+def list_scans(db: Database, offset: int, limit: int) -> tuple[list[Scan], int]:
+    total = db.count("SELECT COUNT(*) AS n FROM policy_scans")
     rows = db.query(db.limit("SELECT * FROM policy_scans ORDER BY created_at DESC, scan_id DESC", limit, offset))
-    return rows, int(total)
+    return [Scan.from_row(r) for r in rows], total
+
+
+def active_scans(db: Database) -> list[Scan]:
+    """Scans whose scan or act step is still Pending or Running (what a reconcile pass looks at)."""
+    # Two indexed reads rather than one OR across two columns (which would scan the table).
+    rows = {r["scan_id"]: r for r in db.query(f"SELECT * FROM policy_scans WHERE status IN {ACTIVE_SQL}")}
+    rows.update((r["scan_id"], r) for r in db.query(f"SELECT * FROM policy_scans WHERE act_status IN {ACTIVE_SQL}"))
+    return sorted((Scan.from_row(r) for r in rows.values()), key=lambda s: (s.created_at, s.scan_id))
 
 
 def scan_config(db: Database, scan_id: str) -> PolicyConfig:
@@ -98,7 +128,7 @@ def newer_scan_covering(db: Database, scan_id: str) -> str | None:
 
 def mark_scan_running(db: Database, scan_id: str) -> None:
     db.execute("UPDATE policy_scans SET status = 'Running', started_at = COALESCE(started_at, ?) "
-               "WHERE scan_id = ? AND status IN ('Pending', 'Running')", (now_iso(), scan_id))
+               f"WHERE scan_id = ? AND status IN {ACTIVE_SQL}", (now_iso(), scan_id))
 
 
 def set_repositories_total(db: Database, scan_id: str, total: int) -> None:
@@ -106,12 +136,11 @@ def set_repositories_total(db: Database, scan_id: str, total: int) -> None:
 
 
 def refresh_scan_counts(db: Database, scan_id: str) -> tuple[int, int]:
-    scanned = db.query_one("SELECT COUNT(DISTINCT repository) AS n FROM policy_results WHERE scan_id = ?",
-                           (scan_id,))["n"]
-    violations = db.query_one("SELECT COUNT(*) AS n FROM policy_violations WHERE scan_id = ?", (scan_id,))["n"]
+    scanned = db.count("SELECT COUNT(DISTINCT repository) AS n FROM policy_results WHERE scan_id = ?", (scan_id,))
+    violations = db.count("SELECT COUNT(*) AS n FROM policy_violations WHERE scan_id = ?", (scan_id,))
     db.execute("UPDATE policy_scans SET repositories_scanned = ?, violations_found = ? WHERE scan_id = ?",
                (scanned, violations, scan_id))
-    return int(scanned), int(violations)
+    return scanned, violations
 
 
 def complete_scan(db: Database, scan_id: str, act_id: str, warning: str = "") -> bool:
@@ -120,7 +149,7 @@ def complete_scan(db: Database, scan_id: str, act_id: str, warning: str = "") ->
         refresh_scan_counts(db, scan_id)
         changed = db.execute(
             "UPDATE policy_scans SET status = 'Completed', completed_at = ?, act_id = ?, act_status = 'Pending', "
-            "act_attempt = 1, act_requested_at = ?, warning = ? WHERE scan_id = ? AND status IN ('Pending', 'Running')",
+            f"act_attempt = 1, act_requested_at = ?, warning = ? WHERE scan_id = ? AND status IN {ACTIVE_SQL}",
             (now_iso(), act_id, now_iso(), warning or None, scan_id))
         release_lock(db, scan_id)
     return changed == 1
@@ -130,7 +159,7 @@ def fail_scan(db: Database, scan_id: str, error: str) -> None:
     """Mark Failed (counting the results stored so far) and release the lock."""
     with db.transaction():
         if db.execute("UPDATE policy_scans SET status = 'Failed', completed_at = ?, error = ? "
-                      "WHERE scan_id = ? AND status IN ('Pending', 'Running')", (now_iso(), error[:2000], scan_id)):
+                      f"WHERE scan_id = ? AND status IN {ACTIVE_SQL}", (now_iso(), _safe(error), scan_id)):
             refresh_scan_counts(db, scan_id)
         release_lock(db, scan_id)
 
@@ -165,8 +194,7 @@ def load_repository(db: Database, scan_id: str, name: str) -> RepoSnapshot | Non
 
 
 def count_repositories(db: Database, scan_id: str) -> int:
-    return int(db.query_one("SELECT COUNT(*) AS n FROM policy_scan_repositories WHERE scan_id = ?",
-                            (scan_id,))["n"])
+    return db.count("SELECT COUNT(*) AS n FROM policy_scan_repositories WHERE scan_id = ?", (scan_id,))
 
 
 # -- results and violations -------------------------------------------------------------------------------------
@@ -179,8 +207,8 @@ def store_results(db: Database, scan_id: str, outcomes: list[PolicyOutcome]) -> 
             db.execute("DELETE FROM policy_violations WHERE scan_id = ? AND repository = ?", (scan_id, repo))
         for o in outcomes:
             details = json.dumps(o.details, sort_keys=True, default=str)
-            db.execute("INSERT INTO policy_results (scan_id, repository, policy_id, outcome, severity, action, message, "
-                       "details_json, evaluated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO policy_results (scan_id, repository, policy_id, outcome, severity, action, "
+                       "message, details_json, evaluated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (scan_id, o.repository, o.policy_id, o.outcome, o.severity, o.action, o.message, details, now))
             if o.outcome == "fail":
                 db.execute("INSERT INTO policy_violations (scan_id, repository, policy_id, severity, action, message, "
@@ -189,11 +217,31 @@ def store_results(db: Database, scan_id: str, outcomes: list[PolicyOutcome]) -> 
                             details_hash(o.details)))
 
 
-def list_violations(db: Database, scan_id: str, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-    total = db.query_one("SELECT COUNT(*) AS n FROM policy_violations WHERE scan_id = ?", (scan_id,))["n"]
+def list_violations(db: Database, scan_id: str, offset: int, limit: int) -> tuple[list[Violation], int]:
+    total = db.count("SELECT COUNT(*) AS n FROM policy_violations WHERE scan_id = ?", (scan_id,))
     rows = db.query(db.limit("SELECT * FROM policy_violations WHERE scan_id = ? ORDER BY repository, policy_id",
                              limit, offset), (scan_id,))
-    return rows, int(total)
+    return [Violation.from_row(r) for r in rows], total
+
+
+def evaluated_repositories(db: Database, scan_id: str, names: list[str]) -> set[str]:
+    """Which of `names` already have results in this scan (evaluated before a rate-limit pause or a retry)."""
+    if not names:
+        return set()
+    marks = ",".join("?" * len(names))
+    rows = db.query(f"SELECT DISTINCT repository FROM policy_results WHERE scan_id = ? AND repository IN ({marks})",
+                    (scan_id, *names))
+    return {r["repository"] for r in rows}
+
+
+def chunk_counts(db: Database, scan_id: str, names: list[str]) -> tuple[int, int, int]:
+    """Repositories with results, violations and errors among `names` in this scan."""
+    marks = ",".join("?" * len(names))
+    rows = db.query(f"SELECT COUNT(DISTINCT repository) AS n, SUM(CASE WHEN outcome = 'fail' THEN 1 ELSE 0 END) AS v, "
+                    f"SUM(CASE WHEN outcome = 'error' THEN 1 ELSE 0 END) AS e FROM policy_results "
+                    f"WHERE scan_id = ? AND repository IN ({marks})", (scan_id, *names))
+    row = rows[0] if rows else {}
+    return int(row.get("n") or 0), int(row.get("v") or 0), int(row.get("e") or 0)
 
 
 def result_counts(db: Database, scan_id: str) -> dict[str, int]:
@@ -226,8 +274,8 @@ def act_work_items(db: Database, scan_id: str) -> list[WorkItem]:
         "JOIN policy_issue_links l ON l.repository = r.repository AND l.policy_id = r.policy_id "
         "WHERE r.scan_id = ? AND r.outcome IN ('pass', 'exempt') AND l.issue_number IS NOT NULL "
         "ORDER BY r.repository, r.policy_id", (scan_id,))
-    items += [WorkItem("resolved", r["repository"], r["policy_id"], r["action"], r["message"], {"outcome": r["outcome"]},
-                       "") for r in resolved]
+    items += [WorkItem("resolved", r["repository"], r["policy_id"], r["action"], r["message"],
+                       {"outcome": r["outcome"]}, "") for r in resolved]
     return items
 
 
@@ -273,14 +321,14 @@ def log_action(db: Database, scan_id: str, act_id: str, repository: str, policy_
                "http_status, issue_number, issue_url, attempt, message, created_at) "
                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                (uuid.uuid4().hex, scan_id, act_id, repository, policy_id, action, outcome, http_status,
-                issue_number, issue_url, attempt, message[:2000], now_iso()))
+                issue_number, issue_url, attempt, _safe(message), now_iso()))
 
 
-def list_actions(db: Database, scan_id: str, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-    total = db.query_one("SELECT COUNT(*) AS n FROM policy_action_log WHERE scan_id = ?", (scan_id,))["n"]
+def list_actions(db: Database, scan_id: str, offset: int, limit: int) -> tuple[list[ActionLogEntry], int]:
+    total = db.count("SELECT COUNT(*) AS n FROM policy_action_log WHERE scan_id = ?", (scan_id,))
     rows = db.query(db.limit("SELECT * FROM policy_action_log WHERE scan_id = ? ORDER BY created_at, log_id",
                              limit, offset), (scan_id,))
-    return rows, int(total)
+    return [ActionLogEntry.from_row(r) for r in rows], total
 
 
 def action_counts(db: Database, scan_id: str) -> dict[str, int]:
@@ -289,9 +337,15 @@ def action_counts(db: Database, scan_id: str) -> dict[str, int]:
     return {r["outcome"]: int(r["n"]) for r in rows}
 
 
+def already_logged(db: Database, act_id: str, repository: str, policy_id: str, outcomes: tuple[str, ...]) -> bool:
+    marks = ",".join("?" * len(outcomes))
+    return db.count(f"SELECT COUNT(*) AS n FROM policy_action_log WHERE act_id = ? AND repository = ? "
+                    f"AND policy_id = ? AND outcome IN ({marks})", (act_id, repository, policy_id, *outcomes)) > 0
+
+
 def count_outcomes_for_act(db: Database, act_id: str, outcome: str) -> int:
-    return int(db.query_one("SELECT COUNT(*) AS n FROM policy_action_log WHERE act_id = ? AND outcome = ?",
-                            (act_id, outcome))["n"])
+    return db.count("SELECT COUNT(*) AS n FROM policy_action_log WHERE act_id = ? AND outcome = ?",
+                    (act_id, outcome))
 
 
 def request_act(db: Database, scan_id: str, act_id: str, attempt: int) -> None:
@@ -360,9 +414,9 @@ def finish_act_run(db: Database, act_id: str, scan_id: str, status: str, error: 
     with db.transaction():
         release_act_claim(db, scan_id, act_id)
         db.execute("UPDATE policy_act_runs SET status = ?, completed_at = ?, error = ? WHERE act_id = ?",
-                   (status, now_iso(), error[:2000] or None, act_id))
+                   (status, now_iso(), _safe(error) or None, act_id))
         db.execute("UPDATE policy_scans SET act_status = ?, act_error = ? WHERE scan_id = ? AND act_id = ?",
-                   (status, error[:2000] or None, scan_id, act_id))
+                   (status, _safe(error) or None, scan_id, act_id))
 
 
 def mark_act_lost(db: Database, scan_id: str, act_id: str, reason: str, release_links: bool = False) -> None:
@@ -375,6 +429,6 @@ def mark_act_lost(db: Database, scan_id: str, act_id: str, reason: str, release_
             db.execute("UPDATE policy_issue_links SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?",
                        (act_id,))
         db.execute("UPDATE policy_act_runs SET status = 'Failed', completed_at = ?, error = ? "
-                   "WHERE act_id = ? AND status = 'Running'", (now_iso(), reason, act_id))
+                   "WHERE act_id = ? AND status = 'Running'", (now_iso(), _safe(reason), act_id))
         db.execute("UPDATE policy_scans SET act_status = 'Failed', act_error = ? WHERE scan_id = ? AND act_id = ? "
-                   "AND act_status IN ('Pending', 'Running')", (reason, scan_id, act_id))
+                   f"AND act_status IN {ACTIVE_SQL}", (_safe(reason), scan_id, act_id))

@@ -49,7 +49,8 @@ class DatabaseUrl:
             return cls("sqlite", url[len("sqlite:///"):])
         if url.startswith("odbc:"):
             conn = url[len("odbc:"):]
-            driver = (re.search(r"driver\s*=\s*\{?([^};]+)", conn, re.I) or [None, ""])[1].lower()
+            found = re.search(r"driver\s*=\s*\{?([^};]+)", conn, re.I)
+            driver = found.group(1).lower() if found else ""
             if "postgres" in driver:
                 if re.search(r"(^|;)\s*protocol\s*=\s*[\d.]+-[01]\s*(;|$)", conn, re.I):
                     # The stores catch a duplicate insert inside a transaction and go on; with rollback level 0
@@ -155,11 +156,17 @@ class Database:
         self.migrate()
         cur = self._execute(sql, params)
         names = [d[0] for d in cur.description or ()]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
     def query_one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None
+
+    def count(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """The integer in the first column of the first row (`SELECT COUNT(*) ...`); 0 for no row or NULL."""
+        rows = self.query(sql, params)
+        value = next(iter(rows[0].values()), None) if rows else None
+        return int(value or 0)
 
     def limit(self, sql: str, limit: int, offset: int = 0) -> str:
         """Append paging in the dialect's syntax (the statement must have an ORDER BY)."""

@@ -30,7 +30,7 @@ def new_job(db: Database) -> str:
 
 def test_lifecycle_and_idempotent_outcomes(db: Database) -> None:
     job_id = new_job(db)
-    assert jobs.get_job(db, job_id)["status"] == "Pending"
+    assert jobs.get_job(db, job_id).status == "Pending"
     assert jobs.mark_started(db, job_id, "connecting")
     assert jobs.mark_running(db, job_id, checks_total=3, server={"engine": "sqlite"})
     finding = Finding("a", "schema", "high", "t", "m", "r", {"table_name": "t"})
@@ -42,7 +42,7 @@ def test_lifecycle_and_idempotent_outcomes(db: Database) -> None:
     assert (status["status"], status["checksCompleted"], status["checksTotal"]) == ("Running", 2, 3)
     assert jobs.finish(db, job_id, "Completed")
     assert not jobs.finish(db, job_id, "Failed", "late")  # a final state is final
-    assert jobs.get_job(db, job_id)["status"] == "Completed"
+    assert jobs.get_job(db, job_id).status == "Completed"
     jobs.save_report(db, job_id, {"score": 90})
     jobs.save_report(db, job_id, {"score": 80})
     assert jobs.get_report(db, job_id) == {"score": 80}
@@ -53,10 +53,10 @@ def test_cancel_wins_over_late_activities_and_restart_resets(db: Database) -> No
     assert jobs.finish(db, job_id, "Canceled", "canceled by request")
     assert not jobs.mark_running(db, job_id, checks_total=5, server={})
     jobs.record_outcomes(db, job_id, [CheckOutcome("a")])
-    assert jobs.get_job(db, job_id)["status"] == "Canceled"
+    assert jobs.get_job(db, job_id).status == "Canceled"
     assert jobs.reset_for_restart(db, job_id)
     row = jobs.get_job(db, job_id)
-    assert (row["status"], row["attempt"], row["error"]) == ("Pending", 2, None)
+    assert (row.status, row.attempt, row.error) == ("Pending", 2, None)
     assert jobs.outcomes(db, job_id) == []
     assert not jobs.reset_for_restart(db, job_id)  # only Failed / Canceled jobs restart
 
@@ -73,9 +73,9 @@ def test_list_filters_and_pages_newest_first(db: Database) -> None:
     ids = [new_job(db) for _ in range(3)]
     jobs.finish(db, ids[0], "Failed", "x")
     rows, total = jobs.list_jobs(db, None, 0, 2)
-    assert total == 3 and [r["job_id"] for r in rows] == [ids[2], ids[1]]
+    assert total == 3 and [r.job_id for r in rows] == [ids[2], ids[1]]
     failed, n = jobs.list_jobs(db, "Failed", 0, 50)
-    assert n == 1 and failed[0]["job_id"] == ids[0]
+    assert n == 1 and failed[0].job_id == ids[0]
     assert jobs.count_by_status(db) == {"Pending": 2, "Failed": 1}
 
 

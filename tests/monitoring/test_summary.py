@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 import pytest
 
 from shared.monitoring.catalog import BY_TYPE, type_of_instance
-from shared.monitoring.jobs import collect, compact_history, filter_status, runtime_counts
-from shared.monitoring.records import ProductRecord, analysis_record
+from shared.monitoring.jobs import compact_history
+from shared.monitoring.records import ProductRecord
 from shared.monitoring.summary import summarize
 
 NOW = datetime(2026, 11, 22, 12, 0, 0, tzinfo=timezone.utc)
@@ -20,12 +20,14 @@ def instance(instance_id: str, runtime: str, name: str = "analysis_orchestrator"
             "customStatus": custom, "createdTime": created, "lastUpdatedTime": updated}
 
 
-def analysis_row(job_id: str, status: str, error: str | None = None) -> dict:
-    return {"job_id": job_id, "status": status, "analysis_type": "quick", "engine": "postgresql",
-            "target": "127.0.0.1:5432/shop", "created_at": "2026-11-22T11:00:00.100000+00:00",
-            "updated_at": "2026-11-22T11:00:20+00:00", "started_at": "2026-11-22T11:00:01+00:00",
-            "completed_at": "2026-11-22T11:00:11.500000+00:00" if status in ("Completed", "Failed") else None,
-            "error": error, "attempt": 2, "checks_completed": 4, "checks_total": 8, "current_step": "running checks"}
+def analysis_record(job_id: str, status: str, error: str | None = None) -> ProductRecord:
+    """An analysis job as monitoring's store maps it."""
+    return ProductRecord(
+        id=job_id, type="analysis", name="quick analysis of postgresql 127.0.0.1:5432/shop", status=status,
+        created_at="2026-11-22T11:00:00.100000+00:00", updated_at="2026-11-22T11:00:20+00:00",
+        started_at="2026-11-22T11:00:01+00:00",
+        completed_at="2026-11-22T11:00:11.500000+00:00" if status in ("Completed", "Failed") else None,
+        error=error, attempt=2, completed=4, total=8, step="running checks")
 
 
 @pytest.mark.parametrize("runtime, output, expected, why", [
@@ -43,7 +45,7 @@ def test_status_without_a_product_row_comes_from_the_engine(runtime: str, output
 
 
 def test_the_product_row_wins_over_the_runtime_status_and_gives_precise_timings() -> None:
-    record = analysis_record(analysis_row("analysis-1", "Failed", "cannot connect to 127.0.0.1:1"))
+    record = analysis_record("analysis-1", "Failed", "cannot connect to 127.0.0.1:1")
     job = summarize(BY_TYPE["analysis"], instance("analysis-1", "Completed"), record, NOW)
     assert job.status == "Failed" and job.runtime_status == "Completed"
     assert job.error == "cannot connect to 127.0.0.1:1"
@@ -55,22 +57,25 @@ def test_the_product_row_wins_over_the_runtime_status_and_gives_precise_timings(
 def test_a_running_job_reports_its_time_so_far_and_live_progress() -> None:
     custom = {"progressPercentage": 62, "currentStep": "running checks (5 of 8 batches)", "checksCompleted": 5,
               "checksTotal": 8}
-    record = analysis_record(analysis_row("analysis-1", "Running"))
+    record = analysis_record("analysis-1", "Running")
     job = summarize(BY_TYPE["analysis"], instance("analysis-1", "Running", custom=custom), record, NOW)
     assert job.duration_seconds == (NOW - datetime(2026, 11, 22, 11, 0, 1, tzinfo=timezone.utc)).total_seconds()
     assert job.progress == {"percentage": 62, "step": "running checks (5 of 8 batches)", "completed": 5, "total": 8}
     assert not job.retryable and job.completed_at is None
 
 
-@pytest.mark.parametrize("custom, expected", [
-    ({"phase": "evaluating", "repositoriesScanned": 30, "repositoriesTotal": 120},
+@pytest.mark.parametrize("job_type, custom, expected", [
+    ("scan", {"phase": "evaluating", "repositoriesScanned": 30, "repositoriesTotal": 120},
      {"percentage": 25, "step": "evaluating", "completed": 30, "total": 120}),
-    ({"phase": "acting", "items": 10, "done": 10}, {"percentage": 99, "step": "acting", "completed": 10, "total": 10}),
-    ("not a dict", None),
+    ("act", {"phase": "acting", "items": 10, "done": 10},
+     {"percentage": 99, "step": "acting", "completed": 10, "total": 10}),
+    ("scan", {"phase": "acting", "items": 10, "done": 10},  # another type's keys are not guessed at
+     {"percentage": None, "step": "acting", "completed": None, "total": None}),
+    ("scan", "not a dict", None),
 ])
-def test_policy_progress_channels_share_one_shape(custom: object, expected: dict | None) -> None:
-    job = summarize(BY_TYPE["scan"], instance("scan-1", "Running", "policy_scan_orchestrator", custom=custom),
-                    None, NOW)
+def test_policy_progress_channels_share_one_shape(job_type: str, custom: object, expected: dict | None) -> None:
+    orchestrator = BY_TYPE[job_type].orchestrator
+    job = summarize(BY_TYPE[job_type], instance("scan-1", "Running", orchestrator, custom=custom), None, NOW)
     assert job.progress == expected
 
 
@@ -89,22 +94,9 @@ def test_errors_come_from_the_engine_when_no_row_and_are_redacted(runtime: str, 
 
 
 def test_a_row_whose_instance_the_engine_lost_is_still_a_job() -> None:
-    record = analysis_record(analysis_row("analysis-2", "Failed", "interrupted by a host restart"))
-    jobs = collect([instance("analysis-1", "Running")], [record], NOW)
-    assert [j.id for j in jobs] == ["analysis-2", "analysis-1"]  # newest first: the row was created later
-    assert jobs[0].runtime_status is None and jobs[0].status == "Failed"
-
-
-def test_sub_orchestrations_and_foreign_orchestrators_are_not_jobs() -> None:
-    instances = [instance("scan-1:batch:0", "Completed", "policy_scan_batch_orchestrator"),
-                 instance("other", "Completed", "someone_elses_orchestrator"),
-                 instance("scan-1:act", "Completed", "policy_act_orchestrator"),
-                 instance("scan-1", "Completed", "policy_scan_orchestrator", created="2026-11-22T10:00:00Z")]
-    jobs = collect(instances, [], NOW)
-    assert [(j.id, j.type) for j in jobs] == [("scan-1:act", "act"), ("scan-1", "scan")]
-    assert jobs[0].scan_id == "scan-1"
-    assert [j.id for j in collect(instances, [], NOW, types={"scan"})] == ["scan-1"]
-    assert runtime_counts(instances, NOW.replace(hour=10, minute=30)) == {"Completed": 3}
+    record = analysis_record("analysis-2", "Failed", "interrupted by a host restart")
+    job = summarize(BY_TYPE["analysis"], None, record, NOW)
+    assert job.runtime_status is None and job.status == "Failed" and job.error == "interrupted by a host restart"
 
 
 @pytest.mark.parametrize("name, instance_id, expected", [
@@ -116,9 +108,7 @@ def test_job_type_by_orchestrator_name_then_by_id(name: str | None, instance_id:
     assert (found.type if found else None) == expected
 
 
-def test_status_filter_and_compact_history() -> None:
-    jobs = collect([instance("analysis-1", "Running"), instance("analysis-2", "Failed", output="boom")], [], NOW)
-    assert [j.id for j in filter_status(jobs, "Failed")] == ["analysis-2"]
+def test_compact_history_keeps_the_last_events_without_outputs() -> None:
     events = [{"EventType": "TaskScheduled", "Timestamp": "t", "FunctionName": f"f{i}"} for i in range(150)]
     history = compact_history(events)
     assert history["total"] == 150 and len(history["events"]) == 100 and history["events"][-1]["functionName"] == "f149"

@@ -213,12 +213,19 @@ def test_daily_scan_runs_at_midnight_utc_with_the_schedule_monitor(indexed: dict
 def test_queue_triggers_name_existing_settings_and_valid_queues(indexed: dict[str, Any]) -> None:
     values = example_values()
     queues = by_trigger(indexed, "queueTrigger")
-    assert {"analysis-requests", "policy-act-requests"} <= {t["queueName"] for t in queues.values()}
+    # Queue names are binding expressions (`%ANALYSIS_QUEUE%`): the host resolves them from app settings, so each
+    # must be a setting of the example with a valid queue name as its value.
+    resolved = {}
+    for name, trigger in queues.items():
+        expression = re.fullmatch(r"%([A-Za-z0-9_]+)%", trigger["queueName"])
+        assert expression and expression.group(1) in values, f"{name}: {trigger['queueName']} is not a setting"
+        resolved[name] = values[expression.group(1)]
+    assert {"analysis-requests", "policy-act-requests"} <= set(resolved.values())
     for name, trigger in queues.items():
         connection = trigger.get("connection") or "AzureWebJobsStorage"
         assert connection in values or f"AzureWebJobs{connection}" in values, f"{name}: setting {connection}"
-        assert QUEUE_NAME.match(trigger["queueName"]), f"{name}: {trigger['queueName']}"
-        assert QUEUE_NAME.match(trigger["queueName"] + "-poison"), f"{name}: poison queue name too long"
+        assert QUEUE_NAME.match(resolved[name]), f"{name}: {resolved[name]}"
+        assert QUEUE_NAME.match(resolved[name] + "-poison"), f"{name}: poison queue name too long"
 
 
 def test_durable_functions_have_their_triggers_and_clients(indexed: dict[str, Any]) -> None:

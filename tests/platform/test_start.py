@@ -48,9 +48,14 @@ def test_user_settings_win_and_the_file_is_never_written(tmp_path: Path, clean_e
             "ANALYZER_SECRET_KEY": Fernet.generate_key().decode(), "FUNCTIONS_DEVHOST_FUNCTION_KEY": "k"}
     extra = fill(tmp_path, mine)
     before = (tmp_path / "local.settings.json").read_text()
-    assert extra == {}, "nothing of the demo group may be mixed into the user's GitHub"
+    assert extra == start_settings.QUEUE_DEFAULTS, "nothing of the demo group may be mixed into the user's GitHub"
     assert (tmp_path / "local.settings.json").read_text() == before
     assert not (tmp_path / ".data").exists()
+
+
+def test_queue_names_are_filled_only_when_the_user_has_none(tmp_path: Path, clean_env: None) -> None:
+    assert fill(tmp_path, {})["ANALYSIS_QUEUE"] == "analysis-requests"
+    assert "ANALYSIS_QUEUE" not in fill(tmp_path, {"ANALYSIS_QUEUE": "mine"})
 
 
 def test_empty_values_copied_from_the_example_count_as_unset(tmp_path: Path, clean_env: None) -> None:

@@ -66,7 +66,7 @@ def _item(repo: str, policy: str) -> WorkItem:
 
 
 def _outcomes(ctx: ActContext) -> list[str]:
-    return [r["outcome"] for r in store.list_actions(ctx.db, "scan-1", 0, 50)[0]]
+    return [r.outcome for r in store.list_actions(ctx.db, "scan-1", 0, 50)[0]]
 
 
 def test_per_policy_dry_run_sends_nothing(ctx: ActContext) -> None:
@@ -91,7 +91,7 @@ def test_issues_disabled_is_logged_as_skipped_with_410(ctx: ActContext) -> None:
     ctx.tracker.disabled = {"acme/a"}
     dispatch(_item("a", "readme"), ctx)
     row = store.list_actions(ctx.db, "scan-1", 0, 5)[0][0]
-    assert (row["outcome"], row["http_status"]) == ("skipped", 410)
+    assert (row.outcome, row.http_status) == ("skipped", 410)
 
 
 def test_a_claim_held_by_another_run_blocks_the_write(ctx: ActContext) -> None:

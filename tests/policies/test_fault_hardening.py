@@ -57,7 +57,7 @@ def test_rate_limit_while_reading_the_org_override_is_a_wait_not_a_failure(env: 
     plan = service.plan_scan(db, session, ScanRequest(scan_id))
     assert plan.ok and plan.rate_limited_until
     assert datetime.fromisoformat(plan.rate_limited_until) == datetime.fromtimestamp(reset, timezone.utc)
-    assert store.get_scan(db, scan_id)["status"] == "Running"
+    assert store.get_scan(db, scan_id).status.value == "Running"
 
 
 def test_a_repository_github_keeps_failing_for_becomes_error_results_and_a_warning(env: Any) -> None:
@@ -83,8 +83,9 @@ def test_a_repository_github_keeps_failing_for_becomes_error_results_and_a_warni
 
     summary = service.finish_scan(db, scan_id)
     scan = store.get_scan(db, scan_id)
-    assert summary["completed"] and scan["status"] == "Completed" and scan["repositories_scanned"] == 3
-    assert "broken" in scan["warning"] and "System." not in scan["warning"]
+    assert scan is not None and summary["completed"] and scan.status.value == "Completed"
+    assert scan.repositories_scanned == 3
+    assert scan.warning and "broken" in scan.warning and "System." not in scan.warning
 
 
 def test_a_failed_scan_counts_the_results_stored_before_the_failure(env: Any) -> None:
@@ -92,7 +93,7 @@ def test_a_failed_scan_counts_the_results_stored_before_the_failure(env: Any) ->
     scan_id = _new_scan(db, config)
     store.store_results(db, scan_id, [PolicyOutcome("alpha", "readme", "pass", "ok", "medium", "create-issue")])
     store.fail_scan(db, scan_id, "the scan failed: GitHub answered 502")
-    assert store.get_scan(db, scan_id)["repositories_scanned"] == 1
+    assert store.get_scan(db, scan_id).repositories_scanned == 1
 
 
 def _completed_scan(db: Database, config: Path, scan_id: str) -> str:

@@ -55,7 +55,7 @@ def test_two_act_runs_at_once_create_one_issue(env: Any) -> None:
     for run in runs:
         run.join(60)
     assert len(sim_issues(sim, "svc")) == 1
-    outcomes = sorted(r["outcome"] for r in store.list_actions(db, scan_id, 0, 50)[0])
+    outcomes = sorted(r.outcome for r in store.list_actions(db, scan_id, 0, 50)[0])
     assert outcomes.count("created") == 1
 
 
@@ -72,4 +72,4 @@ def test_run_killed_between_create_and_log_is_recovered_by_fingerprint(env: Any)
     assert len(sim_issues(sim, "svc")) == 1
     link = store.get_link(db, "svc", "readme")
     assert link["issue_number"] == sim_issues(sim, "svc")[0]["number"]
-    assert [r["outcome"] for r in store.list_actions(db, scan_id, 0, 50)[0]] == ["skipped"]
+    assert [r.outcome for r in store.list_actions(db, scan_id, 0, 50)[0]] == ["skipped"]

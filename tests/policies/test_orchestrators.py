@@ -12,7 +12,7 @@ from azure.durable_functions.testing import orchestrator_generator_wrapper
 from orchestrators.policy_act import policy_act_orchestrator
 from orchestrators.policy_scan import (MAX_RATE_LIMIT_WAITS, RETRY, policy_scan_batch_orchestrator,
                                        policy_scan_orchestrator)
-from shared.policies.models import (ActChunkResult, ActPlan, ChunkResult, ListPageResult, ScanPlan)
+from shared.policies.models import ActChunkResult, ActPlan, ArchiveCandidate, ChunkResult, ListPageResult, ScanPlan
 
 SCAN = "scan-20260101000000-000001"
 NOW = datetime(2026, 1, 1, 0, 0, 0)  # DF hands orchestrators a naive UTC time
@@ -248,8 +248,8 @@ def test_act_chains_chunks_by_offset_and_resumes_after_a_rate_limit() -> None:
 
 def test_act_archive_waits_the_grace_period_then_rechecks_the_remaining_candidates() -> None:
     plan = ActPlan(items=30, chunk_size=20, archive_enabled=True, grace_seconds=14 * 86400)
-    chunks = [ActChunkResult(20, archive_candidates=["a|inactive", "b|inactive"]),
-              ActChunkResult(10, archive_candidates=["b|inactive", "c|inactive"])]
+    a, b, c = (ArchiveCandidate(name, "inactive") for name in "abc")
+    chunks = [ActChunkResult(20, archive_candidates=[a, b]), ActChunkResult(10, archive_candidates=[b, c])]
     reset_after_grace = "2026-01-15T00:15:00+00:00"
     archives = [ActChunkResult(1, rate_limited_until=reset_after_grace), ActChunkResult(2)]
     context = Context(ACT, act_activities(plan, chunks, archives))
@@ -259,15 +259,24 @@ def test_act_archive_waits_the_grace_period_then_rechecks_the_remaining_candidat
     kinds = [c[0] for c in context.calls]
     assert kinds == ["policy_act_plan", "policy_act_chunk", "policy_act_chunk", "timer",
                      "policy_archive_repositories", "timer", "policy_archive_repositories", "policy_act_finish"]
-    assert [p["candidates"] for p in context.activity_payloads("policy_archive_repositories")] == [
-        ["a|inactive", "b|inactive", "c|inactive"], ["b|inactive", "c|inactive"]]
+    assert [[(c["repository"], c["policyId"]) for c in p["candidates"]]
+            for p in context.activity_payloads("policy_archive_repositories")] == [
+        [("a", "inactive"), ("b", "inactive"), ("c", "inactive")], [("b", "inactive"), ("c", "inactive")]]
     grace = next(s for s in context.statuses if s["phase"] == "archive-grace-period")
     assert grace["archiveCandidates"] == 3 and grace["graceUntil"] == grace_end.isoformat()
 
 
+def test_archive_candidates_are_records_and_old_histories_still_replay() -> None:
+    result = ActChunkResult(3, archive_candidates=[ArchiveCandidate("old-tools", "inactive")])
+    assert result.to_json()["archiveCandidates"] == [{"repository": "old-tools", "policyId": "inactive"}]
+    assert ActChunkResult.from_json(result.to_json()) == result
+    legacy = {"processed": 3, "archiveCandidates": ["old-tools|inactive"]}  # an act run started before the record
+    assert ActChunkResult.from_json(legacy) == result
+
+
 def test_act_with_archiving_disabled_never_starts_a_grace_timer() -> None:
     plan = ActPlan(items=5, chunk_size=20, archive_enabled=False, grace_seconds=60)
-    context = Context(ACT, act_activities(plan, [ActChunkResult(5, archive_candidates=["a|inactive"])]))
+    context = Context(ACT, act_activities(plan, [ActChunkResult(5, archive_candidates=[ArchiveCandidate("a", "inactive")])]))
     assert run(policy_act_orchestrator, context)["status"] == "Completed"
     assert context.timers() == []
 

@@ -191,7 +191,7 @@ def test_a_one_repository_evaluation_runs_beside_a_scan_without_the_lock(db: Dat
                                                     sent))
     assert started and starter.started[0][2]["repositories"] == ["svc"]
     assert store.lock_holder(db) == "scan-20260101000000-aaaaaa"
-    request = json.loads(store.get_scan(db, started)["request_json"])
+    request = json.loads(store.get_scan(db, started).request_json)
     assert request["deliveries"] == ["d-r"]
 
 

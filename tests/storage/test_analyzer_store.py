@@ -27,9 +27,9 @@ def new_job(db: Database, *, engine: str = "postgresql", secret_ref: str | None 
 def test_created_job_reads_back_with_its_defaults(app_db: Database) -> None:
     job_id = new_job(app_db)
     row = jobs.get_job(app_db, job_id)
-    assert (row["status"], row["attempt"], row["current_step"], row["checks_total"]) == ("Pending", 1, "queued", 0)
-    assert (row["engine"], row["secret_ref"], row["connection_name"]) == ("postgresql", "secret-x", None)
-    assert AnalysisOptions.from_json(__import__("json").loads(row["options_json"])).schemas == ["public"]
+    assert (row.status, row.attempt, row.current_step, row.checks_total) == ("Pending", 1, "queued", 0)
+    assert (row.engine, row.secret_ref, row.connection_name) == ("postgresql", "secret-x", None)
+    assert AnalysisOptions.from_json(__import__("json").loads(row.options_json)).schemas == ["public"]
     assert jobs.get_job(app_db, "analysis-" + "0" * 32) is None
 
 
@@ -41,32 +41,32 @@ def test_list_jobs_pages_newest_first_and_filters_by_status(app_db: Database) ->
     for offset in (0, 2, 4):
         rows, total = jobs.list_jobs(app_db, None, offset, 2)
         assert total == 5
-        seen += [r["job_id"] for r in rows]
-    created = sorted(((jobs.get_job(app_db, i)["created_at"], i) for i in ids), reverse=True)
+        seen += [r.job_id for r in rows]
+    created = sorted(((jobs.get_job(app_db, i).created_at, i) for i in ids), reverse=True)
     assert seen == [i for _, i in created]
     failed, total = jobs.list_jobs(app_db, "Failed", 0, 10)
-    assert total == 2 and {r["job_id"] for r in failed} == {ids[1], ids[3]}
+    assert total == 2 and {r.job_id for r in failed} == {ids[1], ids[3]}
     assert jobs.list_jobs(app_db, "Completed", 0, 10) == ([], 0)
     assert jobs.count_by_status(app_db) == {"Pending": 3, "Failed": 2}
-    assert [r["job_id"] for r in jobs.active_jobs(app_db)] == [i for i in ids if i not in (ids[1], ids[3])]
+    assert [r.job_id for r in jobs.active_jobs(app_db)] == [i for i in ids if i not in (ids[1], ids[3])]
 
 
 def test_state_changes_only_while_active_and_a_final_state_is_final(app_db: Database) -> None:
     job_id = new_job(app_db)
     assert jobs.mark_started(app_db, job_id, "connecting")
     jobs.set_step(app_db, job_id, "x" * 500)  # longer than the column: cut, not an error
-    assert jobs.get_job(app_db, job_id)["current_step"] == "x" * 400
+    assert jobs.get_job(app_db, job_id).current_step == "x" * 400
     assert jobs.mark_running(app_db, job_id, checks_total=4, server={"version": "16.2"})
-    started = jobs.get_job(app_db, job_id)["started_at"]
+    started = jobs.get_job(app_db, job_id).started_at
     assert jobs.mark_started(app_db, job_id, "again")
-    assert jobs.get_job(app_db, job_id)["started_at"] == started  # COALESCE keeps the first start
+    assert jobs.get_job(app_db, job_id).started_at == started  # COALESCE keeps the first start
     assert jobs.finish(app_db, job_id, "Completed")
     assert not jobs.finish(app_db, job_id, "Failed", "late")
     assert not jobs.mark_running(app_db, job_id, checks_total=9, server={})
     jobs.set_step(app_db, job_id, "late step")
     row = jobs.get_job(app_db, job_id)
-    assert (row["status"], row["error"], row["checks_total"], row["current_step"]) == ("Completed", None, 4, "completed")
-    assert row["completed_at"] >= row["started_at"]
+    assert (row.status, row.error, row.checks_total, row.current_step) == ("Completed", None, 4, "completed")
+    assert row.completed_at >= row.started_at
 
 
 def test_outcomes_upsert_per_check_and_count_completed(app_db: Database) -> None:
@@ -81,7 +81,7 @@ def test_outcomes_upsert_per_check_and_count_completed(app_db: Database) -> None
     assert [o.check_id for o in stored] == ["pg-a", "pg-b"]
     assert stored[0].findings == [finding, finding] and stored[0].duration_ms == 3
     assert stored[1].skipped == "needs pg_stat_statements" and stored[1].findings == []
-    assert jobs.get_job(app_db, job_id)["checks_completed"] == 2
+    assert jobs.get_job(app_db, job_id).checks_completed == 2
 
 
 def test_restart_resets_a_failed_job_and_drops_its_results(app_db: Database) -> None:
@@ -93,7 +93,7 @@ def test_restart_resets_a_failed_job_and_drops_its_results(app_db: Database) -> 
     jobs.finish(app_db, job_id, "Failed", "boom")
     assert jobs.reset_for_restart(app_db, job_id)
     row = jobs.get_job(app_db, job_id)
-    assert (row["status"], row["attempt"], row["error"], row["completed_at"]) == ("Pending", 2, None, None)
+    assert (row.status, row.attempt, row.error, row.completed_at) == ("Pending", 2, None, None)
     assert jobs.outcomes(app_db, job_id) == [] and jobs.get_report(app_db, job_id) is None
     assert len(jobs.outcomes(app_db, other)) == 1 and jobs.get_report(app_db, other) == {"score": 50}
 
@@ -124,7 +124,7 @@ def test_cancel_and_completion_racing_exactly_one_wins(app_db: Database) -> None
     results = race(app_db, lambda: jobs.finish(app_db, job_id, "Canceled", "canceled by request"),
                    lambda: jobs.finish(app_db, job_id, "Completed"))
     assert sorted(results) == [False, True]
-    assert jobs.get_job(app_db, job_id)["status"] == ("Canceled" if results[0] else "Completed")
+    assert jobs.get_job(app_db, job_id).status == ("Canceled" if results[0] else "Completed")
 
 
 @pytest.fixture
@@ -174,10 +174,10 @@ def test_concurrent_batches_lose_no_progress_count(app_db: Database) -> None:
     results = race(app_db, *[functools.partial(writer, w) for w in range(writers)])
     assert results == list(range(writers)), results  # no writer failed
     assert len(jobs.outcomes(app_db, job_id)) == writers * batches * 2
-    assert jobs.get_job(app_db, job_id)["checks_completed"] == writers * batches * 2
+    assert jobs.get_job(app_db, job_id).checks_completed == writers * batches * 2
     # a retried batch re-records the same checks: replaced, not counted twice
     jobs.record_outcomes(app_db, job_id, [CheckOutcome("chk-0-0-0"), CheckOutcome("chk-0-0-1")])
-    assert jobs.get_job(app_db, job_id)["checks_completed"] == writers * batches * 2
+    assert jobs.get_job(app_db, job_id).checks_completed == writers * batches * 2
 
 
 def test_a_batch_committing_while_another_counts_is_not_lost_on_postgresql(postgres_db) -> None:  # noqa: ANN001
@@ -218,7 +218,7 @@ def test_a_batch_committing_while_another_counts_is_not_lost_on_postgresql(postg
         first.join()
         second.join()
         row = jobs.get_job(observer, job_id)
-        assert row is not None and row["checks_completed"] == 3
+        assert row is not None and row.checks_completed == 3
     finally:
         database.close()
         observer.close()

@@ -39,7 +39,7 @@ def test_one_scan_at_a_time_through_the_lock(app_db: Database, config: PolicyCon
     assert store.lock_holder(app_db) == scan_id(1)
     store.fail_scan(app_db, scan_id(1), "boom" * 1000)
     row = store.get_scan(app_db, scan_id(1))
-    assert (row["status"], len(row["error"]), row["dry_run"]) == ("Failed", 2000, 1)
+    assert (row.status, len(row.error), row.dry_run) == ("Failed", 2000, 1)
     assert store.lock_holder(app_db) is None
     store.create_scan(app_db, scan_id(2), "timer", False, {}, config, "acme")
     assert store.scan_config(app_db, scan_id(2)) == config
@@ -53,7 +53,7 @@ def test_two_scans_started_at_once_one_wins(app_db: Database, config: PolicyConf
     assert sorted(type(r).__name__ for r in results) == ["NoneType", "ScanAlreadyRunning"]
     winner = scan_id(1) if results[0] is None else scan_id(2)
     assert store.lock_holder(app_db) == winner
-    assert [r["scan_id"] for r in store.list_scans(app_db, 0, 10)[0]] == [winner]
+    assert [r.scan_id for r in store.list_scans(app_db, 0, 10)[0]] == [winner]
 
 
 def test_scan_lifecycle_counts_and_paging(app_db: Database, config: PolicyConfig) -> None:
@@ -65,13 +65,13 @@ def test_scan_lifecycle_counts_and_paging(app_db: Database, config: PolicyConfig
         assert store.complete_scan(app_db, scan_id(n), f"{scan_id(n)}:act")
     assert not store.complete_scan(app_db, scan_id(3), "other")  # already final
     row = store.get_scan(app_db, scan_id(3))
-    assert (row["status"], row["act_id"], row["act_status"], row["act_attempt"]) == \
+    assert (row.status, row.act_id, row.act_status, row.act_attempt) == \
         ("Completed", f"{scan_id(3)}:act", "Pending", 1)
-    assert (row["repositories_total"], row["repositories_scanned"], row["violations_found"]) == (2, 2, 1)
+    assert (row.repositories_total, row.repositories_scanned, row.violations_found) == (2, 2, 1)
     assert store.refresh_scan_counts(app_db, scan_id(3)) == (2, 1)
     first, total = store.list_scans(app_db, 0, 2)
     second, _ = store.list_scans(app_db, 2, 2)
-    assert total == 3 and [r["scan_id"] for r in first + second] == [scan_id(3), scan_id(2), scan_id(1)]
+    assert total == 3 and [r.scan_id for r in first + second] == [scan_id(3), scan_id(2), scan_id(1)]
 
 
 def test_repository_snapshots_are_replaced_per_position(app_db: Database) -> None:
@@ -96,11 +96,11 @@ def test_results_replace_per_repository_and_violations_page(app_db: Database) ->
     assert store.result_counts(app_db, sid) == {"fail": 5, "pass": 1, "error": 1}
     pages = [store.list_violations(app_db, sid, offset, 2) for offset in (0, 2, 4)]
     assert {total for _, total in pages} == {5}
-    keys = [(r["repository"], r["policy_id"]) for rows, _ in pages for r in rows]
+    keys = [(r.repository, r.policy_id) for rows, _ in pages for r in rows]
     assert keys == [("r0", "license"), ("r0", "readme"), ("r1", "readme"), ("r2", "license"), ("r2", "readme")]
-    assert pages[0][0][0]["details_hash"] == store.details_hash({"i": 0})
+    assert pages[0][0][0].details_hash == store.details_hash({"i": 0})
     assert store.list_violations(app_db, scan_id(2), 0, 10) == ([], 0)
-    assert service._already_logged(app_db, "act", "r0", "license", ("created",)) is False
+    assert store.already_logged(app_db, "act", "r0", "license", ("created",)) is False
 
 
 def test_work_items_are_violations_then_open_issues_now_passing(app_db: Database) -> None:
@@ -143,12 +143,12 @@ def test_action_log_pages_in_order_and_counts(app_db: Database) -> None:
     pages = [store.list_actions(app_db, sid, offset, 2) for offset in (0, 2, 4)]
     assert {total for _, total in pages} == {5}
     rows = [r for page, _ in pages for r in page]
-    assert [r["issue_number"] for r in rows] == sorted(r["issue_number"] for r in rows)  # created_at order
-    assert {r["repository"] for r in rows} == {f"r{i}" for i in range(5)} and len(rows[0]["message"]) == 2000
+    assert [r.issue_number for r in rows] == sorted(r.issue_number for r in rows)  # created_at order
+    assert {r.repository for r in rows} == {f"r{i}" for i in range(5)} and len(rows[0].message) == 2000
     assert store.action_counts(app_db, sid) == {"created": 2, "failed": 3}
     assert store.count_outcomes_for_act(app_db, act, "created") == 2
-    assert service._already_logged(app_db, act, "r1", "readme", ("created", "updated"))
-    assert not service._already_logged(app_db, act, "r0", "readme", ("created", "updated"))
+    assert store.already_logged(app_db, act, "r1", "readme", ("created", "updated"))
+    assert not store.already_logged(app_db, act, "r0", "readme", ("created", "updated"))
 
 
 def test_act_runs_start_idempotently_and_finish_or_get_lost(app_db: Database, config: PolicyConfig) -> None:
@@ -158,13 +158,13 @@ def test_act_runs_start_idempotently_and_finish_or_get_lost(app_db: Database, co
     store.start_act_run(app_db, f"{sid}:act", sid, 1)
     store.start_act_run(app_db, f"{sid}:act", sid, 1)  # a retried activity (duplicate insert inside a transaction)
     assert app_db.query_one("SELECT COUNT(*) AS n FROM policy_act_runs")["n"] == 1
-    assert store.get_scan(app_db, sid)["act_status"] == "Running"
+    assert store.get_scan(app_db, sid).act_status == "Running"
     store.finish_act_run(app_db, f"{sid}:act", sid, "Failed", "e" * 3000)
     scan = store.get_scan(app_db, sid)
-    assert (scan["act_status"], len(scan["act_error"])) == ("Failed", 2000)
+    assert (scan.act_status, len(scan.act_error)) == ("Failed", 2000)
     store.request_act(app_db, sid, f"{sid}:act:2", 2)
     scan = store.get_scan(app_db, sid)
-    assert (scan["act_id"], scan["act_status"], scan["act_attempt"], scan["act_error"]) == \
+    assert (scan.act_id, scan.act_status, scan.act_attempt, scan.act_error) == \
         (f"{sid}:act:2", "Pending", 2, None)
     store.start_act_run(app_db, f"{sid}:act:2", sid, 2)
     store.mark_act_lost(app_db, sid, f"{sid}:act:2", "the host restarted")
@@ -172,4 +172,4 @@ def test_act_runs_start_idempotently_and_finish_or_get_lost(app_db: Database, co
     runs = {r["act_id"]: r for r in app_db.query("SELECT * FROM policy_act_runs")}
     assert (runs[f"{sid}:act:2"]["status"], runs[f"{sid}:act:2"]["error"]) == ("Failed", "the host restarted")
     assert runs[f"{sid}:act"]["error"] == "e" * 2000
-    assert store.get_scan(app_db, sid)["act_status"] == "Failed"
+    assert store.get_scan(app_db, sid).act_status == "Failed"

@@ -197,7 +197,7 @@ def test_every_sql_string_in_product_code_is_tsql() -> None:
     found = sql_strings_in_source()
     origins = {o.split(":")[0] for o in found.values()}
     for module in ("shared/analyzer/jobs.py", "shared/secrets.py", "shared/policies/store.py",
-                   "shared/github/etag_cache.py", "shared/monitoring/sources.py", "shared/storage/db.py"):
+                   "shared/github/etag_cache.py", "shared/monitoring/store.py", "shared/storage/db.py"):
         assert module in origins, f"no SQL found in {module}: the collector is broken"
     failures = report(found)
     assert not failures, "not SQL Server T-SQL:\n" + failures

@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator
 
 from sqlglot import exp
 
-Hit = tuple[str, exp.Expression, str]
-Detector = Callable[[exp.Expression, str], Iterator[Hit]]
+Hit = tuple[str, exp.Expr, str]
+Detector = Callable[[exp.Expr, str], Iterator[Hit]]
 
 _CONDITION_PARENTS = (exp.Where, exp.Having, exp.Join, exp.If, exp.Qualify)
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.ILike, exp.In, exp.Between)
@@ -19,7 +19,7 @@ _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp
 _SARGABLE_FUNCS = (exp.Cast, exp.TryCast, exp.AggFunc)
 
 
-def _in_condition(node: exp.Expression) -> bool:
+def _in_condition(node: exp.Expr) -> bool:
     """True when the node sits in a filter/join/branch condition, not in an assignment such as SET x = NULL."""
     parent = node.parent
     child = node
@@ -36,7 +36,7 @@ def _in_condition(node: exp.Expression) -> bool:
     return False
 
 
-def select_star(tree: exp.Expression, dialect: str) -> Iterator[Hit]:
+def select_star(tree: exp.Expr, dialect: str) -> Iterator[Hit]:
     for select in tree.find_all(exp.Select):
         if isinstance(select.parent, exp.Exists) or \
                 (isinstance(select.parent, exp.Subquery) and isinstance(select.parent.parent, exp.Exists)):
@@ -47,13 +47,13 @@ def select_star(tree: exp.Expression, dialect: str) -> Iterator[Hit]:
                 yield "select-star", projection, projection.sql(dialect=dialect)
 
 
-def null_comparison(tree: exp.Expression, dialect: str) -> Iterator[Hit]:
+def null_comparison(tree: exp.Expr, dialect: str) -> Iterator[Hit]:
     for cmp in tree.find_all(exp.EQ, exp.NEQ):
         if (isinstance(cmp.this, exp.Null) or isinstance(cmp.expression, exp.Null)) and _in_condition(cmp):
             yield "null-comparison", cmp, cmp.sql(dialect=dialect)
 
 
-def _leftmost(node: exp.Expression) -> exp.Expression:
+def _leftmost(node: exp.Expr) -> exp.Expr:
     while isinstance(node, (exp.Add, exp.DPipe, exp.Concat, exp.Paren)):
         node = node.this if not isinstance(node, exp.Concat) else (node.expressions or [node])[0]
         if isinstance(node, exp.Concat) and not node.expressions:
@@ -61,14 +61,14 @@ def _leftmost(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def leading_wildcard_like(tree: exp.Expression, dialect: str) -> Iterator[Hit]:
+def leading_wildcard_like(tree: exp.Expr, dialect: str) -> Iterator[Hit]:
     for like in tree.find_all(exp.Like, exp.ILike):
         pattern = _leftmost(like.expression)
         if isinstance(pattern, exp.Literal) and pattern.is_string and pattern.this[:1] in ("%", "_"):
             yield "leading-wildcard-like", like, like.sql(dialect=dialect)
 
 
-def nolock_hint(tree: exp.Expression, dialect: str) -> Iterator[Hit]:
+def nolock_hint(tree: exp.Expr, dialect: str) -> Iterator[Hit]:
     for hint in tree.find_all(exp.WithTableHint):
         names = {e.name.upper() for e in hint.expressions}
         bad = names & {"NOLOCK", "READUNCOMMITTED"}
@@ -77,21 +77,21 @@ def nolock_hint(tree: exp.Expression, dialect: str) -> Iterator[Hit]:
             yield "nolock-hint", hint, f"{table.sql(dialect=dialect) if table else ''}".strip() or ", ".join(bad)
 
 
-def deprecated_type(tree: exp.Expression, dialect: str) -> Iterator[Hit]:
+def deprecated_type(tree: exp.Expr, dialect: str) -> Iterator[Hit]:
     for dtype in tree.find_all(exp.DataType):
         if dtype.this in (exp.DataType.Type.TEXT, exp.DataType.Type.IMAGE):
             parent = dtype.parent
             yield "deprecated-type", dtype, (parent.sql(dialect=dialect) if parent else dtype.sql(dialect=dialect))
 
 
-def order_by_ordinal(tree: exp.Expression, dialect: str) -> Iterator[Hit]:
+def order_by_ordinal(tree: exp.Expr, dialect: str) -> Iterator[Hit]:
     for ordered in tree.find_all(exp.Ordered):
         if isinstance(ordered.this, exp.Literal) and not ordered.this.is_string \
                 and isinstance(ordered.parent, exp.Order) and not isinstance(ordered.parent.parent, exp.Window):
             yield "order-by-ordinal", ordered, f"ORDER BY {ordered.this.sql(dialect=dialect)}"
 
 
-def _function_on_column(side: exp.Expression) -> bool:
+def _function_on_column(side: exp.Expr) -> bool:
     if not isinstance(side, exp.Func) or isinstance(side, _SARGABLE_FUNCS):
         return False
     if isinstance(side, exp.Convert) and isinstance(side.this, exp.DataType) \
@@ -101,31 +101,32 @@ def _function_on_column(side: exp.Expression) -> bool:
                and not isinstance(c.this, exp.Star) for c in side.find_all(exp.Column))
 
 
-def non_sargable_predicate(tree: exp.Expression, dialect: str) -> Iterator[Hit]:
+def non_sargable_predicate(tree: exp.Expr, dialect: str) -> Iterator[Hit]:
     for cmp in tree.find_all(*_COMPARISONS):
         owner = cmp.find_ancestor(exp.Where, exp.Join, exp.Select, exp.Having, exp.If, exp.Update, exp.Delete)
         if not isinstance(owner, (exp.Where, exp.Join)):
             continue
-        if isinstance(owner, exp.Join) and not (owner.args.get("on") is cmp
-                                                or cmp.find_ancestor(exp.Join) is owner and _under(cmp, owner.args.get("on"))):
+        on = owner.args.get("on") if isinstance(owner, exp.Join) else None
+        if isinstance(owner, exp.Join) and not (on is cmp or cmp.find_ancestor(exp.Join) is owner and _under(cmp, on)):
             continue
         if any(side is not None and _function_on_column(side) for side in (cmp.this, cmp.args.get("expression"))):
             yield "non-sargable-predicate", cmp, cmp.sql(dialect=dialect)
 
 
-def _under(node: exp.Expression, root: exp.Expression | None) -> bool:
-    while node is not None:
-        if node is root:
+def _under(node: exp.Expr, root: exp.Expr | None) -> bool:
+    current: exp.Expr | None = node
+    while current is not None:
+        if current is root:
             return True
-        node = node.parent
+        current = current.parent
     return False
 
 
-def _qualifiers(node: exp.Expression) -> set[str]:
+def _qualifiers(node: exp.Expr) -> set[str]:
     return {c.table.lower() for c in node.find_all(exp.Column) if c.table}
 
 
-def cartesian_join(tree: exp.Expression, dialect: str) -> Iterator[Hit]:
+def cartesian_join(tree: exp.Expr, dialect: str) -> Iterator[Hit]:
     for select in tree.find_all(exp.Select):
         joins = select.args.get("joins") or []
         from_ = select.args.get("from_") or select.args.get("from")
@@ -151,7 +152,7 @@ def cartesian_join(tree: exp.Expression, dialect: str) -> Iterator[Hit]:
                 yield "cartesian-join", join, f"FROM ..., {join.this.sql(dialect=dialect)}"
 
 
-def not_in_subquery(tree: exp.Expression, dialect: str) -> Iterator[Hit]:
+def not_in_subquery(tree: exp.Expr, dialect: str) -> Iterator[Hit]:
     for node in tree.find_all(exp.Not):
         inner = node.this
         if isinstance(inner, exp.In) and inner.args.get("query") is not None:
@@ -165,13 +166,13 @@ def not_in_subquery(tree: exp.Expression, dialect: str) -> Iterator[Hit]:
             yield "not-in-subquery", node, node.sql(dialect=dialect)[:120]
 
 
-def _permanent_table(table: exp.Expression | None) -> bool:
+def _permanent_table(table: exp.Expr | None) -> bool:
     if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier):
         return False  # table variables (@t) and expressions
     return not table.this.args.get("temporary") and not table.name.startswith("#")
 
 
-def _without_where(tree: exp.Expression, dialect: str) -> Iterator[Hit]:
+def _without_where(tree: exp.Expr, dialect: str) -> Iterator[Hit]:
     for stmt in tree.find_all(exp.Delete, exp.Update):
         if stmt.args.get("where") is not None or stmt.args.get("from_") is not None or \
                 stmt.args.get("from") is not None or stmt.args.get("using") not in (None, False):
@@ -186,7 +187,7 @@ def _without_where(tree: exp.Expression, dialect: str) -> Iterator[Hit]:
         yield rule, stmt, stmt.sql(dialect=dialect)[:120]
 
 
-def set_rowcount(tree: exp.Expression, dialect: str) -> Iterator[Hit]:
+def set_rowcount(tree: exp.Expr, dialect: str) -> Iterator[Hit]:
     for item in tree.find_all(exp.SetItem):
         eq = item.this
         if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Column) and eq.this.name.upper() == "ROWCOUNT":
@@ -212,7 +213,7 @@ DETECTORS: dict[str, Detector] = {
 
 # The node types each detector starts from (its `find_all`): a statement holding none of them cannot trigger it,
 # so the engine skips that detector after one walk of the tree instead of one walk per detector.
-TRIGGERS: dict[Detector, tuple[type[exp.Expression], ...]] = {
+TRIGGERS: dict[Detector, tuple[type[exp.Expr], ...]] = {
     select_star: (exp.Select,),
     null_comparison: (exp.EQ, exp.NEQ),
     leading_wildcard_like: (exp.Like, exp.ILike),

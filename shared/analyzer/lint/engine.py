@@ -128,9 +128,9 @@ def _lint_segment(segment: splitter.Segment, base: int, original: str, dialect: 
     if segment.head in _DML:
         progress.has_dml = True
     token_hits = 0
-    for rule_id, detect in TOKEN_DETECTORS.items():
+    for rule_id, detect_tokens in TOKEN_DETECTORS.items():
         if rule_id in table:
-            for rid, offset, snippet in detect(segment, dialect):
+            for rid, offset, snippet in detect_tokens(segment, dialect):
                 token_hits += 1
                 rule = table[rid]
                 issues.append(LintIssue(rid, rule.message(_snippet(snippet)), rule.severity,
@@ -163,6 +163,6 @@ def _lint_segment(segment: splitter.Segment, base: int, original: str, dialect: 
                 issues.append(LintIssue(rid, rule.message(_snippet(detail)), rule.severity, line, _snippet(detail)))
 
 
-def _relative_line(node: exp.Expression) -> int:
-    lines = [n._meta["line"] for n in node.walk() if getattr(n, "_meta", None) and "line" in n._meta]
+def _relative_line(node: exp.Expr) -> int:
+    lines = [meta["line"] for n in node.walk() if (meta := getattr(n, "_meta", None)) and "line" in meta]
     return min(lines) if lines else 1

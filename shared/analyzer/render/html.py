@@ -34,7 +34,8 @@ def render(report: dict[str, Any]) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>SQL analysis — {_e(report.get('database'))}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}}table{{border-collapse:collapse;width:100%}}
 td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}}
-.sev{{color:#fff;border-radius:3px;padding:1px 6px;font-size:.85em}}ul.summary{{list-style:none;display:flex;gap:1em;padding:0}}
+.sev{{color:#fff;border-radius:3px;padding:1px 6px;font-size:.85em}}
+ul.summary{{list-style:none;display:flex;gap:1em;padding:0}}
 </style></head><body>
 <h1>SQL analysis report</h1>
 <p><b>{_e(report.get('flavor') or report['engine'])} {_e(report.get('serverVersion'))}</b> — {_e(report.get('target'))}

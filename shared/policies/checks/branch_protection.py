@@ -7,7 +7,7 @@ checks), so a verdict reached early cannot change with the requests skipped.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +35,7 @@ class EffectiveProtection:
         self.status_checks |= set(checks.get("contexts") or [])
         self.status_checks |= {c.get("context", "") for c in checks.get("checks") or [] if c.get("context")}
 
-    def add_rules(self, rules: list[Mapping[str, Any]], source: str = "rulesets") -> None:
+    def add_rules(self, rules: Sequence[Mapping[str, Any]], source: str = "rulesets") -> None:
         if not rules:
             return
         self.protected = True

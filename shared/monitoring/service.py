@@ -1,0 +1,143 @@
+"""Monitoring's use cases over both products: the job list and the statistics, paged and counted in SQL.
+
+Jobs are listed from the products' own tables (`shared.monitoring.store`), and the durable engine is asked only
+about the jobs on the page shown (`get_status` per instance, concurrently): never `get_status_all`, which the real
+client answers with one page only. Before counting, the products reconcile their active jobs (a job lost to a
+host restart shows Failed here too) through their own services.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from shared.analyzer import service as analysis_service
+from shared.durable import StatusReader, runtime_name
+from shared.monitoring import store
+from shared.monitoring.catalog import BY_TYPE, JOB_STATUSES, JOB_TYPES
+from shared.monitoring.records import ProductRecord
+from shared.monitoring.stats import WINDOWS, percentile
+from shared.monitoring.summary import JobSummary, parse_time, summarize
+from shared.policies import service as policy_service
+from shared.storage.db import get_database
+
+
+def instance_payload(status: Any) -> dict[str, Any] | None:
+    """A `DurableOrchestrationStatus` as the plain status payload `summarize` reads; None when it does not exist."""
+    runtime = runtime_name(status)
+    if runtime is None:
+        return None
+    return {"instanceId": status.instance_id, "name": status.name, "runtimeStatus": runtime,
+            "createdTime": status.created_time, "lastUpdatedTime": status.last_updated_time,
+            "customStatus": status.custom_status, "output": status.output}
+
+
+async def reconcile_active(client: StatusReader, types: Collection[str]) -> None:
+    if "analysis" in types:
+        await analysis_service.reconcile_active(client)
+    if {"scan", "act"} & set(types):
+        await policy_service.reconcile_active(client)
+
+
+async def _instance(client: StatusReader, job_id: str) -> dict[str, Any] | None:
+    try:
+        return instance_payload(await client.get_status(job_id))
+    except Exception:  # noqa: BLE001 - the engine unreachable: the product row still describes the job
+        return None
+
+
+async def summaries(client: StatusReader, records: list[ProductRecord], now: datetime) -> list[JobSummary]:
+    """The records joined with what the engine says about each (asked concurrently, one instance each)."""
+    instances = await asyncio.gather(*(_instance(client, r.id) for r in records))
+    return [summarize(BY_TYPE[r.type], i, r, now) for r, i in zip(records, instances, strict=True)]
+
+
+def runtime_counts(jobs: list[JobSummary]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for job in jobs:
+        if job.runtime_status is not None:
+            counts[job.runtime_status] = counts.get(job.runtime_status, 0) + 1
+    return counts
+
+
+@dataclass(frozen=True)
+class JobPage:
+    jobs: list[JobSummary]
+    total: int                             # jobs matching the filter
+    counts: dict[str, dict[str, int]]      # per type, by status, before the status filter
+    orchestrations: dict[str, int]         # the engine's runtime statuses of the jobs on the page
+
+
+async def list_jobs(client: StatusReader, types: Collection[str], status: str | None, offset: int, limit: int,
+                    now: datetime) -> JobPage:
+    await reconcile_active(client, types)
+    db = get_database()
+
+    records, counts = await asyncio.gather(asyncio.to_thread(store.page_records, db, types, status, offset, limit),
+                                           asyncio.to_thread(store.counts_by_status, db, types))
+    total = sum(n for per_type in counts.values() for s, n in per_type.items() if status is None or s == status)
+    jobs = await summaries(client, records, now)
+    return JobPage(jobs, total, counts, runtime_counts(jobs))
+
+
+@dataclass(frozen=True)
+class _TypeStats:
+    counts: dict[str, int]
+    finished: dict[str, dict[str, int]]   # window → status → count
+    durations: dict[str, Any]
+
+
+def _type_stats(job_type: str, now: datetime) -> _TypeStats:
+    """One job type's share of the statistics: its table's reads, run in their own worker thread."""
+    db = get_database()
+    counts = store.counts_by_status(db, {job_type}).get(job_type, {})
+    finished = {window: store.finished_since(db, (now - span).isoformat(), {job_type})
+                for window, span in WINDOWS.items()}
+    values = [_seconds(t) for t in store.recent_timings(db, job_type) if t.status in ("Completed", "Failed")]
+    measured = [v for v in values if v is not None]
+    average = round(sum(measured) / len(measured), 3) if measured else None
+    durations = {"count": len(measured), "averageSeconds": average, "p95Seconds": percentile(measured, 0.95)}
+    return _TypeStats(counts, finished, durations)
+
+
+def _combine(per_type: dict[str, _TypeStats]) -> dict[str, Any]:
+    by_status = dict.fromkeys(JOB_STATUSES, 0)
+    for part in per_type.values():
+        for status, n in part.counts.items():
+            by_status[status] = by_status.get(status, 0) + n
+    recent = {}
+    for window in WINDOWS:
+        finished: dict[str, int] = {}
+        for part in per_type.values():
+            for status, n in part.finished[window].items():
+                finished[status] = finished.get(status, 0) + n
+        recent[window] = {"succeeded": finished.get("Completed", 0),
+                          "failed": finished.get("Failed", 0) + finished.get("Terminated", 0)}
+    return {"total": sum(by_status.values()), "byStatus": by_status,
+            "byType": {t: part.counts for t, part in per_type.items()}, **recent,
+            "durations": {t: part.durations for t, part in per_type.items()}}
+
+
+def _stats(now: datetime) -> dict[str, Any]:
+    """The statistics in one thread (tests); `stats` reads the three tables concurrently."""
+    return _combine({t.type: _type_stats(t.type, now) for t in JOB_TYPES})
+
+
+def _seconds(timing: store.Timing) -> float | None:
+    started, ended = parse_time(timing.started_at), parse_time(timing.completed_at)
+    if started is None or ended is None:
+        return None
+    return round(max(0.0, (ended - started).total_seconds()), 3)
+
+
+async def stats(client: StatusReader, now: datetime) -> dict[str, Any]:
+    """Counts by status and type, recent outcomes and durations (over the newest finished jobs of each type)."""
+    await reconcile_active(client, BY_TYPE)
+    parts = await asyncio.gather(*(asyncio.to_thread(_type_stats, t.type, now) for t in JOB_TYPES))
+    body = _combine({t.type: part for t, part in zip(JOB_TYPES, parts, strict=True)})
+    body["orchestrations"] = {}
+    return body
+
+

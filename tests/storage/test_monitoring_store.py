@@ -1,0 +1,116 @@
+"""Monitoring's SQL (`shared/monitoring/store.py`) and its statistics (`shared/monitoring/service.py`) on every
+backend: one newest-first order across the three job tables, pages that tile it, the status filter, counts, recent
+outcomes by completion time and durations (nearest-rank p95)."""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from shared.monitoring import service, store
+from shared.monitoring.stats import percentile
+from shared.storage.db import Database
+
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+TYPES = {"analysis", "scan", "act"}
+
+
+def at(minutes_ago: float) -> str:
+    return (NOW - timedelta(minutes=minutes_ago)).isoformat()
+
+
+def analysis(db: Database, n: int, status: str, created: float, seconds: float = 10,
+             ended: float | None = None) -> str:
+    job_id = f"analysis-{n:032x}"
+    done = at(ended) if ended is not None else None
+    started = at((ended if ended is not None else created) + seconds / 60) if ended is not None else at(created)
+    db.execute("INSERT INTO analysis_jobs (job_id, status, analysis_type, engine, target, connection_name, secret_ref, "
+               "options_json, source, attempt, created_at, updated_at, started_at, completed_at, checks_total, "
+               "checks_completed, current_step, server_json, error) VALUES (?, ?, 'quick', 'sqlite', 't.db', NULL, "
+               "NULL, '{}', 'http', 1, ?, ?, ?, ?, 4, 2, 'x', NULL, NULL)",
+               (job_id, status, at(created), at(created), started, done))
+    return job_id
+
+
+def scan(db: Database, n: int, status: str, created: float, ended: float | None = None) -> str:
+    scan_id = f"scan-2026010100{n:04d}-abcdef"
+    db.execute("INSERT INTO policy_scans (scan_id, status, trigger_kind, dry_run, request_json, config_json, org, "
+               "created_at, started_at, completed_at, repositories_scanned, violations_found, act_attempt) "
+               "VALUES (?, ?, 'manual', 1, '{}', '{}', 'acme', ?, ?, ?, 3, 1, 0)",
+               (scan_id, status, at(created), at(created), at(ended) if ended is not None else None))
+    return scan_id
+
+
+def act(db: Database, scan_id: str, status: str, started: float, ended: float | None = None) -> str:
+    act_id = f"{scan_id}:act"
+    db.execute("INSERT INTO policy_act_runs (act_id, scan_id, attempt, status, started_at, completed_at) "
+               "VALUES (?, ?, 1, ?, ?, ?)", (act_id, scan_id, status, at(started), at(ended) if ended else None))
+    return act_id
+
+
+@pytest.fixture
+def jobs(app_db: Database) -> list[tuple[str, str]]:
+    """(id, status) newest first: the three types interleaved in time."""
+    s1 = scan(app_db, 1, "Completed", 50, ended=45)
+    made = [  # (id, status, created minutes ago)
+        (analysis(app_db, 1, "Failed", 60, seconds=2, ended=59), "Failed", 60),
+        (s1, "Completed", 50),
+        (act(app_db, s1, "Completed", 44, ended=43), "Completed", 44),
+        (analysis(app_db, 2, "Completed", 30, seconds=30, ended=29), "Completed", 30),
+        (scan(app_db, 2, "Running", 20), "Running", 20),
+        (analysis(app_db, 3, "Completed", 10, seconds=10, ended=9), "Completed", 10),
+        (analysis(app_db, 4, "Canceled", 5, seconds=50, ended=4), "Canceled", 5),
+        (analysis(app_db, 5, "Failed", 60 * 24 * 3, seconds=4, ended=60 * 24 * 3 - 1), "Failed", 60 * 24 * 3),
+    ]
+    return [(job_id, status) for job_id, status, _ in sorted(made, key=lambda m: m[2])]
+
+
+def test_pages_tile_one_newest_first_order_across_the_tables(app_db: Database, jobs: list[tuple[str, str]]) -> None:
+    everything = store.page_records(app_db, TYPES, None, 0, 100)
+    assert [r.id for r in everything] == [j for j, _ in jobs]
+    assert {r.type for r in everything} == TYPES
+    pages = [store.page_records(app_db, TYPES, None, offset, 3) for offset in (0, 3, 6)]
+    assert [r.id for page in pages for r in page] == [j for j, _ in jobs]
+    assert [len(p) for p in pages] == [3, 3, 2]
+
+
+def test_status_and_type_filters(app_db: Database, jobs: list[tuple[str, str]]) -> None:
+    failed = store.page_records(app_db, TYPES, "Failed", 0, 50)
+    assert [r.id for r in failed] == [j for j, s in jobs if s == "Failed"]
+    only_scans = store.page_records(app_db, {"scan"}, None, 0, 50)
+    assert [r.id for r in only_scans] == [j for j, _ in jobs if j.startswith("scan-") and ":act" not in j]
+    assert store.page_records(app_db, set(), None, 0, 50) == []
+
+
+def test_counts_recent_outcomes_and_durations(app_db: Database, jobs: list[tuple[str, str]],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    assert store.counts_by_status(app_db, TYPES) == {"analysis": {"Failed": 2, "Completed": 2, "Canceled": 1},
+                                                     "scan": {"Completed": 1, "Running": 1},
+                                                     "act": {"Completed": 1}}
+    stats: dict[str, Any] = service._stats(NOW)
+    assert stats["total"] == len(jobs) and stats["byStatus"]["Terminated"] == 0
+    assert stats["last24h"] == {"succeeded": 4, "failed": 1}   # the 3-day-old failure is outside
+    assert stats["last7d"] == {"succeeded": 4, "failed": 2}
+    analysis_seconds = [2.0, 30.0, 10.0, 4.0]  # Canceled has no duration
+    assert stats["durations"]["analysis"] == {"count": 4, "averageSeconds": 11.5,
+                                              "p95Seconds": percentile(analysis_seconds, 0.95)}
+    assert stats["durations"]["scan"]["count"] == 1 and stats["durations"]["act"]["count"] == 1
+
+
+def test_listing_asks_the_engine_only_about_the_page(app_db: Database, jobs: list[tuple[str, str]]) -> None:
+    asked: list[str] = []
+
+    class Engine:
+        async def get_status(self, instance_id: str, *args: Any, **kwargs: Any) -> None:
+            asked.append(instance_id)
+
+        async def get_status_all(self) -> None:
+            raise AssertionError("monitoring must not list the engine: in Azure that is one page only")
+
+    page = asyncio.run(service.list_jobs(Engine(), TYPES, None, 2, 3, NOW))
+    shown = [j.id for j in page.jobs]
+    assert shown == [j for j, _ in jobs][2:5] and page.total == len(jobs)
+    active = [j for j, s in jobs if s in ("Pending", "Running")]
+    assert sorted(set(asked)) == sorted(set(shown) | set(active))  # the page, plus reconciling the active rows
