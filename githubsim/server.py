@@ -18,8 +18,16 @@ from typing import Any
 
 from githubsim import admin, api_issues, api_meta, api_repos, render, webhooks
 from githubsim.auth import AuthFailure, authenticate
-from githubsim.limits import (PRIMARY_DOC, PRIMARY_MESSAGE, SECONDARY_DOC, SECONDARY_MESSAGE, Faults, RateLimiter,
-                              RequestLog, SecondaryLimiter)
+from githubsim.limits import (
+    PRIMARY_DOC,
+    PRIMARY_MESSAGE,
+    SECONDARY_DOC,
+    SECONDARY_MESSAGE,
+    Faults,
+    RateLimiter,
+    RequestLog,
+    SecondaryLimiter,
+)
 from githubsim.model import Repo, SimState
 from githubsim.render import error
 from githubsim.routing import ApiError, Call, Reply, Route, match
@@ -223,7 +231,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: "SimHTTPServer"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence per-request stderr lines
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def _dispatch(self) -> None:

@@ -41,7 +41,7 @@ def github_webhook(req: func.HttpRequest) -> func.HttpResponse:
         answer = webhooks.receive(get_database(), secret=settings.github_webhook_secret(), org=settings.github_org(),
                                   headers=dict(req.headers), body=body, enqueue=enqueue_evaluation,
                                   debounce_seconds=settings.policy_webhook_debounce_seconds())
-    except Exception:  # noqa: BLE001 - GitHub redelivers on failure; nothing was acknowledged
+    except Exception:
         log.exception("webhook delivery %s could not be handled", req.headers.get("x-github-delivery"))
         return problem_response(Problem(500, "the delivery could not be handled; GitHub will redeliver it"))
     if answer.status >= 400:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 import urllib.parse
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar

@@ -6,17 +6,16 @@ after a crash or a rate-limit pause and leaves the same rows behind.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 import logging
 from datetime import datetime, timedelta, timezone
 from secrets import token_hex
+from typing import Any
 
 from shared import settings
 from shared.durable import Starter, StatusReader, instance_alive, runtime_name
 from shared.errors import Conflict, InvalidInput, NotConfigured, NotFound
 from shared.policies import store, watchdog
-from shared.policies.config import (ConfigError, ConfigIssue, Policy, PolicyConfig, load_config_file,
-                                    parse_config)
+from shared.policies.config import ConfigError, ConfigIssue, Policy, PolicyConfig, load_config_file, parse_config
 from shared.policies.dispatcher import ActContext, dispatch
 from shared.policies.errors import AuthFailed, RateLimited, Unavailable
 from shared.policies.evaluation import PolicyOutcome, evaluate_policy, evaluate_repository

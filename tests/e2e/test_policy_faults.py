@@ -17,8 +17,17 @@ import pytest
 import requests
 
 from devhost.azurite import Azurite
-from tests.e2e.policy_support import (TOKEN, actions, repo, seed, sim_issues, start_scan, wait_idle, wait_scan,
-                                      write_config)
+from tests.e2e.policy_support import (
+    TOKEN,
+    actions,
+    repo,
+    seed,
+    sim_issues,
+    start_scan,
+    wait_idle,
+    wait_scan,
+    write_config,
+)
 from tests.support.githubsim import start_githubsim
 from tests.support.openapi_contract import assert_matches_openapi
 

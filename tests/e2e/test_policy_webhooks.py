@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from shared.policies.webhooks import sign
-from tests.e2e.policy_support import (PROTECTION, TOKEN, repo, seed, sim_issues, start_scan, wait_idle, wait_scan)
+from tests.e2e.policy_support import PROTECTION, TOKEN, repo, seed, sim_issues, start_scan, wait_idle, wait_scan
 from tests.support.githubsim import start_githubsim
 from tests.support.openapi_contract import assert_matches_openapi
 

@@ -10,8 +10,12 @@ from typing import Any
 from azure.durable_functions.testing import orchestrator_generator_wrapper
 
 from orchestrators.policy_act import policy_act_orchestrator
-from orchestrators.policy_scan import (MAX_RATE_LIMIT_WAITS, RETRY, policy_scan_batch_orchestrator,
-                                       policy_scan_orchestrator)
+from orchestrators.policy_scan import (
+    MAX_RATE_LIMIT_WAITS,
+    RETRY,
+    policy_scan_batch_orchestrator,
+    policy_scan_orchestrator,
+)
 from shared.policies.models import ActChunkResult, ActPlan, ArchiveCandidate, ChunkResult, ListPageResult, ScanPlan
 
 SCAN = "scan-20260101000000-000001"
