@@ -14,9 +14,11 @@ from orchestrators import policy_scan as policy_scan_orchestrators
 from triggers import (
     http_analysis,
     http_github_webhook,
+    http_analysis_connections,
     http_monitoring,
     http_openapi,
     http_scans,
+    http_ui,
     queue_analysis_requests,
     queue_policy_act_requests,
     queue_policy_webhook_events,
@@ -27,8 +29,10 @@ app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
 
 for blueprint in (
     http_openapi.bp,
+    http_ui.bp,
     http_monitoring.bp,
     http_analysis.bp,
+    http_analysis_connections.bp,
     queue_analysis_requests.bp,
     analysis_orchestrators.bp,
     analysis_activities.bp,

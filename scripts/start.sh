@@ -77,6 +77,7 @@ done
 api="http://127.0.0.1:$PORT/api"
 cat <<MSG
 
+  Web UI:          $api/ui/       (sign in with the function key: $FUNCTION_KEY)
   Functions host:  $api/          (function key: $FUNCTION_KEY, header x-functions-key or ?code=)
   OpenAPI:         $api/openapi.json
   Dashboard:       $api/dashboard
@@ -94,7 +95,7 @@ fi
 
 echo "GitHub Policy Enforcer — Scan now:"
 echo "  curl -sS -X POST -H 'x-functions-key: $FUNCTION_KEY' -H 'Content-Type: application/json' -d '{}' $api/v1/scans"
-echo "  then follow the statusUrl it returns (same header), or the dashboard: $api/dashboard"
+echo "  then follow the statusUrl it returns (same header), or press Scan now in the UI: $api/ui/#/policy"
 if [ -n "$sim_url" ] && [ "${GITHUB_BASE_URL:-}" = "$sim_url" ]; then
   token="${GITHUB_TOKEN}"
   # githubsim sends the demo organization's webhooks to this host, signed with GITHUB_WEBHOOK_SECRET (as a GitHub

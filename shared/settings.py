@@ -59,6 +59,13 @@ def analyzer_named_connection(name: str) -> str | None:
     return None
 
 
+def analyzer_named_connection_names() -> list[str]:
+    """Names (lower-case) of every configured `ANALYZER_CONNECTION_<NAME>`: what the start form offers."""
+    prefix = "ANALYZER_CONNECTION_"
+    return sorted({key[len(prefix):].lower() for key, value in os.environ.items()
+                   if key.upper().startswith(prefix) and len(key) > len(prefix) and value.strip()})
+
+
 def analyzer_max_connections() -> int:
     return _int("ANALYZER_MAX_CONNECTIONS", 2)
 
@@ -183,3 +190,10 @@ def policy_unavailable_pauses_seconds() -> list[int]:
         return [max(1, int(v)) for v in raw.split(",") if v.strip()] or [5]
     except ValueError:
         raise ValueError("setting POLICY_UNAVAILABLE_PAUSES_SECONDS must be comma-separated seconds") from None
+
+
+# -- Real-time progress (Azure SignalR Service, Serverless mode) ---------------------------------------------------
+def signalr_connection_string() -> str:
+    """`Endpoint=https://<name>.service.signalr.net;AccessKey=...;Version=1.0;` (a Key Vault reference in Azure);
+    empty = real-time events are off and only polling serves progress."""
+    return _get("AzureSignalRConnectionString")

@@ -37,7 +37,8 @@ TRIGGERS = {"httpTrigger", "timerTrigger", "queueTrigger", "orchestrationTrigger
 DURABLE_NAMES = {"analysis_orchestrator", "policy_scan_orchestrator", "policy_scan_batch_orchestrator",
                  "policy_act_orchestrator"}
 # github/webhook: GitHub cannot send a function key; the X-Hub-Signature-256 HMAC authenticates it (issue 13).
-ANONYMOUS_ROUTES = {"openapi.json", "health", "dashboard", "github/webhook"}
+# ui/{*path}: static assets of the web UI, no data (the pages call the API with the key).
+ANONYMOUS_ROUTES = {"openapi.json", "health", "dashboard", "github/webhook", "ui/{*path}"}
 TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):([0-5]\d):([0-5]\d)(?:\.\d{1,7})?$")
 
 
