@@ -14,7 +14,6 @@ from orchestrators import policy_scan as policy_scan_orchestrators
 from triggers import (
     http_analysis,
     http_github_webhook,
-    http_analysis_connections,
     http_monitoring,
     http_openapi,
     http_scans,
@@ -32,7 +31,6 @@ for blueprint in (
     http_ui.bp,
     http_monitoring.bp,
     http_analysis.bp,
-    http_analysis_connections.bp,
     queue_analysis_requests.bp,
     analysis_orchestrators.bp,
     analysis_activities.bp,

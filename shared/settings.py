@@ -197,3 +197,13 @@ def signalr_connection_string() -> str:
     """`Endpoint=https://<name>.service.signalr.net;AccessKey=...;Version=1.0;` (a Key Vault reference in Azure);
     empty = real-time events are off and only polling serves progress."""
     return _get("AzureSignalRConnectionString")
+
+
+# -- Set by the platform (App Service), never by the user --------------------------------------------------------
+def platform_instance_id() -> str:
+    """The App Service instance this process runs on; empty locally."""
+    return _get("WEBSITE_INSTANCE_ID")
+
+
+def platform_host_name() -> str:
+    return _get("WEBSITE_HOSTNAME")

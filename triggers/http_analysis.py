@@ -117,3 +117,17 @@ def analysis_checks(req: func.HttpRequest) -> func.HttpResponse:
              if (engine is None or c.engine == engine)
              and (analysis_type is None or analysis_type in c.analysis_types())]
     return json_response({"items": items, "total": len(items)})
+
+
+@bp.route(route="v1/analysis/connections", methods=["GET"])
+@api_handler
+def analysis_connections(req: func.HttpRequest) -> func.HttpResponse:
+    items = [c.to_json() for c in service.connections()]
+    return json_response({"items": items, "total": len(items)})
+
+
+@bp.route(route="v1/analysis/history", methods=["GET"])
+@api_handler
+async def analysis_history(req: func.HttpRequest) -> func.HttpResponse:
+    items = [t.to_json() for t in await service.history()]
+    return json_response({"items": items, "total": len(items)})

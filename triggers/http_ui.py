@@ -2,19 +2,19 @@
 (kept in sessionStorage, sent in a header) or, in Azure, with App Service Authentication's cookie."""
 from __future__ import annotations
 
-import json
-
 import azure.durable_functions as df
 import azure.functions as func
 
 from shared import settings
-from shared.api.problems import PROBLEM_CONTENT_TYPE, Problem, not_found
+from shared.api.problems import not_found
 from shared.ui.assets import AssetNotFound, resolve, security_headers, signalr_endpoint
+from triggers._http import api_handler
 
 bp = df.Blueprint()
 
 
-@bp.route(route="ui/{*path}", methods=["GET", "HEAD"], auth_level=func.AuthLevel.ANONYMOUS)
+@bp.route(route="ui/{*path}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+@api_handler
 def ui_assets(req: func.HttpRequest) -> func.HttpResponse:
     headers = security_headers(signalr_endpoint(settings.signalr_connection_string()))
     path = req.route_params.get("path") or ""
@@ -24,11 +24,8 @@ def ui_assets(req: func.HttpRequest) -> func.HttpResponse:
     try:
         asset = resolve(path)
     except AssetNotFound:
-        problem: Problem = not_found(f"UI asset {path!r}")
-        return func.HttpResponse(json.dumps(problem.to_json()), status_code=404, mimetype=PROBLEM_CONTENT_TYPE,
-                                 headers=headers)
+        raise not_found(f"UI asset {path!r}") from None
     headers["ETag"] = asset.etag
     if req.headers.get("If-None-Match") == asset.etag:
         return func.HttpResponse(status_code=304, headers=headers)
-    body = b"" if req.method == "HEAD" else asset.body
-    return func.HttpResponse(body, status_code=200, headers={**headers, "Content-Type": asset.content_type})
+    return func.HttpResponse(asset.body, status_code=200, headers={**headers, "Content-Type": asset.content_type})

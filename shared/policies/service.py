@@ -21,6 +21,7 @@ from shared.policies.errors import AuthFailed, RateLimited, Unavailable
 from shared.policies.evaluation import PolicyOutcome, evaluate_policy, evaluate_repository
 from shared.policies.failures import redacted_reason
 from shared.policies.github_reader import GitHubSession, open_session
+from shared.policies.matrix import MatrixPage, Trend, TrendPoint, matrix_rows
 from shared.policies.models import (
     ActChunkInput,
     ActChunkResult,
@@ -487,6 +488,34 @@ async def violations(scan_id: str, offset: int, limit: int) -> tuple[list[Violat
 async def actions(scan_id: str, offset: int, limit: int) -> tuple[list[ActionLogEntry], int]:
     scan = await load_scan(scan_id)
     return await asyncio.to_thread(store.list_actions, get_database(), scan.scan_id, offset, limit)
+
+
+def _matrix(scan_id: str, offset: int, limit: int) -> MatrixPage:
+    db = get_database()
+    rows, total = store.results_page(db, scan_id, offset, limit)
+    return MatrixPage(tuple(store.scan_policies(db, scan_id)), matrix_rows(rows), total)
+
+
+async def results_matrix(scan_id: str, offset: int, limit: int) -> MatrixPage:
+    """One page of the compliance matrix: repositories (by name) × the policies the scan evaluated."""
+    scan = await load_scan(scan_id)
+    return await asyncio.to_thread(_matrix, scan.scan_id, offset, limit)
+
+
+def _trend(scans: int) -> Trend:
+    recent, counts = store.violation_trend(get_database(), scans)
+    per_scan: dict[str, dict[str, int]] = {}
+    for row in counts:
+        per_scan.setdefault(str(row["scan_id"]), {})[str(row["policy_id"])] = int(row["n"])
+    policies = tuple(sorted({p for v in per_scan.values() for p in v}))
+    points = tuple(TrendPoint(str(r["scan_id"]), r["started_at"], per_scan.get(str(r["scan_id"]), {}))
+                   for r in reversed(recent))
+    return Trend(policies, points)
+
+
+async def violation_trend(scans: int = 10) -> Trend:
+    """Violations per policy over the last completed scans, oldest first."""
+    return await asyncio.to_thread(_trend, scans)
 
 
 __all__ = ["ConfigError", "ConfigIssue", "RepoSnapshot"]

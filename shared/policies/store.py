@@ -432,3 +432,35 @@ def mark_act_lost(db: Database, scan_id: str, act_id: str, reason: str, release_
                    "WHERE act_id = ? AND status = 'Running'", (now_iso(), _safe(reason), act_id))
         db.execute("UPDATE policy_scans SET act_status = 'Failed', act_error = ? WHERE scan_id = ? AND act_id = ? "
                    f"AND act_status IN {ACTIVE_SQL}", (_safe(reason), scan_id, act_id))
+
+
+# -- read models of the pages (shared.policies.matrix) -----------------------------------------------------------
+def scan_policies(db: Database, scan_id: str) -> list[str]:
+    return [r["policy_id"] for r in db.query("SELECT DISTINCT policy_id FROM policy_results WHERE scan_id = ? "
+                                             "ORDER BY policy_id", (scan_id,))]
+
+
+def results_page(db: Database, scan_id: str, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """Every result of one page of repositories (by name), and how many repositories have results."""
+    total = db.count("SELECT COUNT(DISTINCT repository) AS n FROM policy_results WHERE scan_id = ?", (scan_id,))
+    repos = [r["repository"] for r in db.query(db.limit(
+        "SELECT DISTINCT repository FROM policy_results WHERE scan_id = ? ORDER BY repository", limit, offset),
+        (scan_id,))]
+    if not repos:
+        return [], total
+    marks = ",".join("?" * len(repos))
+    rows = db.query(f"SELECT repository, policy_id, outcome, message FROM policy_results WHERE scan_id = ? "
+                    f"AND repository IN ({marks}) ORDER BY repository, policy_id", (scan_id, *repos))
+    return rows, total
+
+
+def violation_trend(db: Database, scans: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The last `scans` completed scans (newest first) and their violation counts per policy."""
+    recent = db.query(db.limit("SELECT scan_id, started_at FROM policy_scans WHERE status = 'Completed' "
+                               "ORDER BY created_at DESC, scan_id DESC", scans, 0))
+    if not recent:
+        return [], []
+    marks = ",".join("?" * len(recent))
+    counts = db.query(f"SELECT scan_id, policy_id, COUNT(*) AS n FROM policy_violations WHERE scan_id IN ({marks}) "
+                      f"GROUP BY scan_id, policy_id", tuple(r["scan_id"] for r in recent))
+    return recent, counts

@@ -43,7 +43,7 @@ export async function render(main, [state]) {
     replace(realtime, lineChart("Realtime: jobs ended per interval", padded.map(d => d ? d.at.toISOString().slice(14, 19) : ""),
       [{name: "succeeded", cls: "s-ok", values: padded.map(d => d ? d.succeeded : 0)}, {name: "failed", cls: "s-fail", values: padded.map(d => d ? d.failed : 0)}]));
     realtime.dataset.samples = String(samples.length);
-    const days = stats.daily || [];
+    const days = (await api("v1/jobs/history")).days;
     replace(history, days.length ? barChart("History: last 7 days", days.map(d => d.date.slice(5)),
       [{name: "succeeded", cls: "s-ok", values: days.map(d => d.succeeded)}, {name: "failed", cls: "s-fail", values: days.map(d => d.failed)}])
       : h("p", {}, `Last 7 days: ${stats.last7d.succeeded} succeeded, ${stats.last7d.failed} failed.`));

@@ -41,7 +41,7 @@ export async function render(main, [scanId]) {
   async function poll() {
     scan = await api(`v1/scans/${scanId}`);
     const [results, viol, acts] = await Promise.all([
-      api(`v1/scans/${scanId}/results`).catch(() => null),
+      api(`v1/scans/${scanId}/results`, {query: {pageSize: 200}}).catch(() => null),
       api(`v1/scans/${scanId}/violations`, {query: {pageSize: 200}}),
       api(`v1/scans/${scanId}/actions`, {query: {pageSize: 200}}),
     ]);
