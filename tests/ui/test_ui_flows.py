@@ -83,6 +83,14 @@ def test_start_an_analysis_from_the_form_and_watch_it_reach_100_percent(page: An
     assert page.is_visible("#findings details[open] dl.meta")
     screenshot(page, "analysis-report")
 
+    # The monitoring view of the same job: its timeline and the Gantt chart of its activities.
+    job_id = job_url.rsplit("/", 1)[1]
+    page.goto(ui_host.url(f"/api/ui/#/jobs/{job_id}"))
+    page.wait_for_selector("#gantt rect")
+    labels = page.eval_on_selector_all("#state-timeline .t-label", "els => els.map(e => e.textContent)")
+    assert labels[0] == "Created" and labels[-1] == "Completed", labels
+    screenshot(page, "job-detail-completed")
+
 
 def test_bad_input_shows_at_the_field_and_starts_nothing(page: Any, ui_host: Any) -> None:
     before = analyses_total(ui_host)

@@ -56,14 +56,11 @@ function timeline(job, events) {
 }
 
 function gantt(events) {
-  // Pair each scheduled task / sub-orchestration with its completion by taskScheduledId / eventId.
-  const started = new Map(), bars = [];
+  // A completion or failure carries when its task was scheduled (the documented history shape): one bar each.
+  const bars = [];
   for (const e of events) {
-    if (e.eventType === "TaskScheduled" || e.eventType === "SubOrchestrationInstanceCreated") started.set(e.eventId, e);
-    if (["TaskCompleted", "TaskFailed", "SubOrchestrationInstanceCompleted", "SubOrchestrationInstanceFailed"].includes(e.eventType)) {
-      const s = started.get(e.taskScheduledId);
-      const startAt = s ? s.timestamp : e.scheduledTime;
-      if (startAt) bars.push({name: e.functionName || (s && s.name) || "?", start: new Date(startAt), end: new Date(e.timestamp), failed: e.eventType.endsWith("Failed")});
+    if (["TaskCompleted", "TaskFailed", "SubOrchestrationInstanceCompleted", "SubOrchestrationInstanceFailed"].includes(e.eventType) && e.scheduledTime) {
+      bars.push({name: e.functionName || "?", start: new Date(e.scheduledTime), end: new Date(e.timestamp), failed: e.eventType.endsWith("Failed")});
     }
   }
   if (!bars.length) return h("p", {}, "No activity recorded (or the engine no longer keeps this history).");
