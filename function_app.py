@@ -17,6 +17,7 @@ from triggers import (
     http_monitoring,
     http_openapi,
     http_scans,
+    http_signalr,
     http_ui,
     queue_analysis_requests,
     queue_policy_act_requests,
@@ -42,5 +43,6 @@ for blueprint in (
     policy_scan_orchestrators.bp,
     policy_act_orchestrators.bp,
     policy_activities.bp,
+    http_signalr.bp,
 ):
     app.register_functions(blueprint)

@@ -192,6 +192,8 @@ def policy_unavailable_pauses_seconds() -> list[int]:
         raise ValueError("setting POLICY_UNAVAILABLE_PAUSES_SECONDS must be comma-separated seconds") from None
 
 
+
+
 # -- Real-time progress (Azure SignalR Service, Serverless mode) ---------------------------------------------------
 def signalr_connection_string() -> str:
     """`Endpoint=https://<name>.service.signalr.net;AccessKey=...;Version=1.0;` (a Key Vault reference in Azure);
@@ -207,3 +209,7 @@ def platform_instance_id() -> str:
 
 def platform_host_name() -> str:
     return _get("WEBSITE_HOSTNAME")
+
+
+def signalr_hub() -> str:
+    return _get("SIGNALR_HUB", "jobs").lower()

@@ -1,0 +1,67 @@
+"""The events pushed to SignalR clients: names and payloads, one builder per product.
+
+Payloads reuse the HTTP API's shapes so a client needs one model: `AnalysisProgress` is exactly the body of
+`GET /api/v1/analysis/status/{jobId}` (the old frontend reads `progressPercentage` and `currentStep` from it), and
+`JobChanged` exactly an item of `GET /api/v1/jobs`. Each event is documented in the OpenAPI document
+(`shared/api/openapi/realtime.yaml`, schemas marked `x-signalr-event`) and checked against it in the tests.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any
+
+from shared.analyzer.jobs import status_json
+from shared.monitoring.catalog import BY_TYPE
+from shared.monitoring.records import ProductRecord, analysis_record
+from shared.monitoring.summary import summarize
+
+DASHBOARD_GROUP = "dashboard"
+_RANK = {"Pending": 0, "Running": 1}   # any other status is final and ranks 2
+
+
+class EventTarget(str, Enum):
+    ANALYSIS_PROGRESS = "AnalysisProgress"
+    JOB_CHANGED = "JobChanged"
+
+
+def job_group(job_id: str) -> str:
+    """One group per job: a client sees a job's events only once the app put it (or its user) in that group."""
+    return f"job.{job_id}"
+
+
+@dataclass(frozen=True)
+class RealtimeEvent:
+    target: EventTarget
+    group: str
+    subject: str                 # the job it is about: the publisher keeps per subject only the newest event
+    order: tuple[int, int, int]  # (attempt, status rank, units done): an older state is never sent after a newer
+    payload: dict[str, Any]
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return self.target.value, self.group, self.subject
+
+    def message(self) -> dict[str, Any]:
+        """The data-plane REST body; the service turns it into a hub invocation `{type: 1, target, arguments}`."""
+        return {"target": self.target.value, "arguments": [self.payload]}
+
+
+def _order(attempt: int, status: str, done: int) -> tuple[int, int, int]:
+    return attempt, _RANK.get(status, 2), done
+
+
+def job_changed(record: ProductRecord, now: datetime | None = None) -> RealtimeEvent:
+    """The dashboard's view of any job; links are relative to the app (an activity does not know its host name)."""
+    summary = summarize(BY_TYPE[record.type], None, record, now or datetime.now(timezone.utc))
+    return RealtimeEvent(EventTarget.JOB_CHANGED, DASHBOARD_GROUP, record.id,
+                         _order(record.attempt, record.status, record.completed or 0), summary.to_json(""))
+
+
+def analysis_events(row: dict[str, Any]) -> list[RealtimeEvent]:
+    """What an analysis job row change pushes: its progress to its own group, its summary to the dashboard."""
+    status = status_json(row)
+    progress = RealtimeEvent(EventTarget.ANALYSIS_PROGRESS, job_group(status["jobId"]), status["jobId"],
+                             _order(status["attempt"], status["status"], status["checksCompleted"]), status)
+    return [progress, job_changed(analysis_record(row))]

@@ -1,0 +1,105 @@
+"""HTTP side of real-time progress: `negotiate` (the SignalR redirect) and subscribing a connection to a job.
+
+SignalR clients given the app's `/api` as hub URL call `POST /api/negotiate`; the answer redirects them to Azure
+SignalR Service (the local emulator here) with a token of their own. Each negotiation gets a fresh user id, and the
+app puts that user in the groups it asked for (`?jobId=`, `?dashboard=true`) before answering, so a client receives
+only the jobs it asked for, and a reconnect (which negotiates again) lands back in the same groups. A connection
+can also join a job later (`POST /api/v1/analysis/{jobId}/subscribe {connectionId}`). All calls to the service
+block, so they run in a worker thread.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from shared.analyzer import jobs
+from shared.api.problems import FieldError, Problem, bad_request, not_found
+from shared.realtime.events import DASHBOARD_GROUP, job_group
+from shared.realtime.publisher import service_api
+from shared.realtime.service_api import ServiceRejected, ServiceUnavailable, SignalRServiceApi
+from shared.realtime.tokens import negotiate_redirect
+from shared.storage.db import get_database
+from triggers._http import api_handler, json_response, read_json_object
+
+bp = df.Blueprint()
+log = logging.getLogger(__name__)
+
+GROUP_TTL_SECONDS = 24 * 3600   # a negotiated user's job membership outlives any analysis
+MAX_CONNECTION_ID = 128
+
+
+def _api() -> SignalRServiceApi:
+    api = service_api()
+    if api is None:
+        raise Problem(503, "real-time events are not configured on this app (AzureSignalRConnectionString); "
+                           "follow the job with GET /api/v1/analysis/status/{jobId}?wait=30")
+    return api
+
+
+def _known_job(job_id: str, field_name: str) -> str:
+    if not job_id or len(job_id) > 100:
+        raise bad_request(field_name, "must be a job id such as analysis-<32 hex>")
+    if not jobs.is_job_id(job_id) or jobs.get_job(get_database(), job_id) is None:
+        raise not_found(f"analysis job {job_id}")
+    return job_id
+
+
+def _unavailable(exc: Exception) -> Problem:
+    log.warning("SignalR service call failed: %s", exc)
+    return Problem(503, "the real-time service is unavailable; follow the job with "
+                        "GET /api/v1/analysis/status/{jobId}?wait=30 and try again later")
+
+
+def _negotiate(job_id: str | None, dashboard: bool) -> dict[str, str]:
+    api = _api()
+    if job_id is not None:
+        _known_job(job_id, "jobId")
+    user_id = "u-" + uuid.uuid4().hex
+    groups = ([job_group(job_id)] if job_id else []) + ([DASHBOARD_GROUP] if dashboard else [])
+    try:
+        for group in groups:
+            api.add_user_to_group(group, user_id, GROUP_TTL_SECONDS)
+    except (ServiceUnavailable, ServiceRejected) as exc:
+        raise _unavailable(exc) from None
+    return negotiate_redirect(api.conn, api.hub, user_id).to_json()
+
+
+@bp.route(route="negotiate", methods=["POST"])
+@api_handler
+async def signalr_negotiate(req: func.HttpRequest) -> func.HttpResponse:
+    job_id = req.params.get("jobId")
+    flag = (req.params.get("dashboard") or "false").lower()
+    if flag not in ("true", "false", "1", "0"):
+        raise bad_request("dashboard", "must be true or false")
+    body = await asyncio.to_thread(_negotiate, job_id, flag in ("true", "1"))
+    return json_response(body, headers={"Cache-Control": "no-store"})
+
+
+def _subscribe(job_id: str, connection_id: str) -> dict[str, str]:
+    api = _api()
+    _known_job(job_id, "jobId")
+    try:
+        joined = api.add_connection_to_group(job_group(job_id), connection_id)
+    except (ServiceUnavailable, ServiceRejected) as exc:
+        raise _unavailable(exc) from None
+    if not joined:
+        raise Problem(404, f"connectionId: no connection {connection_id} is open on the real-time service",
+                      [FieldError("connectionId", "not connected to the real-time service (connect first)")])
+    return {"jobId": job_id, "connectionId": connection_id}
+
+
+@bp.route(route="v1/analysis/{jobId}/subscribe", methods=["POST"])
+@api_handler
+async def signalr_subscribe(req: func.HttpRequest) -> func.HttpResponse:
+    body = read_json_object(req)
+    connection_id = body.get("connectionId")
+    if not isinstance(connection_id, str) or not connection_id.strip():
+        raise bad_request("connectionId", "a SignalR connection id (HubConnection.connectionId) is required")
+    if len(connection_id) > MAX_CONNECTION_ID:
+        raise bad_request("connectionId", f"at most {MAX_CONNECTION_ID} characters")
+    job_id = req.route_params.get("jobId", "")
+    return json_response(await asyncio.to_thread(_subscribe, job_id, connection_id.strip()))
