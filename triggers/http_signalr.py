@@ -19,7 +19,7 @@ import azure.functions as func
 from shared.analyzer import jobs
 from shared.api.problems import FieldError, Problem, bad_request, not_found
 from shared.realtime.events import DASHBOARD_GROUP, job_group
-from shared.realtime.publisher import service_api
+from shared.realtime.publisher import publish_analysis_job, service_api
 from shared.realtime.service_api import ServiceRejected, ServiceUnavailable, SignalRServiceApi
 from shared.realtime.tokens import negotiate_redirect
 from shared.storage.db import get_database
@@ -89,6 +89,9 @@ def _subscribe(job_id: str, connection_id: str) -> dict[str, str]:
     if not joined:
         raise Problem(404, f"connectionId: no connection {connection_id} is open on the real-time service",
                       [FieldError("connectionId", "not connected to the real-time service (connect first)")])
+    # The new subscriber starts from the current state; it goes through the publisher so it cannot overtake (or
+    # be overtaken by) an older state of the job still on its way.
+    publish_analysis_job(get_database(), job_id)
     return {"jobId": job_id, "connectionId": connection_id}
 
 
