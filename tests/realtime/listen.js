@@ -4,6 +4,8 @@
 // follows the redirect to the SignalR service. Prints one line per thing seen, for the test to parse:
 //   STATE {"state":"connected","connectionId":...}   EVENT {"target":...,"payload":...}
 // plus the old frontend's own console.log lines, which run unchanged.
+// SIGNALR_ACCESS_TOKEN=<jwt> connects straight to a service URL with that token (no app negotiate);
+// SIGNALR_INVOKE=<method> sends a hub method call once connected (a serverless hub must refuse it).
 "use strict";
 const signalR = require("@microsoft/signalr");
 
@@ -12,7 +14,9 @@ const targets = (targetsArg || "AnalysisProgress").split(",");
 const emit = (kind, body) => process.stdout.write(`${kind} ${JSON.stringify(body)}\n`);
 
 const connection = new signalR.HubConnectionBuilder()
-  .withUrl(hubUrl, { headers: { "x-functions-key": key } })
+  .withUrl(hubUrl, process.env.SIGNALR_ACCESS_TOKEN
+    ? { accessTokenFactory: () => process.env.SIGNALR_ACCESS_TOKEN, skipNegotiation: false }
+    : { headers: { "x-functions-key": key } })
   .withAutomaticReconnect([0, 500, 1000, 1000, 2000, 2000, 2000, 5000, 5000, 5000, 5000])
   .configureLogging(signalR.LogLevel.Warning)
   .build();
@@ -34,5 +38,10 @@ connection.onclose((error) => emit("STATE", { state: "closed", error: String(err
 process.on("SIGTERM", async () => { await connection.stop(); process.exit(0); });
 
 connection.start()
-  .then(() => emit("STATE", { state: "connected", connectionId: connection.connectionId }))
+  .then(() => {
+    emit("STATE", { state: "connected", connectionId: connection.connectionId });
+    if (process.env.SIGNALR_INVOKE) {
+      connection.send(process.env.SIGNALR_INVOKE, "hello").catch((e) => emit("STATE", { state: "sendFailed", error: String(e) }));
+    }
+  })
   .catch((error) => { emit("STATE", { state: "failed", error: String(error) }); process.exit(3); });

@@ -29,12 +29,14 @@ def connection_string(port: int, key: str | None = None) -> str:
 class NodeListener:
     """`node listen.js`: connects through the app's negotiate and records every line it prints."""
 
-    def __init__(self, hub_url: str, key: str, targets: tuple[str, ...] = ("AnalysisProgress",)) -> None:
+    def __init__(self, hub_url: str, key: str, targets: tuple[str, ...] = ("AnalysisProgress",),
+                 env: dict[str, str] | None = None) -> None:
         self.lines: list[str] = []
         self._changed = threading.Condition()
         self.process = subprocess.Popen(
             ["node", str(LISTEN_JS), hub_url, key, ",".join(targets)], cwd=REPO_ROOT,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+            env={**os.environ, **(env or {})})
         threading.Thread(target=self._pump, daemon=True).start()
 
     def _pump(self) -> None:
