@@ -20,7 +20,7 @@ class EmulatorConfig:
     client_timeout_seconds: float = 30.0  # a client silent that long is dropped (it pings every 15 s)
 
     @classmethod
-    def from_connection_string(cls, value: str) -> "EmulatorConfig":
+    def from_connection_string(cls, value: str) -> EmulatorConfig:
         parts = {k.strip().lower(): v.strip() for k, _, v in (p.partition("=") for p in value.split(";")) if k}
         endpoint, key = parts.get("endpoint", ""), parts.get("accesskey", "")
         if not endpoint or not key:

@@ -35,7 +35,7 @@ class Connection:
     hub: str
     user_id: str | None
     ws: web.WebSocketResponse
-    outbox: "asyncio.Queue[str | None]" = field(default_factory=asyncio.Queue)
+    outbox: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
     groups: set[str] = field(default_factory=set)
 
 
@@ -163,7 +163,7 @@ class SignalRService:
         while protocol.RS not in buffer:
             try:
                 msg = await conn.ws.receive(timeout=max(0.1, deadline - time.monotonic()))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return False
             if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                 return False
@@ -185,7 +185,7 @@ class SignalRService:
         while not conn.ws.closed:
             try:
                 msg = await conn.ws.receive(timeout=self.config.client_timeout_seconds)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 conn.outbox.put_nowait(protocol.close("Server timeout: no message from the client", True))
                 return
             if msg.type == WSMsgType.TEXT:

@@ -29,7 +29,7 @@ class SignalRConnection:
         return f"{self.endpoint}/api/v1/{path.lstrip('/')}"
 
     @classmethod
-    def parse(cls, value: str) -> "SignalRConnection":
+    def parse(cls, value: str) -> SignalRConnection:
         """The format Microsoft's SDKs accept: `;`-separated `Key=Value` pairs, keys case-insensitive; `Port=`
         overrides the endpoint's port (as in the SDK's local emulator strings)."""
         parts: dict[str, str] = {}

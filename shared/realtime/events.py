@@ -8,7 +8,7 @@ Payloads reuse the HTTP API's shapes so a client needs one model: `AnalysisProgr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
@@ -54,7 +54,7 @@ def _order(attempt: int, status: str, done: int) -> tuple[int, int, int]:
 
 def job_changed(record: ProductRecord, now: datetime | None = None) -> RealtimeEvent:
     """The dashboard's view of any job; links are relative to the app (an activity does not know its host name)."""
-    summary = summarize(BY_TYPE[record.type], None, record, now or datetime.now(timezone.utc))
+    summary = summarize(BY_TYPE[record.type], None, record, now or datetime.now(UTC))
     return RealtimeEvent(EventTarget.JOB_CHANGED, DASHBOARD_GROUP, record.id,
                          _order(record.attempt, record.status, record.completed or 0), summary.to_json(""))
 

@@ -96,10 +96,9 @@ class Publisher:
                 self._busy = True
             delivered = self._deliver(event)
             with self._lock:
-                if delivered is None:   # the service is down: keep the event unless a newer one came meanwhile
-                    if key not in self._backlog:
-                        self._backlog[key] = event
-                        self._backlog.move_to_end(key, last=False)
+                if delivered is None and key not in self._backlog:   # down: keep it unless a newer one came
+                    self._backlog[key] = event
+                    self._backlog.move_to_end(key, last=False)
                 self._busy = False
                 self._lock.notify_all()
 

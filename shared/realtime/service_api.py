@@ -71,7 +71,7 @@ class SignalRServiceApi:
             "Authorization": f"Bearer {server_token(self.conn, url)}", "Content-Type": "application/json"})
         where = f"{method} {self.conn.endpoint}/api/v1/hubs/{self.hub}/..."
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - http(s) only
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return int(response.status)
         except urllib.error.HTTPError as exc:
             exc.close()

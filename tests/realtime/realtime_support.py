@@ -1,6 +1,7 @@
 """Helpers of the real-time e2e tests: a gate that holds an analysis at planning, and event checks."""
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from functools import lru_cache
 from pathlib import Path
@@ -59,7 +60,7 @@ def assert_event_matches_openapi(target: str, payload: Any) -> None:
 def assert_progress_in_order(events: list[dict[str, Any]], job_id: str) -> None:
     """One job's AnalysisProgress events: only that job, never older than the one before, at most one final."""
     assert events, f"no AnalysisProgress event for {job_id}"
-    for before, after in zip(events, events[1:]):
+    for before, after in itertools.pairwise(events):
         assert before["status"] not in FINAL, f"an event after the final one: {after}"
         assert RANK.get(before["status"], 2) <= RANK.get(after["status"], 2), (before["status"], after["status"])
         assert before["checksCompleted"] <= after["checksCompleted"], (before, after)

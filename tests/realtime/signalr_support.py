@@ -58,7 +58,7 @@ class NodeListener:
     def events(self, target: str | None = None) -> list[dict[str, Any]]:
         return [e["payload"] for e in self._records("EVENT") if target is None or e["target"] == target]
 
-    def wait_until(self, predicate: Callable[["NodeListener"], bool], timeout: float, what: str) -> None:
+    def wait_until(self, predicate: Callable[[NodeListener], bool], timeout: float, what: str) -> None:
         deadline = time.monotonic() + timeout
         with self._changed:
             while not predicate(self):
@@ -97,7 +97,7 @@ class SignalRProcess:
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "SignalRProcess":
+    def start(self) -> SignalRProcess:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "devhost.signalr"], cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,

@@ -8,7 +8,7 @@ import jwt
 import pytest
 
 from shared.realtime.connection import ConnectionStringError, SignalRConnection
-from shared.realtime.tokens import (CLIENT_TOKEN_SECONDS, client_token, negotiate_redirect, server_token)
+from shared.realtime.tokens import CLIENT_TOKEN_SECONDS, client_token, negotiate_redirect, server_token
 
 KEY = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH"
 AZURE = f"Endpoint=https://demo.service.signalr.net;AccessKey={KEY};Version=1.0;"
