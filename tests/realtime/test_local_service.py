@@ -9,6 +9,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import jwt
 import pytest
@@ -43,7 +44,7 @@ def _client_url(service: SignalRProcess, hub: str = "jobs") -> str:
 
 
 def _rest(service: SignalRProcess, method: str, path: str, token: str | None = None,
-          json: object = None) -> requests.Response:
+          json: dict[str, Any] | None = None) -> requests.Response:
     url = f"{service.endpoint}/api/v1/hubs/jobs{path}"
     bearer = token if token is not None else _token(_key(service), url.split("?", 1)[0])
     return requests.request(method, url, headers={"Authorization": f"Bearer {bearer}"}, timeout=10, json=json)
