@@ -1,7 +1,7 @@
 """`make start` settings: what the host needs for the demo that the user has not set, as `export` lines for bash.
 
 The user's own `local.settings.json` and environment always win: this only fills the gaps, so the file is never
-written. Three gaps are filled:
+written. Four gaps are filled:
 
 - `ANALYZER_SECRET_KEY`: a Fernet key generated once and kept in `.data/analyzer-secret.key` (mode 600), so jobs
   encrypted in one run can still be read after a restart, and no key is ever committed.
@@ -11,6 +11,8 @@ written. Three gaps are filled:
   organization of their own (mixing a real base URL with the simulator's token would be worse than either).
 - the queue names `ANALYSIS_QUEUE` and `POLICY_ACT_QUEUE` (the queue triggers bind `%ANALYSIS_QUEUE%`), so a
   `local.settings.json` written before they existed still starts.
+- `AzureSignalRConnectionString`: the local SignalR service the host serves (`devhost/signalr/`) on
+  127.0.0.1:8888 with an access key drawn per run (tokens are short-lived; clients negotiate again).
 
     python -m scripts.start_settings --githubsim-url http://127.0.0.1:7072 --seed githubsim/seeds/demo.json
 """
@@ -98,7 +100,15 @@ def missing_settings(chosen: dict[str, str], seed_path: Path, githubsim_url: str
         extra.update(demo_github(seed_path, githubsim_url))
         if "GITHUB_WEBHOOK_SECRET" not in chosen:  # githubsim signs the demo org's webhooks with it
             extra["GITHUB_WEBHOOK_SECRET"] = persistent_key(key_file.with_name("webhook.secret"), fernet=False)
+    if "AzureSignalRConnectionString" not in chosen:
+        extra["AzureSignalRConnectionString"] = local_signalr()
     return extra
+
+
+def local_signalr(port: int = 8888) -> str:
+    import secrets
+
+    return f"Endpoint=http://127.0.0.1:{port};AccessKey={secrets.token_urlsafe(32)};Version=1.0;"
 
 
 def main(argv: list[str] | None = None) -> int:
