@@ -6,6 +6,7 @@ Message types of aspnetcore's HubProtocol.md used here: 1 invocation, 3 completi
 from __future__ import annotations
 
 import json
+import struct
 from typing import Any
 
 RS = "\x1e"
@@ -37,3 +38,17 @@ def close(error: str | None = None, allow_reconnect: bool = False) -> str:
     if allow_reconnect:
         message["allowReconnect"] = True
     return frame(message)
+
+
+def websocket_text_frame(text: str) -> bytes:
+    """One unmasked RFC 6455 text frame. Server frames carry no mask, so a message fanned out to many connections
+    is framed once and the same bytes are written to every socket."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        header = struct.pack("!BB", 0x81, size)
+    elif size < 65536:
+        header = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, size)
+    return header + payload

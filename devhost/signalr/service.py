@@ -26,6 +26,7 @@ log = logging.getLogger("devhost.signalr")
 MAX_MESSAGE_BYTES = 1_000_000       # the REST API's limit on a message body
 NEGOTIATION_TTL_SECONDS = 300       # a connection token not used within this is forgotten
 HANDSHAKE_TIMEOUT_SECONDS = 15
+MAX_CLIENT_BACKLOG_BYTES = 4_000_000   # a client this far behind is dropped rather than buffered without end
 USER_CLAIMS = ("nameid", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier", "sub")
 
 
@@ -35,6 +36,7 @@ class Connection:
     hub: str
     user_id: str | None
     ws: web.WebSocketResponse
+    transport: asyncio.BaseTransport | None = None
     outbox: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
     groups: set[str] = field(default_factory=set)
 
@@ -136,9 +138,10 @@ class SignalRService:
             return web.Response(status=404, text="no such connection: negotiate first")
         if request.headers.get("Upgrade", "").lower() != "websocket":
             return web.Response(status=400, text="this local service offers the WebSockets transport only")
-        ws = web.WebSocketResponse(autoping=True, max_msg_size=MAX_MESSAGE_BYTES)
+        # No permessage-deflate: per-connection zlib state costs native memory and CPU on every fan-out.
+        ws = web.WebSocketResponse(autoping=True, max_msg_size=MAX_MESSAGE_BYTES, compress=False)
         await ws.prepare(request)
-        conn = Connection(pending.connection_id, hub, pending.user_id, ws)
+        conn = Connection(pending.connection_id, hub, pending.user_id, ws, request.transport)
         try:
             if not await self._handshake(conn):
                 return ws
@@ -258,9 +261,19 @@ class SignalRService:
         return chosen
 
     def _deliver(self, targets: list[Connection], text: str) -> None:
+        """Fan-out is the hot path: frame once, write the same bytes to each socket now (aiohttp writes its own
+        uncompressed frames synchronously too, so pings and closes from the writer task cannot interleave)."""
+        frame = protocol.websocket_text_frame(text)
         for conn in targets:
-            conn.outbox.put_nowait(text)
-        self.messages_sent += len(targets)
+            transport = conn.transport
+            if conn.ws.closed or not isinstance(transport, asyncio.WriteTransport) or transport.is_closing():
+                continue
+            if transport.get_write_buffer_size() > MAX_CLIENT_BACKLOG_BYTES:
+                log.info("SignalR: connection %s is too slow; closing it", conn.connection_id)
+                conn.outbox.put_nowait(protocol.close("Connection closed: the client does not keep up", True))
+                continue
+            transport.write(frame)
+            self.messages_sent += 1
 
     # -- data-plane REST API ------------------------------------------------------------------------------------
     @web.middleware

@@ -2,15 +2,16 @@
 
 Each request carries a fresh server token whose `aud` is the request URL. Errors are typed: `ServiceUnavailable`
 (network error, timeout, 429, 5xx: worth a later retry) or `ServiceRejected` (any other 4xx: retrying cannot help).
-Their messages name the endpoint and the status, never the token or the key.
+Their messages name the endpoint and the status, never the token or the key. Each thread keeps one keep-alive
+connection to the service: a new TCP (and TLS) connection per event would cost more than the event.
 """
 from __future__ import annotations
 
+import http.client
 import json
-import urllib.error
-import urllib.request
+import threading
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from shared.realtime.connection import SignalRConnection
 from shared.realtime.tokens import server_token
@@ -39,6 +40,7 @@ class SignalRServiceApi:
         self.conn = conn
         self.hub = hub
         self.timeout = timeout
+        self._local = threading.local()
 
     @property
     def endpoint(self) -> str:
@@ -65,22 +67,51 @@ class SignalRServiceApi:
             raise
         return True
 
+    def _http(self) -> http.client.HTTPConnection:
+        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            split = urlsplit(self.conn.endpoint)
+            kind = http.client.HTTPSConnection if split.scheme == "https" else http.client.HTTPConnection
+            connection = kind(split.hostname or "", split.port, timeout=self.timeout)
+            self._local.connection = connection
+        return connection
+
+    def _drop_http(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
+
     def _request(self, method: str, path: str, body: bytes | None = None) -> int:
         url = self.conn.api_url(path)
-        request = urllib.request.Request(url, data=body, method=method, headers={
-            "Authorization": f"Bearer {server_token(self.conn, url)}", "Content-Type": "application/json"})
+        headers = {"Authorization": f"Bearer {server_token(self.conn, url)}", "Content-Type": "application/json"}
         where = f"{method} {self.conn.endpoint}/api/v1/hubs/{self.hub}/..."
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return int(response.status)
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            if exc.code == 429 or exc.code >= 500:
-                raise ServiceUnavailable(f"{where}: HTTP {exc.code}") from None
-            raise ServiceRejected(f"{where}: HTTP {exc.code}", exc.code) from None
-        except (urllib.error.URLError, OSError, TimeoutError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise ServiceUnavailable(f"{where}: {type(reason).__name__}") from None
+        split = urlsplit(url)
+        target = split.path + (f"?{split.query}" if split.query else "")
+        for attempt in (1, 2):
+            reused = getattr(self._local, "connection", None) is not None
+            try:
+                connection = self._http()
+                connection.request(method, target, body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                status = int(response.status)
+                if response.will_close:
+                    self._drop_http()
+                break
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
+                self._drop_http()
+                if reused and attempt == 1:
+                    continue   # the service closed an idle keep-alive connection: one fresh try
+                raise ServiceUnavailable(f"{where}: {type(exc).__name__}") from None
+            except (OSError, http.client.HTTPException) as exc:
+                self._drop_http()
+                raise ServiceUnavailable(f"{where}: {type(exc).__name__}") from None
+        if status == 429 or status >= 500:
+            raise ServiceUnavailable(f"{where}: HTTP {status}")
+        if status >= 400:
+            raise ServiceRejected(f"{where}: HTTP {status}", status)
+        return status
 
 
 def _body(message: dict[str, Any]) -> bytes:
