@@ -18,6 +18,7 @@ from shared.policies import service, store
 from shared.policies.errors import Unavailable
 from shared.policies.github_reader import open_session
 from shared.policies.models import ActChunkInput, ActRequest, ArchiveInput, ChunkInput, ScanRequest
+from shared.realtime.publisher import publish_act, publish_scan  # real-time progress (best effort, never blocks)
 from shared.storage.db import get_database
 from triggers._queues import send_message
 
@@ -43,7 +44,9 @@ def _raise_unavailable(exc: Unavailable) -> None:
 def policy_load_config(payload: Any) -> dict[str, Any]:
     request = ScanRequest.from_json(_payload(payload))
     try:
-        return service.plan_scan(get_database(), open_session(), request).to_json()
+        plan = service.plan_scan(get_database(), open_session(), request).to_json()
+        publish_scan(get_database(), request.scan_id)
+        return plan
     except Unavailable as exc:
         _raise_unavailable(exc)
         raise
@@ -62,7 +65,9 @@ def policy_list_repositories(payload: Any) -> dict[str, Any]:
         scan = store.get_scan(db, data["scanId"])
         wanted = scan.repositories if scan is not None else []
     try:
-        return service.list_page(db, open_session(), data["scanId"], int(data["page"]), wanted).to_json()
+        page = service.list_page(db, open_session(), data["scanId"], int(data["page"]), wanted).to_json()
+        publish_scan(db, data["scanId"])
+        return page
     except Unavailable as exc:
         _raise_unavailable(exc)
         raise
@@ -70,8 +75,11 @@ def policy_list_repositories(payload: Any) -> dict[str, Any]:
 
 @bp.activity_trigger(input_name="payload")
 def policy_evaluate_chunk(payload: Any) -> dict[str, Any]:
+    chunk = ChunkInput.from_json(_payload(payload))
     try:
-        return service.evaluate_chunk(get_database(), open_session(), ChunkInput.from_json(_payload(payload))).to_json()
+        result = service.evaluate_chunk(get_database(), open_session(), chunk).to_json()
+        publish_scan(get_database(), chunk.scan_id)
+        return result
     except Unavailable as exc:
         _raise_unavailable(exc)
         raise
@@ -89,6 +97,7 @@ def policy_finish_scan(payload: Any) -> dict[str, Any]:
     scan_id = _payload(payload)["scanId"]
     db = get_database()
     summary = service.finish_scan(db, scan_id)
+    publish_scan(db, scan_id)
     scan = store.get_scan(db, scan_id)
     if scan is None or scan.status.value != "Completed" or scan.act_id != summary["actId"] \
             or scan.act_status is None or scan.act_status.value != "Pending":
@@ -110,18 +119,25 @@ def policy_finish_scan(payload: Any) -> dict[str, Any]:
 def policy_fail_scan(payload: Any) -> dict[str, Any]:
     data = _payload(payload)
     store.fail_scan(get_database(), data["scanId"], str(data.get("error") or "the scan failed"))
+    publish_scan(get_database(), data["scanId"])
     return {"scanId": data["scanId"], "status": "Failed"}
 
 
 @bp.activity_trigger(input_name="payload")
 def policy_act_plan(payload: Any) -> dict[str, Any]:
-    return service.plan_act(get_database(), ActRequest.from_json(_payload(payload))).to_json()
+    request = ActRequest.from_json(_payload(payload))
+    plan = service.plan_act(get_database(), request).to_json()
+    publish_act(get_database(), request.scan_id, request.act_id)
+    return plan
 
 
 @bp.activity_trigger(input_name="payload")
 def policy_act_chunk(payload: Any) -> dict[str, Any]:
+    chunk = ActChunkInput.from_json(_payload(payload))
     try:
-        return service.act_chunk(get_database(), open_session(), ActChunkInput.from_json(_payload(payload))).to_json()
+        result = service.act_chunk(get_database(), open_session(), chunk).to_json()
+        publish_act(get_database(), chunk.scan_id, chunk.act_id)
+        return result
     except Unavailable as exc:
         _raise_unavailable(exc)
         raise
@@ -140,7 +156,9 @@ def policy_archive_repositories(payload: Any) -> dict[str, Any]:
 @bp.activity_trigger(input_name="payload")
 def policy_act_finish(payload: Any) -> dict[str, Any]:
     data = _payload(payload)
-    return service.finish_act(get_database(), data["scanId"], data["actId"], data["status"], data.get("error", ""))
+    result = service.finish_act(get_database(), data["scanId"], data["actId"], data["status"], data.get("error", ""))
+    publish_act(get_database(), data["scanId"], data["actId"])
+    return result
 
 
 def enqueue_act_request(scan_id: str, act_id: str, attempt: int) -> None:

@@ -16,13 +16,13 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 
 from benchmarks.bench_http_start import percentile
-from devhost.azurite import Azurite, free_port
+from devhost.azurite import Azurite
 from shared.realtime.connection import SignalRConnection
 from shared.realtime.events import EventTarget, RealtimeEvent
 from shared.realtime.publisher import Publisher
 from shared.realtime.service_api import SignalRServiceApi
 from shared.realtime.tokens import client_token
-from tests.realtime.signalr_support import REPO_ROOT, SignalRProcess, connection_string
+from tests.realtime.signalr_support import REPO_ROOT, SignalRProcess
 from tests.support.local_host import LocalHost
 
 HERE = Path(__file__).resolve().parent

@@ -18,6 +18,7 @@ import azure.functions as func
 
 from shared.analyzer import jobs
 from shared.api.problems import FieldError, Problem, bad_request, not_found
+from shared.monitoring.sources import load_record
 from shared.realtime.events import DASHBOARD_GROUP, job_group
 from shared.realtime.publisher import publish_analysis_job, service_api
 from shared.realtime.service_api import ServiceRejected, ServiceUnavailable, SignalRServiceApi
@@ -40,12 +41,17 @@ def _api() -> SignalRServiceApi:
     return api
 
 
-def _known_job(job_id: str, field_name: str) -> str:
+def _known_job(job_id: str, field_name: str, *, scans: bool = False) -> str:
+    """An existing analysis job (or, for negotiate, a Policy Enforcer scan: its act runs report to the same id)."""
     if not job_id or len(job_id) > 100:
-        raise bad_request(field_name, "must be a job id such as analysis-<32 hex>")
-    if not jobs.is_job_id(job_id) or jobs.get_job(get_database(), job_id) is None:
-        raise not_found(f"analysis job {job_id}")
-    return job_id
+        raise bad_request(field_name, "must be a job id such as analysis-<32 hex> or a scan id")
+    db = get_database()
+    if jobs.is_job_id(job_id):
+        if jobs.get_job(db, job_id) is not None:
+            return job_id
+    elif scans and job_id.startswith("scan-") and ":" not in job_id and load_record(db, "scan", job_id) is not None:
+        return job_id
+    raise not_found(f"job {job_id}")
 
 
 def _unavailable(exc: Exception) -> Problem:
@@ -57,7 +63,7 @@ def _unavailable(exc: Exception) -> Problem:
 def _negotiate(job_id: str | None, dashboard: bool) -> dict[str, str]:
     api = _api()
     if job_id is not None:
-        _known_job(job_id, "jobId")
+        _known_job(job_id, "jobId", scans=True)
     user_id = "u-" + uuid.uuid4().hex
     groups = ([job_group(job_id)] if job_id else []) + ([DASHBOARD_GROUP] if dashboard else [])
     try:

@@ -14,7 +14,7 @@ from typing import Any
 
 from shared.analyzer.jobs import status_json
 from shared.monitoring.catalog import BY_TYPE
-from shared.monitoring.records import ProductRecord, analysis_record
+from shared.monitoring.records import ProductRecord, analysis_record, scan_record
 from shared.monitoring.summary import summarize
 
 DASHBOARD_GROUP = "dashboard"
@@ -23,6 +23,8 @@ _RANK = {"Pending": 0, "Running": 1}   # any other status is final and ranks 2
 
 class EventTarget(str, Enum):
     ANALYSIS_PROGRESS = "AnalysisProgress"
+    SCAN_PROGRESS = "ScanProgress"
+    ACT_PROGRESS = "ActProgress"
     JOB_CHANGED = "JobChanged"
 
 
@@ -65,3 +67,35 @@ def analysis_events(row: dict[str, Any]) -> list[RealtimeEvent]:
     progress = RealtimeEvent(EventTarget.ANALYSIS_PROGRESS, job_group(status["jobId"]), status["jobId"],
                              _order(status["attempt"], status["status"], status["checksCompleted"]), status)
     return [progress, job_changed(analysis_record(row))]
+
+
+def scan_events(row: dict[str, Any]) -> list[RealtimeEvent]:
+    """A Policy Enforcer scan (its `policy_scans` row): phase, repositories scanned of total, violations so far."""
+    status = str(row["status"])
+    total = row.get("repositories_total")
+    if status in _RANK:
+        phase = "listing repositories" if total is None else "evaluating policies"
+    else:
+        phase = status.lower()
+    scanned = int(row["repositories_scanned"] or 0)
+    payload = {"scanId": row["scan_id"], "status": status, "phase": phase, "repositoriesScanned": scanned,
+               "repositoriesTotal": int(total) if total is not None else None,
+               "violations": int(row["violations_found"] or 0), "dryRun": bool(row["dry_run"]),
+               "startedAt": row["started_at"], "completedAt": row["completed_at"], "error": row["error"]}
+    progress = RealtimeEvent(EventTarget.SCAN_PROGRESS, job_group(row["scan_id"]), row["scan_id"],
+                             _order(1, status, scanned), payload)
+    return [progress, job_changed(scan_record(row))]
+
+
+def act_events(run: ProductRecord, items_total: int, by_outcome: dict[str, int]) -> list[RealtimeEvent]:
+    """An act run (its `policy_act_runs` row) with the scan's action log counted by outcome (created, commented,
+    archived, logged, skipped, failed, ...): what a console shows while issues are opened and repositories archived.
+    Subscribed to with the scan id (`?jobId=<scanId>`), like the scan itself."""
+    done = sum(by_outcome.values())
+    scan_id = run.scan_id or run.id.split(":act", 1)[0]
+    payload = {"actId": run.id, "scanId": scan_id, "attempt": run.attempt, "status": run.status,
+               "itemsTotal": items_total, "actionsLogged": done, "byOutcome": dict(by_outcome),
+               "startedAt": run.started_at, "completedAt": run.completed_at, "error": run.error}
+    progress = RealtimeEvent(EventTarget.ACT_PROGRESS, job_group(scan_id), run.id,
+                             _order(run.attempt, run.status, done), payload)
+    return [progress, job_changed(run)]

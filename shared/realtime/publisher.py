@@ -19,7 +19,7 @@ from typing import Any
 
 from shared import settings
 from shared.realtime.connection import ConnectionStringError, SignalRConnection
-from shared.realtime.events import RealtimeEvent, analysis_events
+from shared.realtime.events import RealtimeEvent, act_events, analysis_events, scan_events
 from shared.realtime.service_api import ServiceRejected, ServiceUnavailable, SignalRServiceApi
 
 log = logging.getLogger(__name__)
@@ -188,3 +188,32 @@ def publish_analysis_job(db: Any, job_id: str) -> None:
             publish(analysis_events(row))
     except Exception as exc:  # noqa: BLE001 - best effort by contract
         log.warning("SignalR: events of %s not queued (%s)", job_id, type(exc).__name__)
+
+
+def publish_scan(db: Any, scan_id: str) -> None:
+    """Push a scan's current state (its row). Never raises."""
+    try:
+        if get_publisher() is None:
+            return
+        from shared.policies import store
+
+        row = store.get_scan(db, scan_id)
+        if row is not None:
+            publish(scan_events(row))
+    except Exception as exc:  # noqa: BLE001 - best effort by contract
+        log.warning("SignalR: events of %s not queued (%s)", scan_id, type(exc).__name__)
+
+
+def publish_act(db: Any, scan_id: str, act_id: str) -> None:
+    """Push an act run's current state: its row, its work items and the scan's action log by outcome."""
+    try:
+        if get_publisher() is None:
+            return
+        from shared.monitoring.sources import load_record
+        from shared.policies import store
+
+        run = load_record(db, "act", act_id)
+        if run is not None:
+            publish(act_events(run, len(store.act_work_items(db, scan_id)), store.action_counts(db, scan_id)))
+    except Exception as exc:  # noqa: BLE001 - best effort by contract
+        log.warning("SignalR: events of %s not queued (%s)", act_id, type(exc).__name__)
