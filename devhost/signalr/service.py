@@ -275,6 +275,26 @@ class SignalRService:
             transport.write(frame)
             self.messages_sent += 1
 
+    # -- browsers -----------------------------------------------------------------------------------------------
+    @web.middleware
+    async def _cors(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Browsers on the app's origin call the client endpoint cross-origin, with credentials (the SignalR
+        client's default): like the service's default CORS policy, any origin is echoed back."""
+        origin = request.headers.get("Origin")
+        if request.method == "OPTIONS" and origin:
+            response: web.StreamResponse = web.Response(status=204)
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = request.headers.get(
+                "Access-Control-Request-Headers", "authorization, content-type")
+            response.headers["Access-Control-Max-Age"] = "600"
+        else:
+            response = await handler(request)
+        if origin and request.path.startswith("/client") and not response.prepared:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Allow-Credentials"] = "true"
+            response.headers["Vary"] = "Origin"
+        return response
+
     # -- data-plane REST API ------------------------------------------------------------------------------------
     @web.middleware
     async def _rest_auth(self, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -380,7 +400,7 @@ class SignalRService:
 
     # -- life cycle ---------------------------------------------------------------------------------------------
     def app(self) -> web.Application:
-        app = web.Application(middlewares=[self._rest_auth], client_max_size=MAX_MESSAGE_BYTES + 1024)
+        app = web.Application(middlewares=[self._cors, self._rest_auth], client_max_size=MAX_MESSAGE_BYTES + 1024)
         r = app.router
         r.add_post("/client/negotiate", self.client_negotiate)
         r.add_get("/client/", self.client_connect)

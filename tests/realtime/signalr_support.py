@@ -20,6 +20,7 @@ from devhost.azurite import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LISTEN_JS = Path(__file__).with_name("listen.js")
+BROWSER_JS = Path(__file__).with_name("browser.js")
 
 
 def connection_string(port: int, key: str | None = None) -> str:
@@ -30,11 +31,11 @@ class NodeListener:
     """`node listen.js`: connects through the app's negotiate and records every line it prints."""
 
     def __init__(self, hub_url: str, key: str, targets: tuple[str, ...] = ("AnalysisProgress",),
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, command: list[str] | None = None) -> None:
         self.lines: list[str] = []
         self._changed = threading.Condition()
         self.process = subprocess.Popen(
-            ["node", str(LISTEN_JS), hub_url, key, ",".join(targets)], cwd=REPO_ROOT,
+            command or ["node", str(LISTEN_JS), hub_url, key, ",".join(targets)], cwd=REPO_ROOT,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
             env={**os.environ, **(env or {})})
         threading.Thread(target=self._pump, daemon=True).start()
@@ -82,6 +83,11 @@ class NodeListener:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def browser_listener(page_url: str, hub_url: str, key: str) -> NodeListener:
+    """The old frontend's snippet in Debian's Chromium, driven by playwright-core; same record as NodeListener."""
+    return NodeListener(hub_url, key, command=["node", str(BROWSER_JS), page_url, hub_url, key])
 
 
 class SignalRProcess:

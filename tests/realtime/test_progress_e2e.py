@@ -13,7 +13,7 @@ import requests
 from devhost.azurite import free_port
 from tests.e2e.analysis_support import host_env, start, status, wait_final
 from tests.realtime.realtime_support import FINAL, Gate, assert_event_matches_openapi, assert_progress_in_order
-from tests.realtime.signalr_support import NodeListener, connection_string
+from tests.realtime.signalr_support import NodeListener, browser_listener, connection_string
 from tests.support.local_host import LocalHost
 from tests.support.openapi_contract import assert_matches_openapi
 
@@ -161,3 +161,23 @@ def test_negotiate_needs_the_key_and_a_known_job(host: LocalHost, targets: Path)
     assert redirect.status_code == 200 and redirect.headers["Cache-Control"] == "no-store"
     assert_matches_openapi(redirect)
     assert redirect.json()["url"].endswith("/client/?hub=jobs")
+
+
+def test_the_old_frontend_in_chromium_gets_its_jobs_progress(host: LocalHost, targets: Path) -> None:
+    gate = Gate(targets / "browser.db")
+    job_id = start(host, {"connectionString": gate.connection_string})["jobId"]
+    # The page is on the app's origin, so negotiate is same-origin; the SignalR service is another origin (CORS).
+    browser = browser_listener(host.url("/old-frontend/index.html"), f"{host.base_url}/api?jobId={job_id}", host.function_key)
+    try:
+        browser.connected(timeout=60)
+        gate.release()
+        browser.wait_until(_final_seen, 90, "the final AnalysisProgress in Chromium")
+    finally:
+        gate.release()
+        browser.stop()
+    events = browser.events("AnalysisProgress")
+    assert_progress_in_order(events, job_id)
+    assert events[-1]["status"] == "Completed" and events[-1]["progressPercentage"] == 100
+    assert "Progress: 100%" in browser.lines and "Current Step: completed" in browser.lines
+    polled = status(host, job_id)   # the old frontend's polling call answers the same
+    assert polled == events[-1]
