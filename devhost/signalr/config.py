@@ -4,6 +4,7 @@ Parsed here rather than with the app's code so the emulator checks the app's tok
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -29,7 +30,9 @@ class EmulatorConfig:
         if split.scheme != "http" or not split.hostname:
             raise ValueError("the local SignalR service serves plain http: Endpoint=http://127.0.0.1:<port>")
         port = int(parts["port"]) if parts.get("port", "").isdigit() else (split.port or 80)
-        return cls(endpoint=f"http://{split.hostname}:{port}", access_key=key, host=split.hostname, port=port)
+        ping = float(os.environ.get("DEVHOST_SIGNALR_PING_SECONDS") or 15.0)   # tests shorten the keep-alive
+        return cls(endpoint=f"http://{split.hostname}:{port}", access_key=key, host=split.hostname, port=port,
+                   ping_seconds=ping, client_timeout_seconds=max(30.0, 2 * ping))
 
     @property
     def is_local(self) -> bool:

@@ -20,6 +20,9 @@ const connection = new signalR.HubConnectionBuilder()
   .withAutomaticReconnect([0, 500, 1000, 1000, 2000, 2000, 2000, 5000, 5000, 5000, 5000])
   .configureLogging(signalR.LogLevel.Warning)
   .build();
+if (process.env.SIGNALR_SERVER_TIMEOUT_MS) {   // the client gives up on a silent server after this long
+  connection.serverTimeoutInMilliseconds = Number(process.env.SIGNALR_SERVER_TIMEOUT_MS);
+}
 
 // --- the old frontend's snippet, unchanged ---
 connection.on("AnalysisProgress", (status) => {

@@ -93,8 +93,9 @@ def browser_listener(page_url: str, hub_url: str, key: str) -> NodeListener:
 class SignalRProcess:
     """`python -m devhost.signalr` on a port of its own; `stop()` and `start()` again keep port and key."""
 
-    def __init__(self, workdir: Path, key: str | None = None) -> None:
+    def __init__(self, workdir: Path, key: str | None = None, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
+        self.env = env or {}
         self.connection_string = connection_string(self.port, key)
         self.log_path = workdir / "signalr.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -108,7 +109,8 @@ class SignalRProcess:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "devhost.signalr"], cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                env={**os.environ, "AzureSignalRConnectionString": self.connection_string, "PYTHONUNBUFFERED": "1"})
+                env={**os.environ, "AzureSignalRConnectionString": self.connection_string, "PYTHONUNBUFFERED": "1",
+                     **self.env})
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

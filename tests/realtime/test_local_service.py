@@ -137,3 +137,19 @@ def test_connections_that_come_and_go_leave_nothing_behind(service: SignalRProce
     after = service.stats()
     assert after["connections"] == before["connections"] and after["groups"] == before["groups"]
     assert after["pending"] <= before["pending"]
+
+
+def test_pings_keep_a_quiet_connection_open(tmp_path: Path) -> None:
+    """With pings every 0.5 s, a client that gives up on a server silent for 2 s stays connected through 5 s of no
+    messages; a close would show as a `closed` state."""
+    quiet = SignalRProcess(tmp_path, env={"DEVHOST_SIGNALR_PING_SECONDS": "0.5"}).start()
+    client = NodeListener(_client_url(quiet), "", ("Msg",), env={
+        "SIGNALR_ACCESS_TOKEN": _token(_key(quiet), _client_url(quiet), "u-quiet"), "SIGNALR_SERVER_TIMEOUT_MS": "2000"})
+    try:
+        connection_id = client.connected()
+        time.sleep(5)
+        assert not any(s["state"] == "closed" for s in client.states()), client.lines
+        assert _rest(quiet, "HEAD", f"/connections/{connection_id}").status_code == 200
+    finally:
+        client.stop()
+        quiet.stop()
