@@ -71,7 +71,9 @@ def test_each_client_gets_its_own_jobs_progress_in_order_and_the_dashboard_gets_
         events = client.events("AnalysisProgress")
         assert_progress_in_order(events, job_id)
         assert events[0]["status"] == "Running" and events[0]["progressPercentage"] == 0
-        assert len(events) >= 3, events   # started, at least one batch, the end
+        # At least the start and the end: the publisher keeps only a job's newest unsent state, so under load
+        # batches may merge, never reorder.
+        assert len(events) >= 2, events
         assert events[-1]["status"] == "Completed" and events[-1]["progressPercentage"] == 100
         assert events[-1] == wait_final(host, job_id)[-1]   # exactly what polling answers
         # The old frontend's own handler ran on every event, unchanged.
