@@ -48,7 +48,8 @@ def test_client_token_claims() -> None:
     assert claims["nameid"] == "u-1"
     assert claims["exp"] - claims["iat"] == CLIENT_TOKEN_SECONDS and claims["iat"] == 1_700_000_000
     with pytest.raises(jwt.InvalidSignatureError):
-        jwt.decode(token, "another-key", algorithms=["HS256"], options={"verify_aud": False, "verify_exp": False})
+        jwt.decode(token, "another-key-of-the-same-length-0123456789ab", algorithms=["HS256"],
+                   options={"verify_aud": False, "verify_exp": False})
     with pytest.raises(jwt.InvalidAudienceError):
         jwt.decode(token, KEY, algorithms=["HS256"], audience=conn.client_url("other"), options={"verify_exp": False})
 
