@@ -180,7 +180,8 @@ def main() -> dict[str, object]:
                                       "memory": churn_memory(service)}
         plain, pushed = job_wall_times(folder, azurite, service.connection_string)
         ratio = statistics.median(pushed) / statistics.median(plain)
-        print(f"analysis wall time (SQLite, {JOBS} jobs each, alternating, median): without SignalR {statistics.median(plain):.3f} s, "
+        print(f"analysis wall time (SQLite, {JOBS} jobs each, alternating, median): without SignalR "
+              f"{statistics.median(plain):.3f} s, "
               f"with {statistics.median(pushed):.3f} s, {ratio:.2f}x", flush=True)
         figures["wall_ratio"] = ratio
         figures["activity_cost"] = activity_cost(folder, service.connection_string)

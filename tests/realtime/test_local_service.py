@@ -144,7 +144,8 @@ def test_pings_keep_a_quiet_connection_open(tmp_path: Path) -> None:
     messages; a close would show as a `closed` state."""
     quiet = SignalRProcess(tmp_path, env={"DEVHOST_SIGNALR_PING_SECONDS": "0.5"}).start()
     client = NodeListener(_client_url(quiet), "", ("Msg",), env={
-        "SIGNALR_ACCESS_TOKEN": _token(_key(quiet), _client_url(quiet), "u-quiet"), "SIGNALR_SERVER_TIMEOUT_MS": "2000"})
+        "SIGNALR_ACCESS_TOKEN": _token(_key(quiet), _client_url(quiet), "u-quiet"),
+        "SIGNALR_SERVER_TIMEOUT_MS": "2000"})
     try:
         connection_id = client.connected()
         time.sleep(5)

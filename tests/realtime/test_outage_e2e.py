@@ -29,7 +29,8 @@ def _final_seen(listener: NodeListener) -> bool:
     return any(e["status"] in FINAL for e in listener.events("AnalysisProgress"))
 
 
-def test_outage_mid_job_then_reconnect_and_resume(local_host: Callable[..., LocalHost], service: SignalRProcess, tmp_path: Path) -> None:
+def test_outage_mid_job_then_reconnect_and_resume(local_host: Callable[..., LocalHost], service: SignalRProcess,
+                                                  tmp_path: Path) -> None:
     # The service runs in its own process, so the host finds the port taken and uses it instead of its own.
     host = local_host(env=host_env(ANALYZER_ALLOWED_SQLITE_DIRS=str(tmp_path),
                                               ANALYZER_LOCK_TIMEOUT_MS="60000",

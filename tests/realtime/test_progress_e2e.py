@@ -169,7 +169,8 @@ def test_the_old_frontend_in_chromium_gets_its_jobs_progress(host: LocalHost, ta
     gate = Gate(targets / "browser.db")
     job_id = start(host, {"connectionString": gate.connection_string})["jobId"]
     # The page is on the app's origin, so negotiate is same-origin; the SignalR service is another origin (CORS).
-    browser = browser_listener(host.url("/old-frontend/index.html"), f"{host.base_url}/api?jobId={job_id}", host.function_key)
+    browser = browser_listener(host.url("/old-frontend/index.html"), f"{host.base_url}/api?jobId={job_id}",
+                               host.function_key)
     try:
         browser.connected(timeout=60)
         gate.release()
