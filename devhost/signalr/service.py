@@ -61,7 +61,6 @@ class SignalRService:
         self.group_connections: dict[tuple[str, str], set[str]] = {}          # (hub, group) → connection ids
         self.group_users: dict[tuple[str, str], dict[str, float | None]] = {}  # (hub, group) → user → expiry
         self.messages_sent = 0
-        self._closing = False
 
     # -- tokens -------------------------------------------------------------------------------------------------
     def _claims(self, token: str | None, audience: str) -> dict[str, Any]:
@@ -423,7 +422,6 @@ class SignalRService:
 
     async def _on_shutdown(self, app: web.Application) -> None:
         """Like a service instance going away: clients are told they may reconnect."""
-        self._closing = True
         for conn in list(self.connections.values()):
             conn.outbox.put_nowait(protocol.close("Service is shutting down", allow_reconnect=True))
         await asyncio.sleep(0.05)
