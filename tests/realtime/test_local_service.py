@@ -154,3 +154,24 @@ def test_pings_keep_a_quiet_connection_open(tmp_path: Path) -> None:
     finally:
         client.stop()
         quiet.stop()
+
+
+def test_a_graceful_stop_lets_clients_reconnect(tmp_path: Path) -> None:
+    """Stopping the service (SIGTERM) sends a close with `allowReconnect`: the client reconnects (it does not
+    close), and once the service is back it gets messages again."""
+    restarting = SignalRProcess(tmp_path).start()
+    client = NodeListener(_client_url(restarting), "", ("Msg",), env={
+        "SIGNALR_ACCESS_TOKEN": _token(_key(restarting), _client_url(restarting), "u-back")})
+    try:
+        client.connected()
+        restarting.stop()
+        client.wait_until(lambda c: any(s["state"] == "reconnecting" for s in c.states()), 30, "reconnecting")
+        restarting.start()
+        client.wait_until(lambda c: any(s["state"] == "reconnected" for s in c.states()), 60, "reconnected")
+        assert _rest(restarting, "POST", "/users/u-back", json={"target": "Msg", "arguments": ["back"]}
+                     ).status_code == 202
+        client.wait_until(lambda c: c.events("Msg") == ["back"], 30, "a message after the restart")
+        assert not any(s["state"] == "closed" for s in client.states())
+    finally:
+        client.stop()
+        restarting.stop()
