@@ -43,4 +43,9 @@ async def start_if_configured() -> web.AppRunner | None:
     if os.environ.get("DEVHOST_SIGNALR", "on").lower() in ("off", "0", "false"):
         log.info("SignalR: DEVHOST_SIGNALR=off; %s is not served by this host", config.endpoint)
         return None
-    return await start(config)
+    try:
+        return await start(config)
+    except OSError as exc:   # the port was taken meanwhile: the host runs on, real-time pushes just fail
+        log.warning("SignalR: cannot serve %s (%s); real-time events will not be delivered", config.endpoint,
+                    exc.strerror or type(exc).__name__)
+        return None
