@@ -35,10 +35,23 @@ class Connection:
     connection_id: str
     hub: str
     user_id: str | None
-    ws: web.WebSocketResponse
+    ws: web.WebSocketResponse | None       # None: Server-Sent Events (`sse`)
     transport: asyncio.BaseTransport | None = None
     outbox: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
     groups: set[str] = field(default_factory=set)
+    sse: web.StreamResponse | None = None
+    handshaken: bool = False
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+    last_seen: float = field(default_factory=time.monotonic)
+
+    @property
+    def closed(self) -> bool:
+        return self.ws.closed if self.ws is not None else self.done.is_set()
+
+    @property
+    def websocket(self) -> web.WebSocketResponse:
+        assert self.ws is not None, "a WebSockets connection"
+        return self.ws
 
 
 @dataclass
@@ -57,6 +70,7 @@ class SignalRService:
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
         self.connections: dict[str, Connection] = {}
+        self.sse_by_token: dict[str, Connection] = {}                        # SSE connection token → connection
         self.pending: dict[str, Pending] = {}                                 # connection token → negotiation
         self.group_connections: dict[tuple[str, str], set[str]] = {}          # (hub, group) → connection ids
         self.group_users: dict[tuple[str, str], dict[str, float | None]] = {}  # (hub, group) → user → expiry
@@ -113,8 +127,9 @@ class SignalRService:
                                       time.monotonic() + NEGOTIATION_TTL_SECONDS)
         version = 1 if request.query.get("negotiateVersion", "0") not in ("", "0") else 0
         body: dict[str, Any] = {"connectionId": connection_id, "negotiateVersion": version,
-                                "availableTransports": [{"transport": "WebSockets",
-                                                         "transferFormats": ["Text", "Binary"]}]}
+                                "availableTransports": [
+                                    {"transport": "WebSockets", "transferFormats": ["Text", "Binary"]},
+                                    {"transport": "ServerSentEvents", "transferFormats": ["Text"]}]}
         if version:
             body["connectionToken"] = token
         else:
@@ -132,11 +147,14 @@ class SignalRService:
             self._client_claims(request, hub)
         except Unauthorized as exc:
             return web.Response(status=401, text=str(exc))
-        pending = self.pending.pop(request.query.get("id", ""), None)
+        token = request.query.get("id", "")
+        pending = self.pending.pop(token, None)
         if pending is None or pending.hub != hub or pending.expires < time.monotonic():
             return web.Response(status=404, text="no such connection: negotiate first")
         if request.headers.get("Upgrade", "").lower() != "websocket":
-            return web.Response(status=400, text="this local service offers the WebSockets transport only")
+            if "text/event-stream" in request.headers.get("Accept", ""):
+                return await self._serve_sse(request, pending, token)
+            return web.Response(status=400, text="this local service offers WebSockets and Server-Sent Events")
         # No permessage-deflate: per-connection zlib state costs native memory and CPU on every fan-out.
         ws = web.WebSocketResponse(autoping=True, max_msg_size=MAX_MESSAGE_BYTES, compress=False)
         await ws.prepare(request)
@@ -159,12 +177,67 @@ class SignalRService:
                 await ws.close()
         return ws
 
+    async def _serve_sse(self, request: web.Request, pending: Pending, token: str) -> web.StreamResponse:
+        """Server-Sent Events: this GET carries server → client messages (`data: <record>`); the client sends its
+        handshake, pings and close with `POST /client/?hub=&id=` (`client_send`)."""
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+        await response.prepare(request)
+        conn = Connection(pending.connection_id, pending.hub, pending.user_id, None, request.transport, sse=response)
+        self.sse_by_token[token] = conn
+        writer = asyncio.create_task(self._writer(conn))
+        pinger = asyncio.create_task(self._pinger(conn))
+        try:
+            while not conn.done.is_set():
+                try:
+                    await asyncio.wait_for(conn.done.wait(), 1.0)
+                except TimeoutError:
+                    gone = request.transport is None or request.transport.is_closing()
+                    if gone or time.monotonic() - conn.last_seen > self.config.client_timeout_seconds:
+                        break
+        finally:
+            conn.done.set()
+            pinger.cancel()
+            conn.outbox.put_nowait(None)
+            await asyncio.gather(writer, pinger, return_exceptions=True)
+            self.sse_by_token.pop(token, None)
+            self._drop(conn)
+        return response
+
+    async def client_send(self, request: web.Request) -> web.Response:
+        """Client → server records of a Server-Sent Events connection."""
+        hub = self._hub(request)
+        try:
+            self._client_claims(request, hub)
+        except Unauthorized as exc:
+            return web.Response(status=401, text=str(exc))
+        conn = self.sse_by_token.get(request.query.get("id", ""))
+        if conn is None or conn.hub != hub or conn.closed:
+            return web.Response(status=404, text="no such connection")
+        text = await request.text()
+        conn.last_seen = time.monotonic()
+        if not conn.handshaken:
+            request_text, _, text = text.partition(protocol.RS)
+            try:
+                handshake = json.loads(request_text)
+            except ValueError:
+                handshake = {}
+            if handshake.get("protocol") != "json" or handshake.get("version") != 1:
+                conn.outbox.put_nowait(protocol.frame({"error": "this local service speaks json v1"}))
+                conn.outbox.put_nowait(protocol.close("handshake failed"))
+                return web.Response(status=200)
+            conn.handshaken = True
+            self.connections[conn.connection_id] = conn
+            conn.outbox.put_nowait(protocol.frame({}))
+        if text.strip(protocol.RS) and not await self._handle_records(conn, text):
+            conn.outbox.put_nowait(protocol.close())   # after any close already queued; ends the stream
+        return web.Response(status=200)
+
     async def _handshake(self, conn: Connection) -> bool:
         buffer = ""
         deadline = time.monotonic() + HANDSHAKE_TIMEOUT_SECONDS
         while protocol.RS not in buffer:
             try:
-                msg = await conn.ws.receive(timeout=max(0.1, deadline - time.monotonic()))
+                msg = await conn.websocket.receive(timeout=max(0.1, deadline - time.monotonic()))
             except TimeoutError:
                 return False
             if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
@@ -176,17 +249,17 @@ class SignalRService:
         except ValueError:
             handshake = {}
         if handshake.get("protocol") != "json" or handshake.get("version") != 1:
-            await conn.ws.send_str(protocol.frame({"error": f"Requested protocol '{handshake.get('protocol')}' "
+            await conn.websocket.send_str(protocol.frame({"error": f"Requested protocol '{handshake.get('protocol')}' "
                                                             "is not available; this local service speaks json v1"}))
             return False
-        await conn.ws.send_str(protocol.frame({}))
+        await conn.websocket.send_str(protocol.frame({}))
         return not rest.strip(protocol.RS) or await self._handle_records(conn, rest)
 
     async def _reader(self, conn: Connection) -> None:
         buffer = ""
-        while not conn.ws.closed:
+        while not conn.closed:
             try:
-                msg = await conn.ws.receive(timeout=self.config.client_timeout_seconds)
+                msg = await conn.websocket.receive(timeout=self.config.client_timeout_seconds)
             except TimeoutError:
                 conn.outbox.put_nowait(protocol.close("Server timeout: no message from the client", True))
                 return
@@ -224,14 +297,20 @@ class SignalRService:
     async def _writer(self, conn: Connection) -> None:
         while True:
             item = await conn.outbox.get()
-            if item is None or conn.ws.closed:
+            if item is None or conn.closed:
                 return
             try:
-                await conn.ws.send_str(item)
+                if conn.sse is not None:
+                    await conn.sse.write(b"data: " + item.encode() + b"\n\n")
+                else:
+                    await conn.websocket.send_str(item)
             except (ConnectionError, RuntimeError):
+                conn.done.set()
                 return
             if item.startswith('{"type":7'):
-                await conn.ws.close()
+                if conn.ws is not None:
+                    await conn.ws.close()
+                conn.done.set()
                 return
 
     async def _pinger(self, conn: Connection) -> None:
@@ -264,8 +343,13 @@ class SignalRService:
         uncompressed frames synchronously too, so pings and closes from the writer task cannot interleave)."""
         frame = protocol.websocket_text_frame(text)
         for conn in targets:
+            if conn.sse is not None:   # chunked HTTP: through its writer task
+                if not conn.closed:
+                    conn.outbox.put_nowait(text)
+                    self.messages_sent += 1
+                continue
             transport = conn.transport
-            if conn.ws.closed or not isinstance(transport, asyncio.WriteTransport) or transport.is_closing():
+            if conn.closed or not isinstance(transport, asyncio.WriteTransport) or transport.is_closing():
                 continue
             if transport.get_write_buffer_size() > MAX_CLIENT_BACKLOG_BYTES:
                 log.info("SignalR: connection %s is too slow; closing it", conn.connection_id)
@@ -404,6 +488,8 @@ class SignalRService:
         r.add_post("/client/negotiate", self.client_negotiate)
         r.add_get("/client/", self.client_connect)
         r.add_get("/client", self.client_connect)
+        r.add_post("/client/", self.client_send)
+        r.add_post("/client", self.client_send)
         hubs = "/api/v1/hubs/{hub}"
         r.add_post(hubs, self.send_all)
         r.add_post(hubs + "/groups/{group}", self.send_group)

@@ -14,9 +14,13 @@ const targets = (targetsArg || "AnalysisProgress").split(",");
 const emit = (kind, body) => process.stdout.write(`${kind} ${JSON.stringify(body)}\n`);
 
 const connection = new signalR.HubConnectionBuilder()
-  .withUrl(hubUrl, process.env.SIGNALR_ACCESS_TOKEN
-    ? { accessTokenFactory: () => process.env.SIGNALR_ACCESS_TOKEN, skipNegotiation: false }
-    : { headers: { "x-functions-key": key } })
+  .withUrl(hubUrl, {
+    ...(process.env.SIGNALR_ACCESS_TOKEN
+      ? { accessTokenFactory: () => process.env.SIGNALR_ACCESS_TOKEN }
+      : { headers: { "x-functions-key": key } }),
+    // SIGNALR_TRANSPORT=ServerSentEvents forces that transport (the default tries WebSockets first).
+    ...(process.env.SIGNALR_TRANSPORT ? { transport: signalR.HttpTransportType[process.env.SIGNALR_TRANSPORT] } : {}),
+  })
   .withAutomaticReconnect([0, 500, 1000, 1000, 2000, 2000, 2000, 5000, 5000, 5000, 5000])
   .configureLogging(signalR.LogLevel.Warning)
   .build();

@@ -175,3 +175,26 @@ def test_a_graceful_stop_lets_clients_reconnect(tmp_path: Path) -> None:
     finally:
         client.stop()
         restarting.stop()
+
+
+def test_server_sent_events_transport(service: SignalRProcess) -> None:
+    """The official client forced onto Server-Sent Events: handshake and pings by POST, messages on the stream, a
+    hub method call refused with a close, as over WebSockets."""
+    key = _key(service)
+    env = {"SIGNALR_ACCESS_TOKEN": _token(key, _client_url(service), "u-sse"), "SIGNALR_TRANSPORT": "ServerSentEvents"}
+    client = NodeListener(_client_url(service), "", ("Msg",), env=env)
+    caller = NodeListener(_client_url(service), "", ("Msg",), env={**env, "SIGNALR_INVOKE": "Hello"})
+    try:
+        connection_id = client.connected()
+        assert _rest(service, "HEAD", f"/connections/{connection_id}").status_code == 200
+        for number in range(3):
+            assert _rest(service, "POST", "/users/u-sse", json={"target": "Msg", "arguments": [number]}
+                         ).status_code == 202
+        client.wait_until(lambda c: len(c.events("Msg")) >= 3, 30, "three messages over SSE")
+        assert client.events("Msg")[:3] == [0, 1, 2]
+        caller.connected()
+        caller.wait_until(lambda c: any(s["state"] == "closed" for s in c.states()), 30, "the close over SSE")
+        assert "Serverless" in next(s for s in caller.states() if s["state"] == "closed")["error"]
+    finally:
+        client.stop()
+        caller.stop()
