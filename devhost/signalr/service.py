@@ -26,6 +26,7 @@ log = logging.getLogger("devhost.signalr")
 MAX_MESSAGE_BYTES = 1_000_000       # the REST API's limit on a message body
 NEGOTIATION_TTL_SECONDS = 300       # a connection token not used within this is forgotten
 HANDSHAKE_TIMEOUT_SECONDS = 15
+POLL_SECONDS = 90                      # a long poll with nothing to say answers empty after this
 MAX_CLIENT_BACKLOG_BYTES = 4_000_000   # a client this far behind is dropped rather than buffered without end
 USER_CLAIMS = ("nameid", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier", "sub")
 
@@ -40,6 +41,7 @@ class Connection:
     outbox: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
     groups: set[str] = field(default_factory=set)
     sse: web.StreamResponse | None = None
+    long_polling: bool = False
     handshaken: bool = False
     done: asyncio.Event = field(default_factory=asyncio.Event)
     last_seen: float = field(default_factory=time.monotonic)
@@ -70,7 +72,7 @@ class SignalRService:
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
         self.connections: dict[str, Connection] = {}
-        self.sse_by_token: dict[str, Connection] = {}                        # SSE connection token → connection
+        self.http_by_token: dict[str, Connection] = {}   # SSE / long polling: connection token → connection
         self.pending: dict[str, Pending] = {}                                 # connection token → negotiation
         self.group_connections: dict[tuple[str, str], set[str]] = {}          # (hub, group) → connection ids
         self.group_users: dict[tuple[str, str], dict[str, float | None]] = {}  # (hub, group) → user → expiry
@@ -129,7 +131,8 @@ class SignalRService:
         body: dict[str, Any] = {"connectionId": connection_id, "negotiateVersion": version,
                                 "availableTransports": [
                                     {"transport": "WebSockets", "transferFormats": ["Text", "Binary"]},
-                                    {"transport": "ServerSentEvents", "transferFormats": ["Text"]}]}
+                                    {"transport": "ServerSentEvents", "transferFormats": ["Text"]},
+                                    {"transport": "LongPolling", "transferFormats": ["Text", "Binary"]}]}
         if version:
             body["connectionToken"] = token
         else:
@@ -140,6 +143,15 @@ class SignalRService:
         now = time.monotonic()
         for token in [t for t, p in self.pending.items() if p.expires < now]:
             del self.pending[token]
+        idle = now - max(self.config.client_timeout_seconds, POLL_SECONDS + 10)
+        for token, conn in list(self.http_by_token.items()):   # long-polling clients that stopped polling
+            if conn.long_polling and (conn.closed or conn.last_seen < idle):
+                self._end_http(token, conn)
+
+    def _end_http(self, token: str, conn: Connection) -> None:
+        conn.done.set()
+        self.http_by_token.pop(token, None)
+        self._drop(conn)
 
     async def client_connect(self, request: web.Request) -> web.StreamResponse:
         hub = self._hub(request)
@@ -148,13 +160,20 @@ class SignalRService:
         except Unauthorized as exc:
             return web.Response(status=401, text=str(exc))
         token = request.query.get("id", "")
+        polling = self.http_by_token.get(token)
+        if polling is not None and polling.long_polling and polling.hub == hub:
+            return await self._poll(token, polling)
         pending = self.pending.pop(token, None)
         if pending is None or pending.hub != hub or pending.expires < time.monotonic():
             return web.Response(status=404, text="no such connection: negotiate first")
         if request.headers.get("Upgrade", "").lower() != "websocket":
             if "text/event-stream" in request.headers.get("Accept", ""):
                 return await self._serve_sse(request, pending, token)
-            return web.Response(status=400, text="this local service offers WebSockets and Server-Sent Events")
+            # Long polling: the first poll only opens the connection and answers at once, empty.
+            self._forget_expired()
+            self.http_by_token[token] = Connection(pending.connection_id, pending.hub, pending.user_id, None,
+                                                   request.transport, long_polling=True)
+            return web.Response(status=200)
         # No permessage-deflate: per-connection zlib state costs native memory and CPU on every fan-out.
         ws = web.WebSocketResponse(autoping=True, max_msg_size=MAX_MESSAGE_BYTES, compress=False)
         await ws.prepare(request)
@@ -183,7 +202,7 @@ class SignalRService:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         await response.prepare(request)
         conn = Connection(pending.connection_id, pending.hub, pending.user_id, None, request.transport, sse=response)
-        self.sse_by_token[token] = conn
+        self.http_by_token[token] = conn
         writer = asyncio.create_task(self._writer(conn))
         pinger = asyncio.create_task(self._pinger(conn))
         try:
@@ -199,9 +218,39 @@ class SignalRService:
             pinger.cancel()
             conn.outbox.put_nowait(None)
             await asyncio.gather(writer, pinger, return_exceptions=True)
-            self.sse_by_token.pop(token, None)
+            self.http_by_token.pop(token, None)
             self._drop(conn)
         return response
+
+    async def _poll(self, token: str, conn: Connection) -> web.Response:
+        """One long poll: everything queued for the client (records concatenated), waiting up to POLL_SECONDS for
+        the first; 204 once the connection has ended, which tells the client to stop."""
+        conn.last_seen = time.monotonic()
+        if conn.closed:
+            self._end_http(token, conn)
+            return web.Response(status=204)
+        try:
+            first = await asyncio.wait_for(conn.outbox.get(), POLL_SECONDS)
+        except TimeoutError:
+            return web.Response(status=200)
+        items = [first]
+        while not conn.outbox.empty():
+            items.append(conn.outbox.get_nowait())
+        records = [item for item in items if item is not None]
+        if None in items or any(r.startswith('{"type":7') for r in records):
+            conn.done.set()   # the close goes out with this answer; the next poll gets 204
+        conn.last_seen = time.monotonic()
+        return web.Response(status=200, text="".join(records), content_type="text/plain")
+
+    async def client_end(self, request: web.Request) -> web.Response:
+        """Long polling's stop: `DELETE /client/?hub=&id=`."""
+        token = request.query.get("id", "")
+        conn = self.http_by_token.get(token)
+        if conn is None or not conn.long_polling:
+            return web.Response(status=404, text="no such connection")
+        conn.outbox.put_nowait(None)
+        self._end_http(token, conn)
+        return web.Response(status=202)
 
     async def client_send(self, request: web.Request) -> web.Response:
         """Client → server records of a Server-Sent Events connection."""
@@ -210,7 +259,7 @@ class SignalRService:
             self._client_claims(request, hub)
         except Unauthorized as exc:
             return web.Response(status=401, text=str(exc))
-        conn = self.sse_by_token.get(request.query.get("id", ""))
+        conn = self.http_by_token.get(request.query.get("id", ""))
         if conn is None or conn.hub != hub or conn.closed:
             return web.Response(status=404, text="no such connection")
         text = await request.text()
@@ -343,7 +392,7 @@ class SignalRService:
         uncompressed frames synchronously too, so pings and closes from the writer task cannot interleave)."""
         frame = protocol.websocket_text_frame(text)
         for conn in targets:
-            if conn.sse is not None:   # chunked HTTP: through its writer task
+            if conn.ws is None:   # SSE (chunked HTTP, its writer task) or long polling (the next poll takes it)
                 if not conn.closed:
                     conn.outbox.put_nowait(text)
                     self.messages_sent += 1
@@ -490,6 +539,8 @@ class SignalRService:
         r.add_get("/client", self.client_connect)
         r.add_post("/client/", self.client_send)
         r.add_post("/client", self.client_send)
+        r.add_delete("/client/", self.client_end)
+        r.add_delete("/client", self.client_end)
         hubs = "/api/v1/hubs/{hub}"
         r.add_post(hubs, self.send_all)
         r.add_post(hubs + "/groups/{group}", self.send_group)

@@ -177,11 +177,12 @@ def test_a_graceful_stop_lets_clients_reconnect(tmp_path: Path) -> None:
         restarting.stop()
 
 
-def test_server_sent_events_transport(service: SignalRProcess) -> None:
-    """The official client forced onto Server-Sent Events: handshake and pings by POST, messages on the stream, a
-    hub method call refused with a close, as over WebSockets."""
+@pytest.mark.parametrize("transport", ["ServerSentEvents", "LongPolling"])
+def test_http_transports(service: SignalRProcess, transport: str) -> None:
+    """The official client forced onto Server-Sent Events or long polling: handshake and pings by POST, messages on
+    the stream or the polls, in order; a hub method call refused with a close, as over WebSockets."""
     key = _key(service)
-    env = {"SIGNALR_ACCESS_TOKEN": _token(key, _client_url(service), "u-sse"), "SIGNALR_TRANSPORT": "ServerSentEvents"}
+    env = {"SIGNALR_ACCESS_TOKEN": _token(key, _client_url(service), "u-sse"), "SIGNALR_TRANSPORT": transport}
     client = NodeListener(_client_url(service), "", ("Msg",), env=env)
     caller = NodeListener(_client_url(service), "", ("Msg",), env={**env, "SIGNALR_INVOKE": "Hello"})
     try:
@@ -190,11 +191,16 @@ def test_server_sent_events_transport(service: SignalRProcess) -> None:
         for number in range(3):
             assert _rest(service, "POST", "/users/u-sse", json={"target": "Msg", "arguments": [number]}
                          ).status_code == 202
-        client.wait_until(lambda c: len(c.events("Msg")) >= 3, 30, "three messages over SSE")
+        client.wait_until(lambda c: len(c.events("Msg")) >= 3, 30, f"three messages over {transport}")
         assert client.events("Msg")[:3] == [0, 1, 2]
         caller.connected()
-        caller.wait_until(lambda c: any(s["state"] == "closed" for s in c.states()), 30, "the close over SSE")
+        caller.wait_until(lambda c: any(s["state"] == "closed" for s in c.states()), 30, f"the close over {transport}")
         assert "Serverless" in next(s for s in caller.states() if s["state"] == "closed")["error"]
+        client.stop()   # a clean stop (DELETE for long polling, the stream closed for SSE) ends the connection
+        deadline = time.monotonic() + 30
+        while _rest(service, "HEAD", f"/connections/{connection_id}").status_code != 404:
+            assert time.monotonic() < deadline, "the stopped connection is still open"
+            time.sleep(0.1)
     finally:
         client.stop()
         caller.stop()
