@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 
 import azure.durable_functions as df
@@ -54,8 +55,15 @@ def _known_job(job_id: str, field_name: str, *, scans: bool = False) -> str:
     raise not_found(f"job {job_id}")
 
 
+_last_warning = [0.0]   # reconnecting clients during an outage: one warning per WARN_EVERY_SECONDS, not one each
+WARN_EVERY_SECONDS = 30.0
+
+
 def _unavailable(exc: Exception) -> Problem:
-    log.warning("SignalR service call failed: %s", exc)
+    now = time.monotonic()
+    if now - _last_warning[0] >= WARN_EVERY_SECONDS:
+        _last_warning[0] = now
+        log.warning("SignalR service call failed: %s (negotiate answers 503 until it is back)", exc)
     return Problem(503, "the real-time service is unavailable; follow the job with "
                         "GET /api/v1/analysis/status/{jobId}?wait=30 and try again later")
 
