@@ -155,7 +155,9 @@ def test_negotiate_needs_the_key_and_a_known_job(host: LocalHost, targets: Path)
     unknown = host.post(f"/api/negotiate?jobId={UNKNOWN_JOB}")
     assert unknown.status_code == 404
     assert_matches_openapi(unknown)
-    assert host.post("/api/negotiate?jobId=not-a-job").status_code == 404
+    malformed = host.post("/api/negotiate?jobId=not-a-job")
+    assert malformed.status_code == 400 and malformed.json()["errors"][0]["field"] == "jobId"
+    assert_matches_openapi(malformed)
     bad = host.post("/api/negotiate?dashboard=maybe")
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "dashboard"
     assert_matches_openapi(bad)
