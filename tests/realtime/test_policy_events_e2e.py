@@ -61,6 +61,9 @@ def test_a_scan_client_follows_the_scan_and_its_act_run(host: LocalHost, sim: An
         finally:
             client.stop()
         final = wait_scan(host, scan_id)
+        dashboard.wait_until(lambda d: {(e["type"], e["status"]) for e in d.events("JobChanged")
+                                        if e["id"] in (scan_id, f"{scan_id}:act")}
+                             >= {("scan", "Completed"), ("act", "Completed")}, 30, "JobChanged of the scan and its act")
     finally:
         sim.update({"latencyMs": 0})
         dashboard.stop()

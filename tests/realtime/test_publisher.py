@@ -84,7 +84,10 @@ def test_outage_costs_one_warning_and_the_newest_state_arrives_after(tmp_path: P
         assert publisher.flush(30)
     finally:
         down.stop()
-    assert [e["checksCompleted"] for e in client.events()] == [6]   # held states were superseded, not replayed
+    # Held states were superseded, not replayed: at most the newest held one (5, if a probe got through before 6
+    # was published) and then 6.
+    seen = [e["checksCompleted"] for e in client.events()]
+    assert seen in ([6], [5, 6]), seen
     assert "reachable again" in caplog.text and caplog.text.count("SignalR service unreachable") == 1
 
 
