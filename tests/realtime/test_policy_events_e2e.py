@@ -48,14 +48,16 @@ def _in_order(events: list[dict[str, Any]], done_key: str) -> None:
 
 def test_a_scan_client_follows_the_scan_and_its_act_run(host: LocalHost, sim: Any, tmp_path: Path) -> None:
     dashboard = NodeListener(f"{host.base_url}/api?dashboard=true", host.function_key, ("JobChanged",))
-    sim.update({"latencyMs": 150})   # a scan slow enough that its client connects before it ends
     try:
         dashboard.connected()
+        # The scan's first GitHub request is held 8 s, so its client connects before any of its events.
+        sim.update({"latencyMs": 8000})
         scan_id = start_scan(host).json()["scanId"]
         client = NodeListener(f"{host.base_url}/api?jobId={scan_id}", host.function_key,
                               ("ScanProgress", "ActProgress", "AnalysisProgress"))
         try:
             client.connected()
+            sim.update({"latencyMs": 0})
             client.wait_until(lambda c: any(e["status"] in ("Completed", "Failed") for e in c.events("ActProgress")),
                               120, "the act run's end")
         finally:
