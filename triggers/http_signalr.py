@@ -19,7 +19,7 @@ import azure.functions as func
 
 from shared.analyzer import jobs
 from shared.api.problems import FieldError, Problem, bad_request, not_found
-from shared.monitoring.sources import load_record
+from shared.monitoring.store import load_record
 from shared.realtime.events import DASHBOARD_GROUP, job_group
 from shared.realtime.publisher import publish_analysis_job, service_api
 from shared.realtime.service_api import ServiceRejected, ServiceUnavailable, SignalRServiceApi

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from shared.analyzer.jobs import status_json
+from shared.analyzer.records import AnalysisJob
 from shared.monitoring.catalog import BY_TYPE
-from shared.monitoring.records import ProductRecord, analysis_record, scan_record
+from shared.monitoring.records import ProductRecord
 from shared.monitoring.summary import summarize
+from shared.policies.records import Scan
 
 DASHBOARD_GROUP = "dashboard"
 _RANK = {"Pending": 0, "Running": 1}   # any other status is final and ranks 2
 
 
-class EventTarget(str, Enum):
+class EventTarget(StrEnum):
     ANALYSIS_PROGRESS = "AnalysisProgress"
     SCAN_PROGRESS = "ScanProgress"
     ACT_PROGRESS = "ActProgress"
@@ -61,30 +63,31 @@ def job_changed(record: ProductRecord, now: datetime | None = None) -> RealtimeE
                          _order(record.attempt, record.status, record.completed or 0), summary.to_json(""))
 
 
-def analysis_events(row: dict[str, Any]) -> list[RealtimeEvent]:
-    """What an analysis job row change pushes: its progress to its own group, its summary to the dashboard."""
-    status = status_json(row)
+def analysis_events(job: AnalysisJob, record: ProductRecord | None) -> list[RealtimeEvent]:
+    """What an analysis job's change pushes: its progress to its own group, its summary (`record`, monitoring's
+    view of the same row) to the dashboard."""
+    status = status_json(job)
     progress = RealtimeEvent(EventTarget.ANALYSIS_PROGRESS, job_group(status["jobId"]), status["jobId"],
-                             _order(status["attempt"], status["status"], status["checksCompleted"]), status)
-    return [progress, job_changed(analysis_record(row))]
+                             _order(status["attempt"], str(status["status"]), status["checksCompleted"]), status)
+    return [progress] + ([job_changed(record)] if record is not None else [])
 
 
-def scan_events(row: dict[str, Any]) -> list[RealtimeEvent]:
-    """A Policy Enforcer scan (its `policy_scans` row): phase, repositories scanned of total, violations so far."""
-    status = str(row["status"])
-    total = row.get("repositories_total")
+def scan_events(scan: Scan, record: ProductRecord | None) -> list[RealtimeEvent]:
+    """A Policy Enforcer scan: phase, repositories scanned of total, violations so far."""
+    status = str(scan.status)
+    total = scan.repositories_total
     if status in _RANK:
         phase = "listing repositories" if total is None else "evaluating policies"
     else:
         phase = status.lower()
-    scanned = int(row["repositories_scanned"] or 0)
-    payload = {"scanId": row["scan_id"], "status": status, "phase": phase, "repositoriesScanned": scanned,
+    scanned = int(scan.repositories_scanned or 0)
+    payload = {"scanId": scan.scan_id, "status": status, "phase": phase, "repositoriesScanned": scanned,
                "repositoriesTotal": int(total) if total is not None else None,
-               "violations": int(row["violations_found"] or 0), "dryRun": bool(row["dry_run"]),
-               "startedAt": row["started_at"], "completedAt": row["completed_at"], "error": row["error"]}
-    progress = RealtimeEvent(EventTarget.SCAN_PROGRESS, job_group(row["scan_id"]), row["scan_id"],
+               "violations": int(scan.violations_found or 0), "dryRun": bool(scan.dry_run),
+               "startedAt": scan.started_at, "completedAt": scan.completed_at, "error": scan.error}
+    progress = RealtimeEvent(EventTarget.SCAN_PROGRESS, job_group(scan.scan_id), scan.scan_id,
                              _order(1, status, scanned), payload)
-    return [progress, job_changed(scan_record(row))]
+    return [progress] + ([job_changed(record)] if record is not None else [])
 
 
 def act_events(run: ProductRecord, items_total: int, by_outcome: dict[str, int]) -> list[RealtimeEvent]:

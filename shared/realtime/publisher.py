@@ -182,10 +182,11 @@ def publish_analysis_job(db: Any, job_id: str) -> None:
         if get_publisher() is None:
             return
         from shared.analyzer import jobs
+        from shared.monitoring.store import load_record
 
-        row = jobs.get_job(db, job_id)
-        if row is not None:
-            publish(analysis_events(row))
+        job = jobs.get_job(db, job_id)
+        if job is not None:
+            publish(analysis_events(job, load_record(db, "analysis", job_id)))
     except Exception as exc:  # noqa: BLE001 - best effort by contract
         log.warning("SignalR: events of %s not queued (%s)", job_id, type(exc).__name__)
 
@@ -195,11 +196,12 @@ def publish_scan(db: Any, scan_id: str) -> None:
     try:
         if get_publisher() is None:
             return
+        from shared.monitoring.store import load_record
         from shared.policies import store
 
-        row = store.get_scan(db, scan_id)
-        if row is not None:
-            publish(scan_events(row))
+        scan = store.get_scan(db, scan_id)
+        if scan is not None:
+            publish(scan_events(scan, load_record(db, "scan", scan_id)))
     except Exception as exc:  # noqa: BLE001 - best effort by contract
         log.warning("SignalR: events of %s not queued (%s)", scan_id, type(exc).__name__)
 
@@ -209,7 +211,7 @@ def publish_act(db: Any, scan_id: str, act_id: str) -> None:
     try:
         if get_publisher() is None:
             return
-        from shared.monitoring.sources import load_record
+        from shared.monitoring.store import load_record
         from shared.policies import store
 
         run = load_record(db, "act", act_id)
