@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from devhost.azurite import free_port
 from tests.e2e.analysis_support import host_env
+from tests.realtime.signalr_support import connection_string
 from tests.e2e.policy_support import TOKEN, repo, seed, write_config
 from tests.support.githubsim import start_githubsim
 
@@ -56,7 +58,9 @@ def ui_host(local_host: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     samples = folder / "samples"
     samples.mkdir()
     shutil.copy(REPO_ROOT / "samples" / "shop.db", samples / "shop.db")
+    # With real-time on, as `make start` runs it: the host serves the local SignalR service on a free port.
     host = local_host(env={**host_env(ANALYZER_ALLOWED_SQLITE_DIRS=str(samples)),
+                           "AzureSignalRConnectionString": connection_string(free_port()),
                            "ANALYZER_CONNECTION_SHOP": f"Driver={{SQLite3}};Database={samples / 'shop.db'};",
                            "GITHUB_BASE_URL": sim.base_url, "GITHUB_TOKEN": TOKEN, "GITHUB_ORG": "acme",
                            "POLICY_CONFIG_PATH": str(config)})

@@ -58,6 +58,7 @@ def test_start_an_analysis_from_the_form_and_watch_it_reach_100_percent(page: An
     page.click("#start-analysis")
     page.wait_for_url("**/#/analysis/jobs/analysis-*")
     job_url = page.url
+    page.wait_for_selector("#live-indicator[data-mode=signalr]")
     seen: list[int] = []
     page.expose_function("recordProgress", lambda value: seen.append(int(value)))
     page.evaluate("""() => new MutationObserver(() => window.recordProgress(
