@@ -10,12 +10,12 @@ REQ_HASH := $(shell cat requirements.txt requirements-dev.txt | sha256sum | cut 
 NPM_HASH := $(shell cat package.json package-lock.json 2>/dev/null | sha256sum | cut -c1-16)
 PYTEST_ARGS ?=
 
-.PHONY: start test test-fast lint bench deps apt venv npm databases azurite clean-stamps
+.PHONY: start test test-fast lint bench deps apt venv npm ui browser databases azurite clean-stamps
 
 start: deps
 	scripts/start.sh
 
-test: deps databases lint
+test: deps databases browser lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The inner loop: the quality gates, then the unit tier (no server of any kind; tiers: tests/conftest.py).
@@ -30,7 +30,7 @@ lint: venv
 bench: deps
 	$(PY) -m benchmarks
 
-deps: apt venv npm
+deps: apt venv npm ui
 
 apt:
 	@scripts/ensure_apt.sh
@@ -48,6 +48,13 @@ $(STAMPS)/npm-$(NPM_HASH):
 	@if [ -f package-lock.json ] && [ ! -d node_modules ]; then npm ci --no-audit --no-fund --loglevel=error; \
 	else npm install --no-save --no-audit --no-fund --loglevel=error; fi
 	@mkdir -p $(STAMPS) && rm -f $(STAMPS)/npm-* && touch $@
+
+ui: npm
+	@scripts/build_ui.sh
+
+browser:
+	@# Debian's Chromium for the UI tests (Playwright drives it; a browser download fails here).
+	@scripts/ensure_apt.sh chromium
 
 databases:
 	@scripts/ensure_databases.sh

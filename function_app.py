@@ -13,12 +13,16 @@ from orchestrators import policy_act as policy_act_orchestrators
 from orchestrators import policy_scan as policy_scan_orchestrators
 from triggers import (
     http_analysis,
+    http_github_webhook,
     http_monitoring,
     http_openapi,
     http_scans,
     http_schedules,
+    http_signalr,
+    http_ui,
     queue_analysis_requests,
     queue_policy_act_requests,
+    queue_policy_webhook_events,
     timer_schedules,
 )
 
@@ -26,6 +30,7 @@ app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
 
 for blueprint in (
     http_openapi.bp,
+    http_ui.bp,
     http_monitoring.bp,
     http_analysis.bp,
     queue_analysis_requests.bp,
@@ -33,10 +38,13 @@ for blueprint in (
     analysis_activities.bp,
     http_scans.bp,
     queue_policy_act_requests.bp,
+    http_github_webhook.bp,
+    queue_policy_webhook_events.bp,
     policy_scan_orchestrators.bp,
     policy_act_orchestrators.bp,
     policy_activities.bp,
     http_schedules.bp,
     timer_schedules.bp,
+    http_signalr.bp,
 ):
     app.register_functions(blueprint)

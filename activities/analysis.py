@@ -30,6 +30,7 @@ from shared.analyzer.report import build_report, partial_reason_for
 from shared.analyzer.requests import connection_problem
 from shared.analyzer.runner import run_checks
 from shared.analyzer.session import AnalysisSession, TargetError
+from shared.realtime.publisher import publish_analysis_job  # real-time progress (best effort, never blocks)
 from shared.status import JobStatus
 from shared.storage.db import Database, get_database
 
@@ -115,6 +116,7 @@ def plan(db: Database, request: AnalysisInput) -> Plan:
         jobs.set_step(db, request.job_id, admitted.step)
         return Plan(False, None, waiting=admitted.step, ahead=admitted.waiting_ahead)
     jobs.mark_started(db, request.job_id, "connecting and planning")
+    publish_analysis_job(db, request.job_id)
     timeout_s = request.options.timeout_seconds or settings.analyzer_statement_timeout_seconds()
     try:
         conn = resolve_connection(db, request.connection)
@@ -139,6 +141,7 @@ def plan(db: Database, request: AnalysisInput) -> Plan:
         durations=jobs.last_durations(db, engine=job.engine, target=job.target, before_job=request.job_id))
     jobs.record_outcomes(db, request.job_id, [CheckOutcome(i, skipped=r) for i, r in check_plan.skipped])
     jobs.mark_running(db, request.job_id, checks_total=check_plan.total, server=server)
+    publish_analysis_job(db, request.job_id)
     return Plan(True, None, check_plan.batches, check_plan.total, len(check_plan.skipped), max_parallel, timeout_s)
 
 
@@ -175,6 +178,7 @@ def run_batch(db: Database, batch: BatchInput) -> BatchResult:
         log.warning("analysis %s batch %s: connection lost, %d new session(s), %d check(s) still lost",
                     batch.job_id, batch.index, run.reconnects, run.lost)
     jobs.record_outcomes(db, batch.job_id, run.outcomes, reconnects=run.reconnects)
+    publish_analysis_job(db, batch.job_id)
     return BatchResult(True, None, len(run.outcomes), sum(len(o.findings) for o in run.outcomes),
                        sum(1 for o in run.outcomes if o.skipped), run.reconnects, run.lost)
 
@@ -201,6 +205,7 @@ def finalize(db: Database, request: FinalizeInput) -> dict[str, Any]:
     if request.error:
         jobs.finish(db, request.job_id, "Failed", secrets.redact(request.error)[:2000], step="failed")
         secrets.expire_secret(db, job.secret_ref, timedelta(hours=settings.analyzer_failed_secret_ttl_hours()))
+        publish_analysis_job(db, request.job_id)
         return {"status": "Failed"}
     server = job.server
     completed_at = jobs.now_iso()
@@ -211,4 +216,5 @@ def finalize(db: Database, request: FinalizeInput) -> dict[str, Any]:
     jobs.finish(db, request.job_id, "Completed", step="completed (partial)" if partial_reason else "completed",
                 partial_reason=partial_reason)
     secrets.delete_secret(db, job.secret_ref)
+    publish_analysis_job(db, request.job_id)
     return {"status": "Completed", "findings": len(report["findings"]), "score": report["score"]}

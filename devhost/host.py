@@ -224,6 +224,8 @@ class Host:
             await asyncio.to_thread(self._stop_engine, 1.0)
             raise HostStartError(f"port {self.options.port} is in use: stop the other process or pass --port"
                                  if exc.errno == errno.EADDRINUSE else f"cannot listen: {exc.strerror}") from None
+        from devhost.signalr.embedded import start_if_configured  # local Azure SignalR Service, if configured
+        signalr = await start_if_configured()
         self.state = "Running"
         self._print_listing()
 
@@ -237,7 +239,10 @@ class Host:
                  self.options.host, self.options.port)
 
         await self.stop_requested.wait()
-        return await self._shutdown(runner, site, pollers, pollers_stop, sender)
+        code = await self._shutdown(runner, site, pollers, pollers_stop, sender)
+        if signalr is not None:
+            await signalr.cleanup()
+        return code
 
     async def _shutdown(self, runner: web.AppRunner, site: web.TCPSite, pollers: list[asyncio.Task[Any]],
                         pollers_stop: asyncio.Event, sender: Any) -> int:

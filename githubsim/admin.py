@@ -4,9 +4,15 @@
     POST   /_sim/state               {"rateLimit": {"remaining","limit","reset","windowSeconds"},
                                       "secondaryLimit": {"maxWrites","windowSeconds","retryAfter"}, "latencyMs",
                                       "app": {"id","publicKeyPem","tokenTtlSeconds","installations":[ids]},
+                                      "orgRulesets": [<seed org_rulesets entries>], "outsideCollaborators": [logins],
                                       "repos": {"<name>": {<seed fields to change>}}}
     GET    /_sim/repos/<name>        the repository's internal state (issues, labels, archived, ...)
-    PUT    /_sim/repos/<name>        create/replace a repository from a seed entry
+    PUT    /_sim/repos/<name>        create/replace a repository from a seed entry (webhook: repository created/…)
+    DELETE /_sim/repos/<name>        delete a repository (webhook: repository deleted)
+    POST   /_sim/state {"webhook": {"url", "secret", "maxAttempts"} | null}   send signed webhooks for changes
+    GET    /_sim/webhooks/deliveries                      every delivery (id, event, attempts, statuses, payload)
+    POST   /_sim/webhooks/deliveries/<id>/redeliver       send one again with the same X-GitHub-Delivery
+    POST   /_sim/webhooks/ping                            a `ping` delivery
     POST   /_sim/faults              {"path": regex, "status", "count", "method", "message", "retryAfter", "delayMs"}
     DELETE /_sim/faults
     GET    /_sim/requests?since=N    {"requests": [...], "counters": {...}}
@@ -17,11 +23,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 import urllib.parse
 from typing import TYPE_CHECKING, Any
 
+from githubsim import render, webhooks
 from githubsim.limits import Fault
-from githubsim.model import AppConfig
+from githubsim.model import AppConfig, stable_id
 
 if TYPE_CHECKING:
     from githubsim.server import Simulator
@@ -55,13 +63,23 @@ def update_state(sim: "Simulator", body: dict[str, Any]) -> None:
         sim.secondary.configure(sl.get("maxWrites", 0), sl.get("windowSeconds", 60), sl.get("retryAfter", 60))
     if "latencyMs" in body:
         sim.latency_ms = float(body["latencyMs"])
+    if "outsideCollaborators" in body:
+        with st.lock:
+            st.org_outside_collaborators = [str(v) for v in body["outsideCollaborators"]]
+    if "orgRulesets" in body:
+        with st.lock:
+            st.org_rulesets = [{**rs, "id": int(rs.get("id", stable_id("org-ruleset", st.org_login, rs["name"])))}
+                               for rs in body["orgRulesets"]]
     if "app" in body:
         a = body["app"]
         with st.lock:
             st.app = AppConfig(id=int(a["id"]), public_key_pem=a.get("publicKeyPem"),
                                installations={int(i): st.org_login for i in a.get("installations", [1])},
                                token_ttl_seconds=int(a.get("tokenTtlSeconds", 3600)))
+    if "webhook" in body:
+        sim.webhooks.configure(body["webhook"])
     for name, changes in (body.get("repos") or {}).items():
+        before = sim.repo_snapshot(name)
         with st.lock:
             repo = st.repos.get(name.lower())
             if repo is None:
@@ -70,6 +88,7 @@ def update_state(sim: "Simulator", body: dict[str, Any]) -> None:
                 if key not in {f.name for f in dataclasses.fields(repo)} or key in {"issues", "labels", "name"}:
                     raise ValueError(f"repos.{name}.{key}: not a settable field")
                 setattr(repo, key, value)
+        sim.notify(name, before)
 
 
 def handle(sim: "Simulator", method: str, raw_path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -89,7 +108,15 @@ def handle(sim: "Simulator", method: str, raw_path: str, body: bytes) -> tuple[i
         if path.startswith("/_sim/repos/"):
             name = urllib.parse.unquote(path[len("/_sim/repos/"):])
             if method == "PUT":
+                before = sim.repo_snapshot(name)
                 sim.state.add_repo({**data, "name": name})
+                sim.notify(name, before)
+                return _reply(204)
+            if method == "DELETE":
+                before = sim.repo_snapshot(name)
+                with sim.state.lock:
+                    sim.state.repos.pop(name.lower(), None)
+                sim.notify(name, before)
                 return _reply(204)
             with sim.state.lock:
                 repo = sim.state.repos.get(name.lower())
@@ -109,6 +136,20 @@ def handle(sim: "Simulator", method: str, raw_path: str, body: bytes) -> tuple[i
         if path == "/_sim/requests" and method == "DELETE":
             sim.log.clear()
             return _reply(204)
+        if path == "/_sim/webhooks/deliveries" and method == "GET":
+            return _reply(200, {"deliveries": sim.webhooks.snapshot()})
+        if path == "/_sim/webhooks/deliveries" and method == "DELETE":
+            sim.webhooks.clear()
+            return _reply(204)
+        if path.startswith("/_sim/webhooks/deliveries/") and path.endswith("/redeliver") and method == "POST":
+            delivery_id = path[len("/_sim/webhooks/deliveries/"):-len("/redeliver")]
+            return _reply(202) if sim.webhooks.redeliver(delivery_id) else _reply(404, {"message": "no such delivery"})
+        if path == "/_sim/webhooks/ping" and method == "POST":
+            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            sender = render.user(sim.api_root, sim.state.html_base, "octocat", 583231)
+            delivery = sim.webhooks.emit("ping", webhooks.ping(render.organization(sim.state, sim.api_root), sender,
+                                                               sim.webhooks.url or "", now))
+            return _reply(202, {"deliveryId": delivery.delivery_id if delivery else None})
         if path == "/_sim/reset" and method == "POST":
             sim.reset()
             return _reply(204)

@@ -6,6 +6,7 @@ primary rate limit, secondary (write burst) limit, the handler, then conditional
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import threading
@@ -15,13 +16,22 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from githubsim import admin, api_issues, api_meta, api_repos
+from githubsim import admin, api_issues, api_meta, api_repos, render, webhooks
 from githubsim.auth import AuthFailure, authenticate
-from githubsim.limits import (PRIMARY_DOC, PRIMARY_MESSAGE, SECONDARY_DOC, SECONDARY_MESSAGE, Faults, RateLimiter,
-                              RequestLog, SecondaryLimiter)
-from githubsim.model import SimState
+from githubsim.limits import (
+    PRIMARY_DOC,
+    PRIMARY_MESSAGE,
+    SECONDARY_DOC,
+    SECONDARY_MESSAGE,
+    Faults,
+    RateLimiter,
+    RequestLog,
+    SecondaryLimiter,
+)
+from githubsim.model import Repo, SimState
 from githubsim.render import error
 from githubsim.routing import ApiError, Call, Reply, Route, match
+from githubsim.webhooks import WebhookSender
 
 ROUTES: list[Route] = api_repos.ROUTES + api_issues.ROUTES + api_meta.ROUTES
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
@@ -53,6 +63,49 @@ class Simulator:
         self.faults = Faults()
         self.log = RequestLog()
         self.latency_ms = latency_ms
+        self.webhooks = WebhookSender()
+        self.webhooks.configure(seed.get("webhook"))
+        self.api_root = "http://127.0.0.1"  # set to the listening address by the server; payload URLs use it
+
+    # -- webhooks ----------------------------------------------------------------------------------------------
+    def repo_snapshot(self, name: str) -> dict[str, Any] | None:
+        with self.state.lock:
+            repo = self.state.repos.get(name.lower())
+            return None if repo is None else dataclasses.asdict(repo)
+
+    def notify(self, name: str, before: dict[str, Any] | None) -> None:
+        """Send the webhooks GitHub would send for the change of repository `name` since `before`."""
+        if not self.webhooks.enabled:
+            return
+        after = self.repo_snapshot(name)
+        events = webhooks.change_events(before, after)
+        if not events:
+            return
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with self.state.lock:
+            repo = self.state.repos.get(name.lower())
+            if repo is None:  # deleted: the last known shape
+                repo = Repo(**{k: v for k, v in (before or {}).items() if k not in {"issues", "labels"}})
+            rest_repo = render.repository(self.state, self.api_root, repo, full=True)
+            rest_org = render.organization(self.state, self.api_root)
+            sender = render.user(self.api_root, self.state.html_base, "octocat", 583231)
+        for event, action, detail in events:
+            if event == "push":
+                added, modified, removed = detail
+                before_sha = hashlib.sha1(json.dumps((before or {}).get("files"), sort_keys=True).encode()).hexdigest()
+                after_sha = hashlib.sha1(json.dumps((after or {}).get("files"), sort_keys=True).encode()).hexdigest()
+                payload = webhooks.push(rest_repo, rest_org, sender, repo.default_branch, before_sha, after_sha,
+                                        added, modified, removed, now)
+            elif event == "branch_protection_rule":
+                branch, protection = detail
+                payload = webhooks.envelope(action, rest_repo, rest_org, sender,
+                                            rule=webhooks.protection_rule(repo.id, branch, protection, now))
+            elif action == "edited":
+                payload = webhooks.envelope(action, rest_repo, rest_org, sender, changes={
+                    k: v for k, v in detail.items() if k in ("description", "homepage", "topics", "default_branch")})
+            else:
+                payload = webhooks.envelope(action, rest_repo, rest_org, sender)
+            self.webhooks.emit(event, payload)
 
     def reset(self) -> None:
         self.state.reset()
@@ -140,10 +193,15 @@ class Simulator:
             return 400, {}, _json(error("Problems parsing JSON", 400)), counted
         query = {k: v for k, v in urllib.parse.parse_qsl(query_string, keep_blank_values=True)}
         call = Call(self.state, method, path, params, query, data, api_root, principal, query_string)
+        watched = params.get("repo") if method in WRITE_METHODS and self.webhooks.enabled and "repo" in params \
+            else None
+        before = self.repo_snapshot(watched) if watched else None
         try:
             reply = r.handler(call)
         except ApiError as exc:
             reply = Reply(exc.status, _error_body(exc), dict(exc.headers))
+        if watched and before is not None and reply.status < 300:
+            self.notify(watched, before)
         payload = b"" if reply.body is None else _json(reply.body)
         if method == "GET" and reply.status == 200:
             etag = weak_etag(payload)
@@ -173,7 +231,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: "SimHTTPServer"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence per-request stderr lines
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def _dispatch(self) -> None:
@@ -217,6 +275,7 @@ class RunningServer:
         self.httpd = SimHTTPServer((host, port), self.sim)
         self.port = self.httpd.server_address[1]
         self.base_url = f"http://{host}:{self.port}"
+        self.sim.api_root = self.base_url
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                        name="githubsim", daemon=True)
 
@@ -225,5 +284,6 @@ class RunningServer:
         return self
 
     def stop(self) -> None:
+        self.sim.webhooks.stop()
         self.httpd.shutdown()
         self.httpd.server_close()

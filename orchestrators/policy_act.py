@@ -14,8 +14,8 @@ from typing import Any
 import azure.durable_functions as df
 
 from orchestrators.policy_scan import MAX_RATE_LIMIT_WAITS, RETRY, _timer_at, wake_time
+from shared.policies.failures import redacted_reason
 from shared.policies.models import ActChunkInput, ActChunkResult, ActPlan, ActRequest, ArchiveInput
-from shared.redaction import redact_text
 
 bp = df.Blueprint()
 
@@ -27,6 +27,10 @@ def policy_act_orchestrator(context: df.DurableOrchestrationContext) -> Generato
     try:
         plan = ActPlan.from_json((yield context.call_activity_with_retry("policy_act_plan", RETRY,
                                                                          request.to_json())))
+        if plan.superseded:  # another run holds this scan's claim (a late queue message, a second starter)
+            context.set_custom_status({"phase": "superseded", "scanId": request.scan_id, "actId": request.act_id,
+                                       "reason": plan.error})
+            return {"actId": request.act_id, "status": "Superseded", "reason": plan.error}
         if not plan.ok:
             return (yield from _finish(context, request, "Failed", plan.error))
         offset, waits, candidates = 0, 0, []
@@ -70,7 +74,7 @@ def policy_act_orchestrator(context: df.DurableOrchestrationContext) -> Generato
                     yield _timer_at(context, wake_time(context, result.rate_limited_until))
         return (yield from _finish(context, request, "Completed", ""))
     except Exception as exc:  # noqa: BLE001
-        return (yield from _finish(context, request, "Failed", f"the act step failed: {redact_text(str(exc))[:500]}"))
+        return (yield from _finish(context, request, "Failed", f"the act step failed: {redacted_reason(exc)}"))
 
 
 def _finish(context: Any, request: ActRequest, status: str, error: str) -> Generator[Any, Any, dict[str, Any]]:

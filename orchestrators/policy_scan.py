@@ -14,8 +14,8 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from shared.policies.failures import redacted_reason
 from shared.policies.models import BatchInput, ChunkInput, ChunkResult, ListPageResult, ScanPlan, ScanRequest
-from shared.redaction import redact_text
 
 bp = df.Blueprint()
 
@@ -45,8 +45,19 @@ def policy_scan_orchestrator(context: df.DurableOrchestrationContext) -> Generat
     scan_id = request.scan_id
     status: dict[str, Any] = {"phase": "planning", "scanId": scan_id}
     try:
-        plan = ScanPlan.from_json((yield context.call_activity_with_retry("policy_load_config", RETRY,
-                                                                          request.to_json())))
+        waits = 0
+        while True:
+            plan = ScanPlan.from_json((yield context.call_activity_with_retry("policy_load_config", RETRY,
+                                                                              request.to_json())))
+            if not plan.rate_limited_until:
+                break
+            waits += 1
+            if waits > MAX_RATE_LIMIT_WAITS:
+                return (yield from _fail(context, scan_id, "GitHub rate limit did not recover"))
+            status.update(phase="waiting-rate-limit", rateLimitedUntil=plan.rate_limited_until)
+            context.set_custom_status(status)
+            yield _timer_at(context, wake_time(context, plan.rate_limited_until))
+        status.pop("rateLimitedUntil", None)
         if not plan.ok:
             return (yield from _fail(context, scan_id, plan.error))
 
@@ -72,8 +83,8 @@ def policy_scan_orchestrator(context: df.DurableOrchestrationContext) -> Generat
         status.pop("rateLimitedUntil", None)
 
         # 2. evaluate in batches, a window of sub-orchestrations at a time
-        batches = [BatchInput(scan_id, offset, min(plan.batch_size, total - offset), plan.chunk_size)
-                   for offset in range(0, total, plan.batch_size)]
+        batches = [BatchInput(scan_id, offset, min(plan.batch_size, total - offset), plan.chunk_size,
+                              list(plan.unavailable_pauses)) for offset in range(0, total, plan.batch_size)]
         scanned = violations = errors = 0
         status.update(phase="evaluating", repositoriesTotal=total, repositoriesScanned=0, violationsFound=0,
                       batchesTotal=len(batches), batchesDone=0)
@@ -98,10 +109,12 @@ def policy_scan_orchestrator(context: df.DurableOrchestrationContext) -> Generat
         # 3. complete; the act run starts from a queue message
         finished = yield context.call_activity_with_retry("policy_finish_scan", RETRY, {"scanId": scan_id})
         status.update(phase="completed", actId=finished.get("actId"))
+        if finished.get("warning"):
+            status.update(warning=finished["warning"])
         context.set_custom_status(status)
         return finished
     except Exception as exc:  # noqa: BLE001 - activity failures after retries: record them on the scan
-        return (yield from _fail(context, scan_id, f"the scan failed: {redact_text(str(exc))[:500]}"))
+        return (yield from _fail(context, scan_id, f"the scan failed: {redacted_reason(exc)}"))
 
 
 def _fail(context: Any, scan_id: str, error: str) -> Generator[Any, Any, dict[str, Any]]:
@@ -122,7 +135,7 @@ def policy_scan_batch_orchestrator(context: df.DurableOrchestrationContext) -> G
     while pending:
         results = yield context.task_all([context.call_activity_with_retry("policy_evaluate_chunk", RETRY,
                                                                            chunk.to_json()) for chunk in pending])
-        again, wake = [], ""
+        again, wake, pause = [], "", 0
         for chunk, raw in zip(pending, results, strict=True):
             result = ChunkResult.from_json(raw)
             if result.fatal:
@@ -131,14 +144,26 @@ def policy_scan_batch_orchestrator(context: df.DurableOrchestrationContext) -> G
                 again.append(chunk)
                 wake = max(wake, result.rate_limited_until)
                 continue
+            if result.unavailable:
+                # GitHub keeps failing for a repository of this chunk (beyond the activity's retries): pause, try
+                # again; the last try records that repository's results as `error` instead of failing the scan.
+                pauses = batch.unavailable_pauses or [0]
+                tries = chunk.unavailable_tries + 1
+                again.append(ChunkInput(chunk.scan_id, chunk.offset, chunk.limit,
+                                        final_attempt=tries >= len(pauses), unavailable_tries=tries))
+                pause = max(pause, pauses[min(tries, len(pauses)) - 1], 1)
+                continue
             total.scanned += result.scanned
             total.violations += result.violations
             total.errors += result.errors
-        if again:
+        if wake:
             waits += 1
             if waits > MAX_RATE_LIMIT_WAITS:
                 return ChunkResult(fatal="GitHub rate limit did not recover").to_json()
             context.set_custom_status({"phase": "waiting-rate-limit", "rateLimitedUntil": wake})
             yield _timer_at(context, wake_time(context, wake))
+        elif pause:
+            context.set_custom_status({"phase": "waiting-github-unavailable", "pauseSeconds": pause})
+            yield context.create_timer(context.current_utc_datetime + timedelta(seconds=pause))
         pending = again
     return total.to_json()

@@ -77,6 +77,7 @@ done
 api="http://127.0.0.1:$PORT/api"
 cat <<MSG
 
+  Web UI:          $api/ui/       (sign in with the function key: $FUNCTION_KEY)
   Functions host:  $api/          (function key: $FUNCTION_KEY, header x-functions-key or ?code=)
   OpenAPI:         $api/openapi.json
   Dashboard:       $api/dashboard
@@ -94,9 +95,24 @@ fi
 
 echo "GitHub Policy Enforcer — Scan now:"
 echo "  curl -sS -X POST -H 'x-functions-key: $FUNCTION_KEY' -H 'Content-Type: application/json' -d '{}' $api/v1/scans"
-echo "  then follow the statusUrl it returns (same header), or the dashboard: $api/dashboard"
+echo "  then follow the statusUrl it returns (same header), or press Scan now in the UI: $api/ui/#/policy"
 if [ -n "$sim_url" ] && [ "${GITHUB_BASE_URL:-}" = "$sim_url" ]; then
   token="${GITHUB_TOKEN}"
+  # githubsim sends the demo organization's webhooks to this host, signed with GITHUB_WEBHOOK_SECRET (as a GitHub
+  # App's webhook would be configured): a change to a demo repository is enforced within seconds.
+  if [ -n "${GITHUB_WEBHOOK_SECRET:-}" ]; then
+    "$PY" - "$sim_url" "$api/github/webhook" <<'PY' && webhooks=1 || webhooks=0
+import json, os, sys, urllib.request
+body = json.dumps({"webhook": {"url": sys.argv[2], "secret": os.environ["GITHUB_WEBHOOK_SECRET"]}}).encode()
+urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/_sim/state", data=body, method="POST",
+                                              headers={"Content-Type": "application/json"}), timeout=10).read()
+PY
+    if [ "$webhooks" = "1" ]; then
+      echo "  Webhooks: githubsim sends the demo org's changes to $api/github/webhook (signed). Try one:"
+      echo "    curl -sS -X PUT $sim_url/_sim/repos/brand-new -H 'Content-Type: application/json' -d '{\"visibility\": \"private\"}'"
+      echo "    → within seconds: curl -sS -H 'Authorization: token $token' '$sim_url/repos/acme/brand-new/issues'"
+    fi
+  fi
   echo "  Issues it opens in the demo organization (githubsim; the demo token is the seed's, not a secret):"
   "$PY" - "$sim_url" "$token" <<'PY'
 import json, sys

@@ -1,15 +1,18 @@
 """`make start` settings: what the host needs for the demo that the user has not set, as `export` lines for bash.
 
 The user's own `local.settings.json` and environment always win: this only fills the gaps, so the file is never
-written. Three gaps are filled:
+written. Four gaps are filled:
 
 - `ANALYZER_SECRET_KEY`: a Fernet key generated once and kept in `.data/analyzer-secret.key` (mode 600), so jobs
   encrypted in one run can still be read after a restart, and no key is ever committed.
-- the GitHub settings (`GITHUB_BASE_URL`, `GITHUB_TOKEN`, `GITHUB_ORG`) pointing at the local githubsim with the
-  demo seed — as a group, and only when the user configured no GitHub credentials or organization of their own
-  (mixing a real base URL with the simulator's token would be worse than either).
+- the GitHub settings (`GITHUB_BASE_URL`, `GITHUB_TOKEN`, `GITHUB_ORG`, and a generated `GITHUB_WEBHOOK_SECRET`
+  kept in `.data/webhook.secret` that githubsim signs the demo organization's webhooks with) pointing at the local
+  githubsim with the demo seed — as a group, and only when the user configured no GitHub credentials or
+  organization of their own (mixing a real base URL with the simulator's token would be worse than either).
 - the queue names `ANALYSIS_QUEUE` and `POLICY_ACT_QUEUE` (the queue triggers bind `%ANALYSIS_QUEUE%`), so a
   `local.settings.json` written before they existed still starts.
+- `AzureSignalRConnectionString`: the local SignalR service the host serves (`devhost/signalr/`) on
+  127.0.0.1:8888 with an access key drawn per run (tokens are short-lived; clients negotiate again).
 
     python -m scripts.start_settings --githubsim-url http://127.0.0.1:7072 --seed githubsim/seeds/demo.json
 """
@@ -27,7 +30,8 @@ KEY_FILE = ROOT / ".data" / "analyzer-secret.key"
 GITHUB_OWN = ("GITHUB_ORG", "GITHUB_TOKEN", "GITHUB_APP_ID")
 # `%ANALYSIS_QUEUE%` / `%POLICY_ACT_QUEUE%` in the queue triggers: a host cannot index them without a value, so an
 # older local.settings.json without these names still starts.
-QUEUE_DEFAULTS = {"ANALYSIS_QUEUE": "analysis-requests", "POLICY_ACT_QUEUE": "policy-act-requests"}
+QUEUE_DEFAULTS = {"ANALYSIS_QUEUE": "analysis-requests", "POLICY_ACT_QUEUE": "policy-act-requests",
+                  "POLICY_WEBHOOK_QUEUE": "policy-webhook-events"}
 
 
 def user_values(root: Path = ROOT) -> dict[str, str]:
@@ -94,7 +98,17 @@ def missing_settings(chosen: dict[str, str], seed_path: Path, githubsim_url: str
             extra[name] = default
     if githubsim_url and not any(name in chosen for name in GITHUB_OWN):
         extra.update(demo_github(seed_path, githubsim_url))
+        if "GITHUB_WEBHOOK_SECRET" not in chosen:  # githubsim signs the demo org's webhooks with it
+            extra["GITHUB_WEBHOOK_SECRET"] = persistent_key(key_file.with_name("webhook.secret"), fernet=False)
+    if "AzureSignalRConnectionString" not in chosen:
+        extra["AzureSignalRConnectionString"] = local_signalr()
     return extra
+
+
+def local_signalr(port: int = 8888) -> str:
+    import secrets
+
+    return f"Endpoint=http://127.0.0.1:{port};AccessKey={secrets.token_urlsafe(32)};Version=1.0;"
 
 
 def main(argv: list[str] | None = None) -> int:

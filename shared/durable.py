@@ -36,6 +36,10 @@ class Controller(Starter, Protocol):
     async def terminate(self, instance_id: str, reason: str) -> None: ...
 
 
+class Purger(StatusReader, Protocol):
+    async def purge_instance_history(self, instance_id: str) -> Any: ...
+
+
 def runtime_name(status: Any) -> str | None:
     """The runtime status of a `get_status` answer as text; None when the engine does not know the instance (the
     real client answers a 404 with an object whose fields are all None)."""

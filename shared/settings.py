@@ -59,6 +59,13 @@ def analyzer_named_connection(name: str) -> str | None:
     return None
 
 
+def analyzer_named_connection_names() -> list[str]:
+    """Names (lower-case) of every configured `ANALYZER_CONNECTION_<NAME>`: what the start form offers."""
+    prefix = "ANALYZER_CONNECTION_"
+    return sorted({key[len(prefix):].lower() for key, value in os.environ.items()
+                   if key.upper().startswith(prefix) and len(key) > len(prefix) and value.strip()})
+
+
 def analyzer_max_connections() -> int:
     return _int("ANALYZER_MAX_CONNECTIONS", 2)
 
@@ -232,3 +239,54 @@ def notify_webhook_url() -> str:
 
 def notify_webhook_allowed_hosts() -> list[str]:
     return _list("NOTIFY_WEBHOOK_ALLOWED_HOSTS", "*.webhook.office.com,*.logic.azure.com,hooks.slack.com")
+
+
+def policy_stall_timeout_seconds() -> int:
+    """A scan or act run whose orchestration shows no progress for this long (outside a deliberate wait) is
+    reported as stalled and failed, so it never stays Running forever nor holds the scan lock."""
+    return max(2, _int("POLICY_STALL_TIMEOUT_SECONDS", 1800))
+
+
+def github_webhook_secret() -> str:
+    """The GitHub App's webhook secret (a Key Vault reference in Azure); empty: the webhook endpoint refuses all."""
+    return _get("GITHUB_WEBHOOK_SECRET")
+
+
+def policy_webhook_queue() -> str:
+    return _get("POLICY_WEBHOOK_QUEUE", "policy-webhook-events")
+
+
+def policy_webhook_debounce_seconds() -> int:
+    """Events for one repository within this window are coalesced into one evaluation."""
+    return max(0, _int("POLICY_WEBHOOK_DEBOUNCE_SECONDS", 3))
+
+
+def policy_unavailable_pauses_seconds() -> list[int]:
+    """Pauses before a scan tries a repository again that GitHub answered 5xx for; after the last its results
+    are `error` and the scan completes with a warning. Comma-separated seconds."""
+    raw = _get("POLICY_UNAVAILABLE_PAUSES_SECONDS", "5,15,30")
+    try:
+        return [max(1, int(v)) for v in raw.split(",") if v.strip()] or [5]
+    except ValueError:
+        raise ValueError("setting POLICY_UNAVAILABLE_PAUSES_SECONDS must be comma-separated seconds") from None
+
+
+# -- Real-time progress (Azure SignalR Service, Serverless mode) ---------------------------------------------------
+def signalr_connection_string() -> str:
+    """`Endpoint=https://<name>.service.signalr.net;AccessKey=...;Version=1.0;` (a Key Vault reference in Azure);
+    empty = real-time events are off and only polling serves progress."""
+    return _get("AzureSignalRConnectionString")
+
+
+# -- Set by the platform (App Service), never by the user --------------------------------------------------------
+def platform_instance_id() -> str:
+    """The App Service instance this process runs on; empty locally."""
+    return _get("WEBSITE_INSTANCE_ID")
+
+
+def platform_host_name() -> str:
+    return _get("WEBSITE_HOSTNAME")
+
+
+def signalr_hub() -> str:
+    return _get("SIGNALR_HUB", "jobs").lower()

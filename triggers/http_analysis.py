@@ -5,6 +5,8 @@ record; the rules (what may be canceled or restarted, how a lost job is detected
 """
 from __future__ import annotations
 
+import asyncio
+
 import azure.durable_functions as df
 import azure.functions as func
 
@@ -17,6 +19,8 @@ from shared.analyzer.requests import parse_start_request
 from shared.api.paging import int_param, parse_page
 from shared.api.problems import bad_request, conflict, not_found
 from shared.errors import Conflict
+from shared.realtime.publisher import publish_analysis_job
+from shared.storage.db import get_database
 from triggers._http import api_handler, base_url, json_response, read_json_object
 
 bp = df.Blueprint()
@@ -79,6 +83,8 @@ async def analysis_report(req: func.HttpRequest) -> func.HttpResponse:
 @api_handler
 async def analysis_cancel(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     view = await service.cancel(client, _job_id(req))
+    # Real-time: the job's final state to its subscribers (a row read, so off the event loop; only enqueues).
+    await asyncio.to_thread(publish_analysis_job, get_database(), view.job.job_id)
     return json_response(view.to_json())
 
 
@@ -116,4 +122,18 @@ def analysis_checks(req: func.HttpRequest) -> func.HttpResponse:
     items = [c.to_catalog_json() for c in catalog.all_checks()
              if (engine is None or c.engine == engine)
              and (analysis_type is None or analysis_type in c.analysis_types())]
+    return json_response({"items": items, "total": len(items)})
+
+
+@bp.route(route="v1/analysis/connections", methods=["GET"])
+@api_handler
+def analysis_connections(req: func.HttpRequest) -> func.HttpResponse:
+    items = [c.to_json() for c in service.connections()]
+    return json_response({"items": items, "total": len(items)})
+
+
+@bp.route(route="v1/analysis/history", methods=["GET"])
+@api_handler
+async def analysis_history(req: func.HttpRequest) -> func.HttpResponse:
+    items = [t.to_json() for t in await service.history()]
     return json_response({"items": items, "total": len(items)})

@@ -74,7 +74,8 @@ async def jobs_list(req: func.HttpRequest, client: df.DurableOrchestrationClient
     if status is not None and status not in JOB_STATUSES:
         raise bad_request("status", f"must be one of {', '.join(JOB_STATUSES)}")
     page = parse_page(req.params)
-    found = await monitoring.list_jobs(client, types, status, page.offset, page.page_size, _now())
+    search = req.params.get("search") or None
+    found = await monitoring.list_jobs(client, types, status, page.offset, page.page_size, _now(), search)
     base = base_url(req)
     body = page.envelope([j.to_json(base) for j in found.jobs], found.total)
     body["counts"] = found.counts
@@ -91,6 +92,28 @@ async def jobs_stats(req: func.HttpRequest, client: df.DurableOrchestrationClien
     body["queues"] = queues
     body["generatedAt"] = now.isoformat()
     return json_response(body)
+
+
+@bp.route(route="v1/jobs/history", methods=["GET"])
+@api_handler
+async def jobs_history(req: func.HttpRequest) -> func.HttpResponse:
+    days = await monitoring.daily_history(_now())
+    return json_response({"days": [d.to_json() for d in days]})
+
+
+@bp.route(route="v1/jobs/{id}", methods=["DELETE"])
+@bp.durable_client_input(client_name="client")
+@api_handler
+async def jobs_delete(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """Delete an ended analysis job (rows and engine history). Scans and act runs are the Policy Enforcer's audit
+    trail (violations, issues opened, action log): they are kept, and their delete answers 409."""
+    job_id = _job_id(req)
+    job, _ = await _find_job(client, job_id)
+    if job.type != "analysis":
+        raise conflict(f"{job.type} {job_id} is part of the Policy Enforcer's audit trail and is kept; "
+                       "only analysis jobs can be deleted", jobType=job.type)
+    await analysis_service.delete(client, job_id)
+    return func.HttpResponse(status_code=204)
 
 
 @bp.route(route="v1/jobs/{id}", methods=["GET"])
@@ -149,6 +172,22 @@ async def jobs_retry(req: func.HttpRequest, client: df.DurableOrchestrationClien
     body = {"id": new_id, "type": job.type, "product": job_type.product, "retryOf": job_id,
             "statusUrl": f"{base}{status_path}", "links": links}
     return json_response(body, 202, {"Location": links["self"]})
+
+
+@bp.route(route="v1/servers", methods=["GET"])
+@api_handler
+async def servers_get(req: func.HttpRequest) -> func.HttpResponse:
+    view, queues = await asyncio.gather(monitoring.servers(_now()), _queue_depths())
+    body = view.to_json()
+    body["queues"] = queues
+    body["generatedAt"] = _now().isoformat()
+    return json_response(body)
+
+
+@bp.timer_trigger(arg_name="timer", schedule="*/30 * * * * *", run_on_startup=False, use_monitor=False)
+def servers_heartbeat(timer: func.TimerRequest) -> None:
+    """Every 30 s the instance holding the timer records that it is alive (the Servers page)."""
+    monitoring.heartbeat(_now())
 
 
 # -- queues -------------------------------------------------------------------------------------------------------

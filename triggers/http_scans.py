@@ -13,7 +13,7 @@ from typing import Any
 import azure.durable_functions as df
 import azure.functions as func
 
-from shared.api.paging import parse_page
+from shared.api.paging import int_param, parse_page
 from shared.api.problems import FieldError, invalid
 from shared.policies import service
 from shared.policies.checks import CATALOG
@@ -75,6 +75,23 @@ async def scans_list(req: func.HttpRequest, client: df.DurableOrchestrationClien
 async def scans_get(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     detail = await service.scan_detail(client, req.route_params["scanId"])
     return json_response(detail.to_json(base_url(req)))
+
+
+@bp.route(route="v1/scans/trend", methods=["GET"])
+@api_handler
+async def scans_trend(req: func.HttpRequest) -> func.HttpResponse:
+    scans = int_param(req.params, "scans", 10, 1, 50)
+    return json_response((await service.violation_trend(scans)).to_json())
+
+
+@bp.route(route="v1/scans/{scanId}/results", methods=["GET"])
+@api_handler
+async def scans_results(req: func.HttpRequest) -> func.HttpResponse:
+    page = parse_page(req.params)
+    matrix = await service.results_matrix(req.route_params["scanId"], page.offset, page.page_size)
+    body = page.envelope([row.to_json() for row in matrix.rows], matrix.total)
+    body["policies"] = list(matrix.policies)
+    return json_response(body)
 
 
 @bp.route(route="v1/scans/{scanId}/violations", methods=["GET"])

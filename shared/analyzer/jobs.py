@@ -178,6 +178,9 @@ def save_report(db: Database, job_id: str, report: dict[str, Any]) -> None:
         db.execute("DELETE FROM analysis_reports WHERE job_id = ?", (job_id,))
         db.execute("INSERT INTO analysis_reports (job_id, report_json, created_at) VALUES (?, ?, ?)",
                    (job_id, _compact(report), now_iso()))
+        # The score beside the job row: the target's history is then one indexed query (0009_analysis_history).
+        db.execute("UPDATE analysis_jobs SET score = ?, findings_total = ? WHERE job_id = ?",
+                   (report.get("score"), len(report.get("findings") or []), job_id))
 
 
 def get_report(db: Database, job_id: str) -> dict[str, Any] | None:
@@ -186,6 +189,29 @@ def get_report(db: Database, job_id: str) -> dict[str, Any] | None:
 
 
 # -- queue messages ----------------------------------------------------------------------------------------------
+def delete_job(db: Database, job_id: str) -> bool:
+    """Remove an ended job with its outcomes, report and queue-message claims (the dashboard's "delete")."""
+    with db.transaction():
+        for table in ("analysis_outcomes", "analysis_reports", "analysis_queue_messages"):
+            db.execute(f"DELETE FROM {table} WHERE job_id = ?", (job_id,))
+        return bool(db.execute("DELETE FROM analysis_jobs WHERE job_id = ?", (job_id,)))
+
+
+def history_runs(db: Database, *, targets: int, runs_per_target: int) -> list[dict[str, Any]]:
+    """Completed jobs of the most recently analysed targets, newest first within each target: the rows behind
+    `GET /api/v1/analysis/history` (score over time per engine + server + database)."""
+    recent = db.query(db.limit("SELECT engine, target, MAX(completed_at) AS last_at FROM analysis_jobs "
+                               "WHERE status = 'Completed' AND score IS NOT NULL GROUP BY engine, target "
+                               "ORDER BY last_at DESC", targets, 0))
+    rows: list[dict[str, Any]] = []
+    for target in recent:
+        rows.extend(db.query(db.limit(
+            "SELECT job_id, engine, target, analysis_type, completed_at, score, findings_total, partial_reason "
+            "FROM analysis_jobs WHERE engine = ? AND target = ? AND status = 'Completed' AND score IS NOT NULL "
+            "ORDER BY completed_at DESC", runs_per_target, 0), (target["engine"], target["target"])))
+    return rows
+
+
 def claim_queue_message(db: Database, message_id: str, job_id: str) -> str | None:
     """Record message → job; returns the job id an earlier delivery already started, or None if this is new."""
     try:

@@ -19,12 +19,14 @@ from typing import Any
 
 from shared import secrets, settings
 from shared.analyzer import admission, jobs
+from shared.analyzer.connections import NamedConnection, named_connections
 from shared.analyzer.models import AnalysisInput, ConnectionRef
 from shared.analyzer.records import AnalysisJob, JobView, live_progress
 from shared.analyzer.requests import StartRequest
-from shared.durable import Controller, Starter, StatusReader, runtime_name
+from shared.analyzer.target_history import TargetHistory, group
+from shared.durable import Controller, Purger, Starter, StatusReader, runtime_name
 from shared.errors import Conflict, NotFound
-from shared.status import JobStatus
+from shared.status import ACTIVE_STATUSES, JobStatus
 from shared.storage.db import Database, get_database
 
 log = logging.getLogger(__name__)
@@ -237,3 +239,32 @@ async def restart(client: Starter, job_id: str) -> None:
                                 "the orchestration could not be restarted; see the host log")
         raise
     log.info("analysis %s restarted (attempt %s)", job_id, job.attempt + 1)
+
+
+def connections() -> list[NamedConnection]:
+    """The configured named connections, described without secrets (what a start request may name)."""
+    return named_connections()
+
+
+async def history(targets: int = 20, runs_per_target: int = 30) -> list[TargetHistory]:
+    """The most recently analysed targets with their completed jobs' scores, newest first."""
+    rows = await asyncio.to_thread(jobs.history_runs, _db(), targets=targets, runs_per_target=runs_per_target)
+    return group(rows)
+
+
+def _delete_rows(job: AnalysisJob) -> None:
+    db = _db()
+    secrets.delete_secret(db, job.secret_ref)
+    jobs.delete_job(db, job.job_id)
+
+
+async def delete(client: Purger, job_id: str) -> None:
+    """Delete an ended job: its rows (report, outcomes, stored secret) and the engine's history of it. A job that
+    is Pending or Running is refused: cancel it first."""
+    job = (await reconcile(client, await load(job_id))).job
+    if job.status in ACTIVE_STATUSES:
+        raise Conflict(f"analysis job {job_id} is {job.status}; cancel it before deleting it",
+                       jobStatus=job.status.value)
+    await client.purge_instance_history(job_id)
+    await asyncio.to_thread(_delete_rows, job)
+    log.info("analysis %s deleted", job_id)

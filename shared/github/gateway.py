@@ -71,7 +71,9 @@ class GitHubGateway:
         return resp.data
 
     def get_tree_paths(self, repo_full_name: str, ref: str) -> set[str] | None:
-        """File and directory paths of `ref` (recursive); empty for an empty repository, None if `ref` is gone."""
+        """File paths (`blob` entries) of `ref`, recursive; empty for an empty repository, None if `ref` is gone.
+
+        Folders (`tree`) and submodules (`commit`) are left out: a `security/` folder is not a SECURITY.md."""
         url = f"{_repo_path(repo_full_name)}/git/trees/{_q(ref)}?recursive=1"
         resp = self.transport.get(url)
         if resp.status == 409:
@@ -80,7 +82,7 @@ class GitHubGateway:
             return None
         if resp.status != 200:
             raise_for(resp, url)
-        return {entry["path"] for entry in resp.data.get("tree", [])}
+        return {entry["path"] for entry in resp.data.get("tree", []) if entry.get("type", "blob") == "blob"}
 
     def get_file_text(self, repo_full_name: str, path: str, ref: str | None = None) -> str | None:
         url = f"{_repo_path(repo_full_name)}/contents/{urllib.parse.quote(path.strip('/'))}"

@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from shared.analyzer import service as analysis_service
 from shared.durable import StatusReader, runtime_name
+from shared.monitoring import servers as host_servers
 from shared.monitoring import store
 from shared.monitoring.catalog import BY_TYPE, JOB_STATUSES, JOB_TYPES
 from shared.monitoring.records import ProductRecord
@@ -71,13 +72,17 @@ class JobPage:
 
 
 async def list_jobs(client: StatusReader, types: Collection[str], status: str | None, offset: int, limit: int,
-                    now: datetime) -> JobPage:
+                    now: datetime, search: str | None = None) -> JobPage:
     await reconcile_active(client, types)
     db = get_database()
 
-    records, counts = await asyncio.gather(asyncio.to_thread(store.page_records, db, types, status, offset, limit),
-                                           asyncio.to_thread(store.counts_by_status, db, types))
-    total = sum(n for per_type in counts.values() for s, n in per_type.items() if status is None or s == status)
+    records, counts = await asyncio.gather(
+        asyncio.to_thread(store.page_records, db, types, status, offset, limit, search),
+        asyncio.to_thread(store.counts_by_status, db, types))
+    if search:
+        total = await asyncio.to_thread(store.count_matching, db, types, status, search)
+    else:
+        total = sum(n for per_type in counts.values() for s, n in per_type.items() if status is None or s == status)
     jobs = await summaries(client, records, now)
     return JobPage(jobs, total, counts, runtime_counts(jobs))
 
@@ -141,3 +146,51 @@ async def stats(client: StatusReader, now: datetime) -> dict[str, Any]:
     return body
 
 
+@dataclass(frozen=True)
+class DayOutcomes:
+    date: str
+    succeeded: int
+    failed: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"date": self.date, "succeeded": self.succeeded, "failed": self.failed}
+
+
+async def daily_history(now: datetime, days: int = 7) -> list[DayOutcomes]:
+    """Jobs of both products that ended per UTC day over the last `days` days, oldest first, days without any
+    included (Hangfire's history graph)."""
+    first = (now - timedelta(days=days - 1)).date()
+    counts = await asyncio.to_thread(store.finished_per_day, get_database(), first.isoformat())
+    result = []
+    for offset in range(days):
+        day = (first + timedelta(days=offset)).isoformat()
+        per = counts.get(day, {})
+        result.append(DayOutcomes(day, per.get("Completed", 0), per.get("Failed", 0) + per.get("Terminated", 0)))
+    return result
+
+
+@dataclass(frozen=True)
+class ServersView:
+    servers: list[host_servers.Server]
+    limits: dict[str, Any]
+    running: dict[str, int]   # jobs running now, by type
+
+    def to_json(self) -> dict[str, Any]:
+        return {"servers": [s.to_json() for s in self.servers], "limits": self.limits, "running": self.running}
+
+
+def _servers(now: datetime) -> ServersView:
+    db = get_database()
+    host_servers.heartbeat(db, now)
+    counts = store.counts_by_status(db, BY_TYPE)
+    running = {job_type: per.get("Running", 0) for job_type, per in counts.items()}
+    return ServersView(host_servers.servers(db, now), host_servers.limits(), running)
+
+
+async def servers(now: datetime) -> ServersView:
+    """The host instances seen recently (this one included), the limits from host.json and the jobs running now."""
+    return await asyncio.to_thread(_servers, now)
+
+
+def heartbeat(now: datetime) -> None:
+    host_servers.heartbeat(get_database(), now)

@@ -54,8 +54,45 @@ def _record(row: dict[str, Any]) -> ProductRecord:
         total=None if row["total"] is None else int(row["total"]), step=row["step"], scan_id=row["scan_id"])
 
 
+def _where(status: str | None, search: str | None, job_type: str) -> tuple[str, tuple[Any, ...]]:
+    """The filter of a list: one status, and/or an id that contains `search` (case as stored; ids are lower-case)."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if status:
+        clauses.append("status = ?")
+        params.append(status)
+    if search:
+        clauses.append(f"{_KEYS[job_type]} LIKE ?")
+        params.append("%" + search.replace("%", "").replace("_", "") + "%")
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", tuple(params)
+
+
+def count_matching(db: Database, types: Collection[str], status: str | None, search: str) -> int:
+    """How many jobs a searched list has (a search reads the id column; the plain counts use the status index)."""
+    total = 0
+    for job_type in (t for t in _SELECTS if t in types):
+        table, _ = _TABLES[job_type]
+        where, params = _where(status, search, job_type)
+        total += db.count(f"SELECT COUNT(*) AS n FROM {table}{where}", params)
+    return total
+
+
+def finished_per_day(db: Database, since_day: str) -> dict[str, dict[str, int]]:
+    """Per UTC day (`YYYY-MM-DD`) since `since_day`, how many jobs of every type completed and failed: the
+    dashboard's history graph (index: status, completed_at)."""
+    days: dict[str, dict[str, int]] = {}
+    for table, _ in _TABLES.values():
+        rows = db.query(f"SELECT SUBSTR(completed_at, 1, 10) AS day, status, COUNT(*) AS n FROM {table} "
+                        "WHERE status IN ('Completed', 'Failed', 'Terminated') AND completed_at >= ? "
+                        "GROUP BY SUBSTR(completed_at, 1, 10), status", (since_day,))
+        for r in rows:
+            per_day = days.setdefault(str(r["day"]), {})
+            per_day[r["status"]] = per_day.get(r["status"], 0) + int(r["n"])
+    return days
+
+
 def page_records(db: Database, types: Collection[str], status: str | None, offset: int,
-                 limit: int) -> list[ProductRecord]:
+                 limit: int, search: str | None = None) -> list[ProductRecord]:
     """One page of jobs of the given types, newest first (ties by id), optionally of one status.
 
     Each table is read newest first along its (status,) created_at, id index, `offset + limit` rows at most, and
@@ -63,11 +100,11 @@ def page_records(db: Database, types: Collection[str], status: str | None, offse
     of differently typed arms instead of merging its index scans). Page 1 reads 3 × `limit` rows whatever the
     table sizes; a deep page reads up to its offset from each table.
     """
-    where, params = (" WHERE status = ?", (status,)) if status else ("", ())
     streams = []
     for job_type in (t for t in _SELECTS if t in types):
         table, created = _TABLES[job_type]
         key = _KEYS[job_type]
+        where, params = _where(status, search, job_type)
         sql = db.limit(f"{_SELECTS[job_type]}{where} ORDER BY {created} DESC, {key} DESC", offset + limit)
         streams.append([_record(r) for r in db.query(sql, params)])
     merged = heapq.merge(*streams, key=lambda r: (r.created_at or "", r.id), reverse=True)

@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import yaml
+from jsonschema import Draft202012Validator, ValidationError
 
 from shared.policies.checks import REGISTRY
 
-SEVERITIES = ("low", "medium", "high", "critical")
-ACTIONS = ("create-issue", "archive-repo", "log-only")
-VISIBILITIES = ("public", "private", "internal")
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-_DURATION = re.compile(r"^(\d+)\s*([smhd])$")
+_DURATION = re.compile(r"^(\d+)\s*([smhd])$")  # the schema's gracePeriod pattern, turned into seconds
 
 
 @dataclass(frozen=True)
@@ -191,7 +190,10 @@ class _Doc:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self._plain(loader, item, f"{path}[{i}]") for i, item in enumerate(node.value)]
-        return loader.construct_object(node)
+        try:
+            return loader.construct_object(node)
+        except ValueError:  # a timestamp-looking scalar that is no date (2026-13-01): the schema judges the text
+            return str(node.value)
 
     def line(self, path: str) -> int:
         while path and path not in self.lines:
@@ -199,264 +201,213 @@ class _Doc:
         return self.lines.get(path, 1)
 
     def error(self, path: str, message: str) -> None:
-        self.issues.append(ConfigIssue(self.source, self.line(path), path, message))
+        issue = ConfigIssue(self.source, self.line(path), path, message)
+        if issue not in self.issues:
+            self.issues.append(issue)
 
 
-# -- validation -------------------------------------------------------------------------------------------------
-_TOP_KEYS = {"version", "settings", "defaults", "policies"}
-_SETTINGS_KEYS = {"issueLabel", "maxIssuesPerRun", "batchSize", "parallelBatches", "chunkSize", "archive",
-                  "orgOverride", "exemptionContact"}
-_POLICY_KEYS = {"id", "description", "check", "params", "severity", "action", "enabled", "dryRun", "targets",
-                "exemptions"}
-_TARGET_KEYS = {"include", "exclude", "visibility", "topics", "properties", "includeArchived", "includeForks"}
-_EXEMPTION_KEYS = {"repository", "reason", "owner", "expires"}
+# -- validation: a schema says what is valid, errors name the line ------------------------------------------
+SCHEMA_FILE = Path(__file__).with_name("config.schema.yaml")
+_OPTIONAL_MAPPINGS = ("settings", "defaults", "params", "targets", "exemptions", "archive", "orgOverride")
+_SETTINGS = {  # file key → EnforcerSettings attribute (nested keys dotted)
+    "issueLabel": "issue_label", "exemptionContact": "exemption_contact", "maxIssuesPerRun": "max_issues_per_run",
+    "batchSize": "batch_size", "parallelBatches": "parallel_batches", "chunkSize": "chunk_size",
+    "archive.enabled": "archive_enabled", "archive.gracePeriod": "archive_grace_seconds",
+    "archive.maxPerRun": "max_archives_per_run", "orgOverride.enabled": "org_override_enabled",
+    "orgOverride.repository": "org_override_repository", "orgOverride.path": "org_override_path",
+}
+_PARAM_TYPES = {"int": {"type": "integer"}, "bool": {"type": "boolean", "x-message": "must be true or false"},
+                "str": {"type": "string", "x-message": "must be a string"},
+                "list": {"$ref": "#/$defs/strings"}}
+_TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer",
+               "boolean": "true or false", "number": "a number", "null": "empty"}
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    """The file's schema plus what the check catalog says: the known check ids and each check's parameters."""
+    schema = yaml.safe_load(SCHEMA_FILE.read_text(encoding="utf-8"))
+    policy = schema["$defs"]["policy"]
+    known = sorted(REGISTRY)
+    policy["properties"]["check"] = {"enum": known, "x-message": "unknown check {value!r}; known checks: "
+                                                                 + ", ".join(known)}
+    policy["allOf"] = [{
+        "if": {"properties": {"check": {"const": check.id}}, "required": ["check"]},
+        "then": {"properties": {"params": {
+            "type": "object", "x-message": "must be a mapping",
+            "x-unknown": f"check '{check.id}' has no parameter '{{key}}'" + (
+                f" (parameters: {', '.join(p.name for p in check.params)})" if check.params else " (it takes none)"),
+            "additionalProperties": False,
+            "properties": {p.name: {**_PARAM_TYPES[p.kind], **({"minimum": p.minimum or 0, "maximum": 1_000_000}
+                                                                if p.kind == "int" else {})}
+                           for p in check.params}}}},
+    } for check in REGISTRY.values()]
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def _path(parts: Any) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+_REQUIRED = {"policies": "'policies' is required (a list of policies)",
+             "id": "required: lowercase letters, digits and dashes (at most 63)",
+             "check": "required: the id of a known check (see GET /api/v1/policies)"}
+_JSON_TYPES = {"object": dict, "array": list, "string": str, "integer": int, "boolean": bool}
+
+
+def _branch_errors(error: ValidationError) -> list[ValidationError] | None:
+    """For an `anyOf` whose value has the type one branch expects (a list where a list or a string is allowed),
+    that branch's own errors: they point at the item that is wrong."""
+    if error.validator != "anyOf" or not isinstance(error.validator_value, list):
+        return None
+    for index, branch in enumerate(error.validator_value):
+        kind = branch.get("type", "") if isinstance(branch, dict) else ""
+        expected = _JSON_TYPES.get(kind) if kind in ("array", "object") else None
+        if expected is not None and isinstance(error.instance, expected) and not isinstance(error.instance, bool):
+            return [e for e in error.context or [] if e.schema_path and e.schema_path[0] == index]
+    return None
+
+
+def _schema_issues(doc: _Doc, data: Any) -> None:
+    """Every schema violation as (line, path, message), in words a person acts on."""
+    pending = list(_validator().iter_errors(data))
+    while pending:
+        error = pending.pop(0)
+        where = _path(error.absolute_path)
+        branch = _branch_errors(error)
+        if branch:
+            pending[:0] = branch
+            continue
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        if error.validator == "additionalProperties":
+            allowed = sorted(schema.get("properties") or {})
+            for key in sorted(set(error.instance) - set(allowed)):
+                child = f"{where}.{key}" if where else key
+                doc.error(child, schema["x-unknown"].format(key=key) if "x-unknown" in schema else
+                          f"unknown key '{key}' (allowed: {', '.join(allowed)})")
+        elif error.validator == "required":
+            for key in schema.get("required", []):
+                if isinstance(error.instance, dict) and key not in error.instance:
+                    doc.error(f"{where}.{key}" if where else key, _REQUIRED.get(key, "required (a non-empty string)"))
+        elif "x-message" in schema:
+            doc.error(where, str(schema["x-message"]).replace("{value!r}", repr(error.instance)))
+        elif error.validator == "enum":
+            doc.error(where, f"must be one of: {', '.join(map(str, schema['enum']))}")
+        elif error.validator in ("minimum", "maximum") or (error.validator == "type" and schema.get("type") ==
+                                                            "integer"):
+            doc.error(where, f"must be an integer between {schema.get('minimum', 0)} and "
+                             f"{schema.get('maximum', 1_000_000)}")
+        elif error.validator == "type":
+            kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+            doc.error(where, "must be " + " or ".join(_TYPE_WORDS.get(str(k), str(k)) for k in kinds))
+        else:
+            doc.error(where, error.message[:200])
+
+
+def _plain_json(value: Any) -> Any:
+    """YAML's dates (exemption `expires: 2026-01-31`) as ISO text, and empty optional mappings as absent."""
+    if isinstance(value, dict):
+        return {k: _plain_json(v) for k, v in value.items() if not (v is None and k in _OPTIONAL_MAPPINGS)}
+    if isinstance(value, list):
+        return [_plain_json(v) for v in value]
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()[:10]
+    return value
 
 
 def parse_config(text: str, source: str = "policies.yaml", base: PolicyConfig | None = None) -> PolicyConfig:
     """Validate one YAML document; with `base`, it overrides: settings merge, policies replace by id."""
     doc = _Doc(text, source)
-    data = doc.data
-    if data is None and base is not None:
+    if doc.data is None and base is not None:
         return base
+    data = _plain_json(doc.data)
     if not isinstance(data, dict):
         raise ConfigError([ConfigIssue(source, 1, "", "the file must be a mapping with a 'policies' list")])
-    _unknown(doc, data, "", _TOP_KEYS)
-    if data.get("version", 1) != 1:
-        doc.error("version", "only version 1 is supported")
-    settings = _settings(doc, data.get("settings") or {}, base.settings if base else EnforcerSettings(),
-                         allow_override_settings=base is None)
-    defaults = data.get("defaults") or {}
-    if not isinstance(defaults, dict):
-        doc.error("defaults", "must be a mapping")
-        defaults = {}
-    _unknown(doc, defaults, "defaults", {"severity", "action", "dryRun"})
-    raw_policies = data.get("policies")
-    if raw_policies is None and base is None:
+    _schema_issues(doc, data)
+    if "policies" not in data and base is None:
         doc.error("", "'policies' is required (a list of policies)")
-        raw_policies = []
-    if raw_policies is not None and not isinstance(raw_policies, list):
-        doc.error("policies", "must be a list")
-        raw_policies = []
-    policies: list[Policy] = list(base.policies) if base else []
-    seen: set[str] = set()
-    for i, raw in enumerate(raw_policies or []):
-        policy = _policy(doc, raw, f"policies[{i}]", defaults)
-        if policy is None:
-            continue
-        if policy.id in seen:
-            doc.error(f"policies[{i}].id", f"duplicate policy id '{policy.id}'")
-            continue
-        seen.add(policy.id)
-        policies = [p for p in policies if p.id != policy.id] + [policy]
+    found_settings, found_policies = data.get("settings"), data.get("policies")
+    settings: dict[str, Any] = found_settings if isinstance(found_settings, dict) else {}
+    if base is not None and settings.get("orgOverride"):
+        doc.error("settings.orgOverride", "can only be set in the app's configuration file")
+    raw_policies: list[Any] = found_policies if isinstance(found_policies, list) else []
+    ids = [p.get("id") for p in raw_policies if isinstance(p, dict)]
+    for i, raw in enumerate(raw_policies):
+        if isinstance(raw, dict) and raw.get("id") in ids[:i]:
+            doc.error(f"policies[{i}].id", f"duplicate policy id '{raw['id']}'")
+        for j, exemption in enumerate((raw.get("exemptions") or []) if isinstance(raw, dict) else []):
+            expires = exemption.get("expires") if isinstance(exemption, dict) else None
+            if isinstance(expires, str) and _DATE.match(expires) and not _is_date(expires):
+                doc.error(f"policies[{i}].exemptions[{j}].expires", "must be a date (YYYY-MM-DD)")
     if doc.issues:
         raise ConfigError(sorted(doc.issues, key=lambda i: i.line))
-    sources = (*(base.sources if base else ()), source)
-    return PolicyConfig(settings, tuple(policies), sources)
+    policies = {p.id: p for p in (base.policies if base else ())}
+    defaults = data.get("defaults") or {}
+    for raw in raw_policies:
+        policy = _build_policy(raw, defaults)
+        policies.pop(policy.id, None)
+        policies[policy.id] = policy
+    return PolicyConfig(_build_settings(settings, base.settings if base else EnforcerSettings()),
+                        tuple(policies.values()), (*(base.sources if base else ()), source))
 
 
-def _unknown(doc: _Doc, data: dict[str, Any], path: str, allowed: set[str]) -> None:
-    for key in data:
-        if key not in allowed:
-            doc.error(f"{path}.{key}" if path else key,
-                      f"unknown key '{key}' (allowed: {', '.join(sorted(allowed))})")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _int(doc: _Doc, value: Any, path: str, minimum: int = 0, maximum: int = 1_000_000) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-        doc.error(path, f"must be an integer between {minimum} and {maximum}")
-        return None
-    return value
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+        return True
+    except ValueError:
+        return False
 
 
-def _bool(doc: _Doc, value: Any, path: str) -> bool | None:
-    if not isinstance(value, bool):
-        doc.error(path, "must be true or false")
-        return None
-    return value
-
-
-def _str_list(doc: _Doc, value: Any, path: str, choices: tuple[str, ...] | None = None) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        doc.error(path, "must be a list of non-empty strings")
-        return ()
-    if choices:
-        for j, v in enumerate(value):
-            if v not in choices:
-                doc.error(f"{path}[{j}]", f"'{v}' is not one of: {', '.join(choices)}")
-    return tuple(value)
-
-
-def _duration_seconds(doc: _Doc, value: Any, path: str) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+def _seconds(value: int | str) -> int:
+    if isinstance(value, int):
         return value
-    match = _DURATION.match(str(value).strip()) if isinstance(value, str) else None
-    if not match:
-        doc.error(path, "must be seconds or a duration like '30s', '12h', '7d'")
-        return None
+    match = _DURATION.match(value.strip())
+    assert match is not None  # the schema's pattern
     return int(match[1]) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match[2]]
 
 
-def _settings(doc: _Doc, raw: Any, base: EnforcerSettings, allow_override_settings: bool) -> EnforcerSettings:
-    if not isinstance(raw, dict):
-        doc.error("settings", "must be a mapping")
-        return base
-    _unknown(doc, raw, "settings", _SETTINGS_KEYS)
+def _build_settings(raw: dict[str, Any], base: EnforcerSettings) -> EnforcerSettings:
     values: dict[str, Any] = {}
-    for key, attr, low, high in (("maxIssuesPerRun", "max_issues_per_run", 0, 10_000),
-                                 ("batchSize", "batch_size", 1, 500), ("parallelBatches", "parallel_batches", 1, 32),
-                                 ("chunkSize", "chunk_size", 1, 100)):
-        if key in raw and (v := _int(doc, raw[key], f"settings.{key}", low, high)) is not None:
-            values[attr] = v
-    for key, attr in (("issueLabel", "issue_label"), ("exemptionContact", "exemption_contact")):
-        if key in raw:
-            if isinstance(raw[key], str) and raw[key].strip():
-                values[attr] = raw[key].strip()
-            else:
-                doc.error(f"settings.{key}", "must be a non-empty string")
-    archive = raw.get("archive", {})
-    if not isinstance(archive, dict):
-        doc.error("settings.archive", "must be a mapping")
-        archive = {}
-    _unknown(doc, archive, "settings.archive", {"enabled", "gracePeriod", "maxPerRun"})
-    if "enabled" in archive and (v := _bool(doc, archive["enabled"], "settings.archive.enabled")) is not None:
-        values["archive_enabled"] = v
-    if "gracePeriod" in archive and \
-            (v := _duration_seconds(doc, archive["gracePeriod"], "settings.archive.gracePeriod")) is not None:
-        values["archive_grace_seconds"] = v
-    if "maxPerRun" in archive and (v := _int(doc, archive["maxPerRun"], "settings.archive.maxPerRun", 0, 1000)) \
-            is not None:
-        values["max_archives_per_run"] = v
-    override = raw.get("orgOverride", {})
-    if override and not allow_override_settings:
-        doc.error("settings.orgOverride", "can only be set in the app's configuration file")
-    elif isinstance(override, dict):
-        _unknown(doc, override, "settings.orgOverride", {"enabled", "repository", "path"})
-        if "enabled" in override and \
-                (v := _bool(doc, override["enabled"], "settings.orgOverride.enabled")) is not None:
-            values["org_override_enabled"] = v
-        for key, attr in (("repository", "org_override_repository"), ("path", "org_override_path")):
-            if key in override:
-                if isinstance(override[key], str) and override[key].strip():
-                    values[attr] = override[key].strip()
-                else:
-                    doc.error(f"settings.orgOverride.{key}", "must be a non-empty string")
-    else:
-        doc.error("settings.orgOverride", "must be a mapping")
-    from dataclasses import replace
-
+    for key, attr in _SETTINGS.items():
+        head, _, tail = key.partition(".")
+        value = (raw.get(head) or {}).get(tail) if tail else raw.get(head)
+        if value is None:
+            continue
+        values[attr] = _seconds(value) if attr == "archive_grace_seconds" else \
+            (value.strip() if isinstance(value, str) else value)
     return replace(base, **values)
 
 
-def _policy(doc: _Doc, raw: Any, path: str, defaults: dict[str, Any]) -> Policy | None:
-    if not isinstance(raw, dict):
-        doc.error(path, "each policy must be a mapping with at least 'id' and 'check'")
-        return None
-    _unknown(doc, raw, path, _POLICY_KEYS)
-    before = len(doc.issues)
-    policy_id = raw.get("id")
-    if not isinstance(policy_id, str) or not _ID.match(policy_id):
-        doc.error(f"{path}.id", "required: lowercase letters, digits and dashes (at most 63)")
-    check_id = raw.get("check")
-    check = REGISTRY.get(check_id) if isinstance(check_id, str) else None
-    if check is None:
-        doc.error(f"{path}.check", f"unknown check {check_id!r}; known checks: {', '.join(sorted(REGISTRY))}")
-    description = raw.get("description", check.title if check else "")
-    if not isinstance(description, str):
-        doc.error(f"{path}.description", "must be a string")
-    severity = raw.get("severity", defaults.get("severity", "medium"))
-    if severity not in SEVERITIES:
-        doc.error(f"{path}.severity", f"must be one of: {', '.join(SEVERITIES)}")
-    action = raw.get("action", defaults.get("action", "create-issue"))
-    if action not in ACTIONS:
-        doc.error(f"{path}.action", f"must be one of: {', '.join(ACTIONS)}")
-    enabled = _bool(doc, raw.get("enabled", True), f"{path}.enabled")
-    dry_run = raw.get("dryRun", defaults.get("dryRun"))
-    if dry_run is not None:
-        dry_run = _bool(doc, dry_run, f"{path}.dryRun")
-    params = raw.get("params") or {}
-    if not isinstance(params, dict):
-        doc.error(f"{path}.params", "must be a mapping")
-        params = {}
-    if check is not None:
-        params = _params(doc, check, params, f"{path}.params")
-    targets = _targets(doc, raw.get("targets") or {}, f"{path}.targets")
-    exemptions = _exemptions(doc, raw.get("exemptions") or [], f"{path}.exemptions")
-    if len(doc.issues) > before:
-        return None
-    return Policy(id=str(policy_id), description=description, check=str(check_id), params=params, severity=severity,
-                  action=action, enabled=bool(enabled), dry_run=dry_run, targets=targets, exemptions=exemptions)
+def _strings(value: Any, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    if value is None:
+        return default
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
-def _params(doc: _Doc, check: Any, raw: dict[str, Any], path: str) -> dict[str, Any]:
-    known = {p.name: p for p in check.params}
-    out: dict[str, Any] = {}
-    for name, value in raw.items():
-        spec = known.get(name)
-        where = f"{path}.{name}"
-        if spec is None:
-            doc.error(where, f"check '{check.id}' has no parameter '{name}'"
-                             + (f" (parameters: {', '.join(known)})" if known else " (it takes none)"))
-            continue
-        if spec.kind == "int":
-            value = _int(doc, value, where, spec.minimum or 0)
-        elif spec.kind == "bool":
-            value = _bool(doc, value, where)
-        elif spec.kind == "list":
-            value = list(_str_list(doc, value, where))
-        elif not isinstance(value, str):
-            doc.error(where, "must be a string")
-        out[name] = value
-    return check.resolve_params(out)
-
-
-def _targets(doc: _Doc, raw: Any, path: str) -> Targets:
-    if not isinstance(raw, dict):
-        doc.error(path, "must be a mapping")
-        return Targets()
-    _unknown(doc, raw, path, _TARGET_KEYS)
-    props = raw.get("properties") or {}
-    if not isinstance(props, dict):
-        doc.error(f"{path}.properties", "must be a mapping of custom property name to value (glob)")
-        props = {}
-    return Targets(
-        include=_str_list(doc, raw.get("include", ["*"]), f"{path}.include"),
-        exclude=_str_list(doc, raw.get("exclude", []), f"{path}.exclude"),
-        visibility=_str_list(doc, raw.get("visibility", []), f"{path}.visibility", VISIBILITIES),
-        topics=_str_list(doc, raw.get("topics", []), f"{path}.topics"),
-        properties=tuple(sorted((str(k), str(v)) for k, v in props.items())),
-        include_archived=bool(_bool(doc, raw.get("includeArchived", False), f"{path}.includeArchived")),
-        include_forks=bool(_bool(doc, raw.get("includeForks", False), f"{path}.includeForks")),
-    )
-
-
-def _exemptions(doc: _Doc, raw: Any, path: str) -> tuple[Exemption, ...]:
-    if not isinstance(raw, list):
-        doc.error(path, "must be a list")
-        return ()
-    out = []
-    for i, item in enumerate(raw):
-        where = f"{path}[{i}]"
-        if not isinstance(item, dict):
-            doc.error(where, "must be a mapping with repository, reason, owner and optional expires")
-            continue
-        _unknown(doc, item, where, _EXEMPTION_KEYS)
-        values = {}
-        for key in ("repository", "reason", "owner"):
-            value = item.get(key)
-            if not isinstance(value, str) or not value.strip():
-                doc.error(f"{where}.{key}", "required (a non-empty string)")
-            values[key] = str(value or "").strip()
-        expires = item.get("expires")
-        if expires is not None and not isinstance(expires, date):
-            try:
-                expires = date.fromisoformat(str(expires))
-            except ValueError:
-                doc.error(f"{where}.expires", "must be a date (YYYY-MM-DD)")
-                expires = None
-        out.append(Exemption(values["repository"], values["reason"], values["owner"], expires))
-    return tuple(out)
+def _build_policy(raw: dict[str, Any], defaults: dict[str, Any]) -> Policy:
+    check = REGISTRY[raw["check"]]
+    t = raw.get("targets") or {}
+    return Policy(
+        id=raw["id"], description=raw.get("description", check.title), check=check.id,
+        params=check.resolve_params(raw.get("params")),
+        severity=raw.get("severity", defaults.get("severity", "medium")),
+        action=raw.get("action", defaults.get("action", "create-issue")), enabled=raw.get("enabled", True),
+        dry_run=raw.get("dryRun", defaults.get("dryRun")),
+        targets=Targets(include=_strings(t.get("include"), ("*",)), exclude=_strings(t.get("exclude")),
+                        visibility=_strings(t.get("visibility")), topics=_strings(t.get("topics")),
+                        properties=tuple(sorted((str(k), str(v)) for k, v in (t.get("properties") or {}).items())),
+                        include_archived=t.get("includeArchived", False), include_forks=t.get("includeForks", False)),
+        exemptions=tuple(Exemption(e["repository"].strip(), e["reason"].strip(), e["owner"].strip(),
+                                   date.fromisoformat(e["expires"]) if e.get("expires") else None)
+                         for e in raw.get("exemptions") or []))
 
 
 def load_config_file(path: str) -> PolicyConfig:

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta, timezone
 from shared.policies import issues, store
 from shared.policies.config import Policy, PolicyConfig
 from shared.policies.errors import AuthFailed, IssuesDisabled, RateLimited
+from shared.policies.failures import redacted_reason
 from shared.policies.models import ArchiveCandidate
 from shared.policies.store import WorkItem
 from shared.policies.tracker import Issue, IssueTracker, WriteError
-from shared.redaction import redact_text
 from shared.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -124,10 +124,10 @@ def _ensure_issue(item: WorkItem, policy: Policy, ctx: ActContext, archive: bool
     except (RateLimited, AuthFailed):
         raise
     except WriteError as exc:
-        ctx.log(item, action, "failed", redact_text(str(exc))[:500], exc.status)
+        ctx.log(item, action, "failed", redacted_reason(exc), exc.status)
     except Exception as exc:  # noqa: BLE001 - one item's failure must not stop the run; logged and retried later
         log.warning("act on %s/%s failed: %s", item.repository, item.policy_id, type(exc).__name__)
-        ctx.log(item, action, "failed", f"{type(exc).__name__}: {str(exc)[:300]}")
+        ctx.log(item, action, "failed", f"{type(exc).__name__}: {redacted_reason(exc)}")
     finally:
         store.release_link(ctx.db, item.repository, item.policy_id, ctx.act_id)
 
@@ -170,7 +170,7 @@ def _close_resolved(item: WorkItem, policy: Policy, ctx: ActContext) -> None:
     except (RateLimited, AuthFailed):
         raise
     except Exception as exc:  # noqa: BLE001
-        ctx.log(item, action, "failed", f"{type(exc).__name__}: {str(exc)[:300]}",
+        ctx.log(item, action, "failed", f"{type(exc).__name__}: {redacted_reason(exc)}",
                 getattr(exc, "status", None))
     finally:
         store.release_link(ctx.db, item.repository, item.policy_id, ctx.act_id)

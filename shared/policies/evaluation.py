@@ -14,6 +14,7 @@ from typing import Any
 from shared.policies.checks import REGISTRY
 from shared.policies.config import Policy
 from shared.policies.errors import AuthFailed, RateLimited, Unavailable
+from shared.policies.failures import redacted_reason
 from shared.policies.repo import RepoSnapshot
 from shared.policies.targeting import skip_reason
 
@@ -63,6 +64,6 @@ def evaluate_policy(repo: RepoSnapshot, policy: Policy, github: Any, today: date
         raise
     except Exception as exc:  # noqa: BLE001 - one repository's problem must not stop the scan
         log.warning("check %s failed on %s: %s", policy.check, repo.full_name, type(exc).__name__)
-        return outcome("error", f"The check could not run: {str(exc)[:300] or type(exc).__name__}.",
+        return outcome("error", f"The check could not run: {redacted_reason(exc, type(exc).__name__)}.",
                        {"error": type(exc).__name__})
     return outcome("pass" if result.passed else "fail", result.message, dict(result.details))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 import urllib.parse
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
@@ -36,9 +37,13 @@ from shared.policies.repo import RepoSnapshot
 from shared.policies.tracker import Issue, WriteError
 
 T = TypeVar("T")
-_ORG_CACHE_SECONDS = 300
-_org_outside: dict[str, tuple[float, frozenset[str]]] = {}
-_org_rulesets: dict[str, tuple[float, tuple[dict[str, Any], ...]]] = {}
+_ORG_CACHE_SECONDS = 300  # only for the alerts-permission probe below; organization reads are per scan
+_ORG_SCOPES_KEPT = 16
+# Organization-level reads (rulesets, outside collaborators) cached per scan: every chunk of one scan judges with
+# the same rules and pays one request, while the next scan reads fresh (a "Scan now" just after a ruleset change
+# must see it). Keyed (scope, org); a session without a scope reads every time.
+_org_outside: "OrderedDict[tuple[str, str], frozenset[str]]" = OrderedDict()
+_org_rulesets: "OrderedDict[tuple[str, str], tuple[dict[str, Any], ...]]" = OrderedDict()
 _org_lock = threading.RLock()
 _alerts_list_denied_until = [0.0]
 
@@ -66,7 +71,9 @@ def translate(fn: Callable[[], T]) -> T:
 
 
 class GitHubSession:
-    def __init__(self, gateway: GitHubGateway | Callable[[], GitHubGateway], reserve: int | None = None) -> None:
+    def __init__(self, gateway: GitHubGateway | Callable[[], GitHubGateway], reserve: int | None = None,
+                 scope: str = "") -> None:
+        self.scope = scope  # the scan (or webhook evaluation) whose organization reads may be shared
         self._gateway = gateway if isinstance(gateway, GitHubGateway) else None
         self._factory = None if isinstance(gateway, GitHubGateway) else gateway
         self.reserve = settings.policy_rate_limit_reserve() if reserve is None else reserve
@@ -121,27 +128,27 @@ class GitHubSession:
     def org_outside_collaborators(self, org: str) -> frozenset[str]:
         # Held while fetching, so the chunks that start together wait for one request instead of all sending it.
         with _org_lock:
-            now = time.monotonic()
-            cached = _org_outside.get(org)
-            if cached and now - cached[0] < _ORG_CACHE_SECONDS:
-                return cached[1]
+            key = (self.scope, org)
+            if self.scope and key in _org_outside:
+                return _org_outside[key]
             logins = frozenset(self.call(lambda: self.gateway.outside_collaborators(org)))
-            _org_outside[org] = (now, logins)
+            if self.scope:
+                _remember(_org_outside, key, logins)
             return logins
 
     def org_rulesets(self, org: str) -> tuple[dict[str, Any], ...]:
-        """Organization rulesets in full, once per `_ORG_CACHE_SECONDS` per process (conditional, so cheap anyway);
-        a token that may not read them (403/404) just forgoes the shortcut."""
+        """Organization rulesets in full, once per scan (conditional, so cheap anyway); a token that may not read
+        them (403/404) just forgoes the shortcut."""
         with _org_lock:
-            now = time.monotonic()
-            cached = _org_rulesets.get(org)
-            if cached and now - cached[0] < _ORG_CACHE_SECONDS:
-                return cached[1]
+            key = (self.scope, org)
+            if self.scope and key in _org_rulesets:
+                return _org_rulesets[key]
             try:
                 rulesets = tuple(self.call(lambda: self.gateway.list_org_rulesets(org)))
             except (NotFound, Forbidden):
                 rulesets = ()
-            _org_rulesets[org] = (now, rulesets)
+            if self.scope:
+                _remember(_org_rulesets, key, rulesets)
             return rulesets
 
     def repo_reader(self) -> "RepoReader":
@@ -244,6 +251,14 @@ class GatewayTracker:
         self.session.call(lambda: self.gateway.archive_repository(repo))
 
 
-def open_session() -> GitHubSession:
-    """A session over a gateway built from the settings when first used (tests change settings between runs)."""
-    return GitHubSession(gateway_from_settings)
+def _remember(cache: "OrderedDict[tuple[str, str], Any]", key: tuple[str, str], value: Any) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > _ORG_SCOPES_KEPT:
+        cache.popitem(last=False)
+
+
+def open_session(scope: str = "") -> GitHubSession:
+    """A session over a gateway built from the settings when first used (tests change settings between runs);
+    `scope` (a scan id) is what organization-level reads may be shared within."""
+    return GitHubSession(gateway_from_settings, scope=scope)

@@ -19,10 +19,11 @@ class ScanRequest(_Payload):
     """Input of `policy_scan_orchestrator`."""
 
     scan_id: str
-    trigger: str = "manual"  # manual | schedule
+    trigger: str = "manual"  # manual | schedule | webhook
     dry_run: bool = False
     repositories: list[str] = field(default_factory=list)  # empty: every repository
     policies: list[str] = field(default_factory=list)  # empty: every enabled policy
+    checks: list[str] = field(default_factory=list)  # empty: every check; a webhook names the ones it can change
 
 
 @dataclass
@@ -36,6 +37,8 @@ class ScanPlan(_Payload):
     parallel_batches: int = 4
     chunk_size: int = 10
     policy_count: int = 0
+    rate_limited_until: str = ""  # the configuration could not be read yet: wait with a durable timer, plan again
+    unavailable_pauses: list[int] = field(default_factory=lambda: [5, 15, 30])  # see BatchInput
 
 
 @dataclass
@@ -57,6 +60,9 @@ class BatchInput(_Payload):
     offset: int
     limit: int
     chunk_size: int = 10
+    # Pauses (s) before trying a chunk again whose repository GitHub answered 5xx for; after the last, the
+    # repository's results are recorded as `error` (POLICY_UNAVAILABLE_PAUSES_SECONDS).
+    unavailable_pauses: list[int] = field(default_factory=lambda: [5, 15, 30])
 
 
 @dataclass
@@ -64,6 +70,10 @@ class ChunkInput(_Payload):
     scan_id: str
     offset: int
     limit: int
+    # The orchestrator's last try after GitHub kept answering 5xx for a repository: record that repository's
+    # results as `error` (with a redacted reason) and go on, so one broken repository cannot fail the scan.
+    final_attempt: bool = False
+    unavailable_tries: int = 0
 
 
 @dataclass
@@ -75,6 +85,7 @@ class ChunkResult(_Payload):
     errors: int = 0
     rate_limited_until: str = ""
     fatal: str = ""
+    unavailable: str = ""  # GitHub answered 5xx for a repository (redacted reason): try the chunk again later
 
 
 @dataclass
@@ -90,6 +101,7 @@ class ActRequest(_Payload):
 class ActPlan(_Payload):
     ok: bool = True
     error: str = ""
+    superseded: bool = False  # another act run holds this scan's claim, or a newer one was designated: do nothing
     items: int = 0  # work items (violations to act on + issues to close), processed in chunks
     chunk_size: int = 20
     archive_enabled: bool = False

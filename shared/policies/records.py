@@ -28,6 +28,7 @@ class Scan:
     act_attempt: int
     act_requested_at: str | None
     act_error: str | None
+    warning: str | None = None  # some repositories could not be evaluated (GitHub kept failing)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Scan:
@@ -39,7 +40,7 @@ class Scan:
                    violations_found=int(row["violations_found"] or 0), error=row["error"], act_id=row["act_id"],
                    act_status=JobStatus(row["act_status"]) if row["act_status"] else None,
                    act_attempt=int(row["act_attempt"] or 0), act_requested_at=row["act_requested_at"],
-                   act_error=row["act_error"])
+                   act_error=row["act_error"], warning=row.get("warning"))
 
     @property
     def active(self) -> bool:
@@ -79,6 +80,8 @@ class ScanDetail:
             "repositoriesScanned": scan.repositories_scanned,
             "violationsFound": scan.violations_found,
             "error": scan.error,
+            "warning": scan.warning,
+            "deliveries": json.loads(scan.request_json or "{}").get("deliveries", []),
             "results": self.results,
             "actions": {"actId": scan.act_id, "status": scan.act_status.value if scan.act_status else "NotStarted",
                         "attempt": scan.act_attempt, "error": scan.act_error, "counts": self.actions},

@@ -9,16 +9,19 @@ import asyncio
 import logging
 from datetime import datetime, timedelta, timezone
 from secrets import token_hex
+from typing import Any
 
 from shared import settings
 from shared.durable import Starter, StatusReader, instance_alive, runtime_name
 from shared.errors import Conflict, InvalidInput, NotConfigured, NotFound
-from shared.policies import store
-from shared.policies.config import ConfigError, ConfigIssue, PolicyConfig, load_config_file, parse_config
+from shared.policies import store, watchdog
+from shared.policies.config import ConfigError, ConfigIssue, Policy, PolicyConfig, load_config_file, parse_config
 from shared.policies.dispatcher import ActContext, dispatch
-from shared.policies.errors import AuthFailed, RateLimited
+from shared.policies.errors import AuthFailed, RateLimited, Unavailable
 from shared.policies.evaluation import PolicyOutcome, evaluate_policy, evaluate_repository
+from shared.policies.failures import redacted_reason
 from shared.policies.github_reader import GitHubSession, open_session
+from shared.policies.matrix import MatrixPage, Trend, TrendPoint, matrix_rows
 from shared.policies.models import (
     ActChunkInput,
     ActChunkResult,
@@ -76,12 +79,24 @@ def filter_policies(config: PolicyConfig, policy_ids: list[str]) -> PolicyConfig
     return replace(config, policies=tuple(p for p in config.policies if p.id in set(policy_ids)))
 
 
+def filter_checks(config: PolicyConfig, check_ids: list[str]) -> PolicyConfig:
+    """Only the policies running one of `check_ids` (a webhook re-evaluates what its event can change)."""
+    if not check_ids:
+        return config
+    from dataclasses import replace
+
+    return replace(config, policies=tuple(p for p in config.policies if p.check in set(check_ids)))
+
+
 # -- scan steps -------------------------------------------------------------------------------------------------
 def plan_scan(db: Database, session: GitHubSession, request: ScanRequest) -> ScanPlan:
     store.mark_scan_running(db, request.scan_id)
     scan = store.require_scan(db, request.scan_id)
     try:
-        config = filter_policies(load_effective_config(session, scan.org), request.policies)
+        config = filter_checks(filter_policies(load_effective_config(session, scan.org), request.policies),
+                               request.checks)
+    except RateLimited as exc:  # reading the organization's override file: wait for the reset, then plan again
+        return ScanPlan(request.scan_id, rate_limited_until=exc.reset_at)
     except AuthFailed:
         return ScanPlan(request.scan_id, ok=False, error=AUTH_MESSAGE)
     except ConfigError as exc:
@@ -89,7 +104,8 @@ def plan_scan(db: Database, session: GitHubSession, request: ScanRequest) -> Sca
     store.set_scan_config(db, request.scan_id, config)
     s = config.settings
     return ScanPlan(request.scan_id, batch_size=s.batch_size, parallel_batches=s.parallel_batches,
-                    chunk_size=s.chunk_size, policy_count=len([p for p in config.policies if p.enabled]))
+                    chunk_size=s.chunk_size, policy_count=len([p for p in config.policies if p.enabled]),
+                    unavailable_pauses=settings.policy_unavailable_pauses_seconds())
 
 
 def list_page(db: Database, session: GitHubSession, scan_id: str, page: int, names: list[str]) -> ListPageResult:
@@ -121,6 +137,7 @@ def evaluate_chunk(db: Database, session: GitHubSession, chunk: ChunkInput) -> C
     today = datetime.now(timezone.utc).date()
     result = ChunkResult()
     evaluated: list[PolicyOutcome] = []
+    session.scope = session.scope or chunk.scan_id  # organization reads are shared within this scan only
     try:
         for repo in repos:
             if repo.name in done:  # evaluated before a rate-limit pause or a retry
@@ -134,6 +151,12 @@ def evaluate_chunk(db: Database, session: GitHubSession, chunk: ChunkInput) -> C
             except AuthFailed:
                 result.fatal = AUTH_MESSAGE
                 break
+            except Unavailable as exc:
+                reason = redacted_reason(exc, "GitHub did not answer")
+                if not chunk.final_attempt:
+                    result.unavailable = reason  # the orchestrator tries the chunk again after a pause
+                    break
+                evaluated += unavailable_outcomes(repo, config.policies, reason)
     finally:
         # One transaction per chunk, not per repository; what was evaluated before a pause or a failure is kept.
         if evaluated:
@@ -143,19 +166,42 @@ def evaluate_chunk(db: Database, session: GitHubSession, chunk: ChunkInput) -> C
     return result
 
 
+UNAVAILABLE_MARK = "GitHubUnavailable"
+
+
+def unavailable_outcomes(repo: RepoSnapshot, policies: tuple[Policy, ...], reason: str) -> list[PolicyOutcome]:
+    """`error` results for every enabled policy of a repository GitHub kept failing for (the scan goes on)."""
+    message = f"Not evaluated: GitHub kept failing for this repository ({reason})."
+    return [PolicyOutcome(repo.name, p.id, "error", message, p.severity, p.action, {"error": UNAVAILABLE_MARK})
+            for p in policies if p.enabled]
+
+
 def act_id_for(scan_id: str, attempt: int) -> str:
     return f"{scan_id}:act" if attempt <= 1 else f"{scan_id}:act:{attempt}"
 
 
 def finish_scan(db: Database, scan_id: str) -> dict:
+    """Complete the scan (with a warning naming the repositories GitHub kept failing for); `completed` is False
+    when the scan was already final (failed by the watchdog, say), and then no act run may follow."""
     act_id = act_id_for(scan_id, 1)
-    store.complete_scan(db, scan_id, act_id)
+    broken = store.repositories_with_error(db, scan_id, UNAVAILABLE_MARK)
+    warning = ""
+    if broken:
+        shown = ", ".join(broken[:10]) + (f" and {len(broken) - 10} more" if len(broken) > 10 else "")
+        warning = (f"{len(broken)} repositor{'y' if len(broken) == 1 else 'ies'} could not be evaluated because "
+                   f"GitHub kept answering with a server error: {shown}; their results are 'error'")
+    completed = store.complete_scan(db, scan_id, act_id, warning)
     scanned, violations = store.refresh_scan_counts(db, scan_id)
-    return {"scanId": scan_id, "actId": act_id, "repositoriesScanned": scanned, "violationsFound": violations}
+    return {"scanId": scan_id, "actId": act_id, "repositoriesScanned": scanned, "violationsFound": violations,
+            "completed": completed, "warning": warning}
 
 
 # -- act steps --------------------------------------------------------------------------------------------------
 def plan_act(db: Database, request: ActRequest) -> ActPlan:
+    refused = store.claim_act(db, request.scan_id, request.act_id)
+    if refused:
+        log.info("act run %s does nothing: %s", request.act_id, refused)
+        return ActPlan(ok=False, superseded=True, error=refused)
     store.start_act_run(db, request.act_id, request.scan_id, request.attempt)
     try:
         config = store.scan_config(db, request.scan_id)
@@ -235,7 +281,7 @@ def archive_candidates(db: Database, session: GitHubSession, request: ArchiveInp
             result.fatal = AUTH_MESSAGE
             break
         except Exception as exc:  # noqa: BLE001
-            ctx.log(item, "archive-repo", "failed", f"{type(exc).__name__}: {str(exc)[:300]}",
+            ctx.log(item, "archive-repo", "failed", f"{type(exc).__name__}: {redacted_reason(exc)}",
                     getattr(exc, "status", None))
         result.processed += 1
     return result
@@ -296,18 +342,29 @@ async def load_scan(scan_id: str) -> Scan:
     return scan
 
 
-async def reconcile_scan(client: StatusReader, scan: Scan) -> Scan:
-    """Mark a scan or act run failed when its orchestration is gone; returns the fresh record."""
+async def reconcile_scan(client: Any, scan: Scan) -> Scan:
+    """Mark a scan or act run failed when its orchestration is gone, finished without saying so, or stalled
+    (`shared.policies.watchdog`); the scan lock never outlives its orchestration. Returns the fresh record."""
     db = get_database()
     changed = False
+    now = datetime.now(timezone.utc)
+    stall = timedelta(seconds=settings.policy_stall_timeout_seconds())
     if scan.active and (scan.status == JobStatus.RUNNING or _older_than(scan.created_at, PENDING_GRACE)):
-        if await instance_alive(client, scan.scan_id) is False:
-            await asyncio.to_thread(store.fail_scan, db, scan.scan_id, LOST)
+        verdict = await watchdog.scan_verdict(client, scan.scan_id, now, stall)
+        if verdict:
+            if verdict.alive:
+                await watchdog.terminate_quietly(client, scan.scan_id, verdict.reason)
+            await asyncio.to_thread(store.fail_scan, db, scan.scan_id, verdict.reason)
             changed = True
     if scan.act_active and scan.act_id and \
             (scan.act_status == JobStatus.RUNNING or _older_than(scan.act_requested_at, PENDING_GRACE)):
-        if await instance_alive(client, scan.act_id) is False:
-            await asyncio.to_thread(store.mark_act_lost, db, scan.scan_id, scan.act_id, LOST)
+        act_status = scan.act_status.value if scan.act_status else ""
+        verdict = await watchdog.act_verdict(client, scan.act_id, act_status, now, stall)
+        if verdict:
+            if verdict.alive:
+                await watchdog.terminate_quietly(client, scan.act_id, verdict.reason)
+            await asyncio.to_thread(store.mark_act_lost, db, scan.scan_id, scan.act_id, verdict.reason,
+                                    verdict.gone)
             changed = True
     if not changed:
         return scan
@@ -382,6 +439,14 @@ async def retry_act(client: Starter, scan_id: str) -> str:
                        scanStatus=scan.status.value)
     if scan.act_active and scan.act_id and await instance_alive(client, scan.act_id):
         return scan.act_id
+    db = get_database()
+    holder = await asyncio.to_thread(store.act_claim_holder, db, scan.scan_id)
+    if holder and await instance_alive(client, holder):
+        return holder  # a run started by a late queue message holds the scan: join it (one act run per scan)
+    newer = await asyncio.to_thread(store.newer_scan_covering, db, scan.scan_id)
+    if newer:
+        raise Conflict(f"scan {scan.scan_id} is no longer the latest evaluation: scan {newer} evaluated the same "
+                       f"repositories since; retry that scan's act step instead", newerScanId=newer)
     attempt = scan.act_attempt + 1
     act_id = act_id_for(scan.scan_id, attempt)
     await asyncio.to_thread(store.request_act, get_database(), scan.scan_id, act_id, attempt)
@@ -423,6 +488,34 @@ async def violations(scan_id: str, offset: int, limit: int) -> tuple[list[Violat
 async def actions(scan_id: str, offset: int, limit: int) -> tuple[list[ActionLogEntry], int]:
     scan = await load_scan(scan_id)
     return await asyncio.to_thread(store.list_actions, get_database(), scan.scan_id, offset, limit)
+
+
+def _matrix(scan_id: str, offset: int, limit: int) -> MatrixPage:
+    db = get_database()
+    rows, total = store.results_page(db, scan_id, offset, limit)
+    return MatrixPage(tuple(store.scan_policies(db, scan_id)), matrix_rows(rows), total)
+
+
+async def results_matrix(scan_id: str, offset: int, limit: int) -> MatrixPage:
+    """One page of the compliance matrix: repositories (by name) × the policies the scan evaluated."""
+    scan = await load_scan(scan_id)
+    return await asyncio.to_thread(_matrix, scan.scan_id, offset, limit)
+
+
+def _trend(scans: int) -> Trend:
+    recent, counts = store.violation_trend(get_database(), scans)
+    per_scan: dict[str, dict[str, int]] = {}
+    for row in counts:
+        per_scan.setdefault(str(row["scan_id"]), {})[str(row["policy_id"])] = int(row["n"])
+    policies = tuple(sorted({p for v in per_scan.values() for p in v}))
+    points = tuple(TrendPoint(str(r["scan_id"]), r["started_at"], per_scan.get(str(r["scan_id"]), {}))
+                   for r in reversed(recent))
+    return Trend(policies, points)
+
+
+async def violation_trend(scans: int = 10) -> Trend:
+    """Violations per policy over the last completed scans, oldest first."""
+    return await asyncio.to_thread(_trend, scans)
 
 
 __all__ = ["ConfigError", "ConfigIssue", "RepoSnapshot"]

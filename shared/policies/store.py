@@ -46,13 +46,17 @@ class ScanAlreadyRunning(Exception):
 
 # -- scans ------------------------------------------------------------------------------------------------------
 def create_scan(db: Database, scan_id: str, trigger: str, dry_run: bool, request: dict[str, Any],
-                config: PolicyConfig, org: str) -> None:
-    """Insert the scan and take the singleton lock in one transaction; `ScanAlreadyRunning` if it is held."""
+                config: PolicyConfig, org: str, take_lock: bool = True) -> None:
+    """Insert the scan and take the singleton lock in one transaction; `ScanAlreadyRunning` if it is held.
+
+    A webhook evaluation of one repository runs beside scans without the lock (`take_lock=False`): the act step's
+    per repository × policy claims keep a webhook and a scan acting on the same repository from duplicating."""
     now = now_iso()
     try:
         with db.transaction():
-            db.execute("INSERT INTO policy_scan_lock (lock_name, scan_id, acquired_at) VALUES (?, ?, ?)",
-                       (SCAN_LOCK, scan_id, now))
+            if take_lock:
+                db.execute("INSERT INTO policy_scan_lock (lock_name, scan_id, acquired_at) VALUES (?, ?, ?)",
+                           (SCAN_LOCK, scan_id, now))
             db.execute(
                 "INSERT INTO policy_scans (scan_id, status, trigger_kind, dry_run, request_json, config_json, org, "
                 "created_at, repositories_scanned, violations_found, act_attempt) VALUES (?, 'Pending', ?, ?, ?, ?, ?, "
@@ -111,6 +115,17 @@ def scan_config(db: Database, scan_id: str) -> PolicyConfig:
     return PolicyConfig.from_json(json.loads(row["config_json"]))
 
 
+def newer_scan_covering(db: Database, scan_id: str) -> str | None:
+    """The newest completed scan, created after `scan_id`, that evaluated any repository `scan_id` evaluated:
+    acting on `scan_id` again would act on stale results (reopen what was fixed, close what still fails)."""
+    row = db.query_one(db.limit(
+        "SELECT s.scan_id FROM policy_scans s JOIN policy_scans o ON o.scan_id = ? "
+        "WHERE s.status = 'Completed' AND s.scan_id <> o.scan_id AND s.created_at > o.created_at "
+        "AND EXISTS (SELECT 1 FROM policy_results n JOIN policy_results p ON p.repository = n.repository "
+        "AND p.scan_id = o.scan_id WHERE n.scan_id = s.scan_id) ORDER BY s.created_at DESC", 1, 0), (scan_id,))
+    return row["scan_id"] if row else None
+
+
 def mark_scan_running(db: Database, scan_id: str) -> None:
     db.execute("UPDATE policy_scans SET status = 'Running', started_at = COALESCE(started_at, ?) "
                f"WHERE scan_id = ? AND status IN {ACTIVE_SQL}", (now_iso(), scan_id))
@@ -128,23 +143,32 @@ def refresh_scan_counts(db: Database, scan_id: str) -> tuple[int, int]:
     return scanned, violations
 
 
-def complete_scan(db: Database, scan_id: str, act_id: str) -> bool:
+def complete_scan(db: Database, scan_id: str, act_id: str, warning: str = "") -> bool:
     """Mark Completed, release the lock and note the pending act step; False if the scan was already final."""
     with db.transaction():
         refresh_scan_counts(db, scan_id)
         changed = db.execute(
             "UPDATE policy_scans SET status = 'Completed', completed_at = ?, act_id = ?, act_status = 'Pending', "
-            f"act_attempt = 1, act_requested_at = ? WHERE scan_id = ? AND status IN {ACTIVE_SQL}",
-            (now_iso(), act_id, now_iso(), scan_id))
+            f"act_attempt = 1, act_requested_at = ?, warning = ? WHERE scan_id = ? AND status IN {ACTIVE_SQL}",
+            (now_iso(), act_id, now_iso(), warning or None, scan_id))
         release_lock(db, scan_id)
     return changed == 1
 
 
 def fail_scan(db: Database, scan_id: str, error: str) -> None:
+    """Mark Failed (counting the results stored so far) and release the lock."""
     with db.transaction():
-        db.execute("UPDATE policy_scans SET status = 'Failed', completed_at = ?, error = ? "
-                   f"WHERE scan_id = ? AND status IN {ACTIVE_SQL}", (now_iso(), _safe(error), scan_id))
+        if db.execute("UPDATE policy_scans SET status = 'Failed', completed_at = ?, error = ? "
+                      f"WHERE scan_id = ? AND status IN {ACTIVE_SQL}", (now_iso(), _safe(error), scan_id)):
+            refresh_scan_counts(db, scan_id)
         release_lock(db, scan_id)
+
+
+def repositories_with_error(db: Database, scan_id: str, marker: str) -> list[str]:
+    """Repositories of the scan with an `error` result whose details name `marker` (e.g. GitHub kept failing)."""
+    rows = db.query("SELECT DISTINCT repository FROM policy_results WHERE scan_id = ? AND outcome = 'error' "
+                    "AND details_json LIKE ? ORDER BY repository", (scan_id, f"%{marker}%"))
+    return [r["repository"] for r in rows]
 
 
 # -- repository snapshots ---------------------------------------------------------------------------------------
@@ -340,16 +364,70 @@ def start_act_run(db: Database, act_id: str, scan_id: str, attempt: int) -> None
                    "(act_id IS NULL OR act_id = ?)", (act_id, scan_id, act_id))
 
 
+def claim_act(db: Database, scan_id: str, act_id: str) -> str:
+    """Take the scan's act claim for `act_id`; "" when held now, else why not (the run must then do nothing).
+
+    Exactly one act run per scan: only the run the scan row designates (`act_id`, moved on by a retry) may claim,
+    and only while no other run holds an unreleased claim. A delayed queue message for an older run, or a second
+    starter racing a retry, finds it taken. The claim is a row keyed by scan id, so the database decides the race.
+    """
+    now = now_iso()
+    with db.transaction():
+        scan = db.query_one("SELECT act_id FROM policy_scans WHERE scan_id = ?", (scan_id,))
+        if scan is None:
+            return f"scan {scan_id} does not exist"
+        if scan["act_id"] != act_id:
+            return f"act run {scan['act_id']} is the current one for scan {scan_id}"
+        try:
+            db.execute("INSERT INTO policy_act_claims (scan_id, act_id, claimed_at) VALUES (?, ?, ?)",
+                       (scan_id, act_id, now))
+            return ""
+        except IntegrityError:
+            pass
+        taken = db.execute("UPDATE policy_act_claims SET act_id = ?, claimed_at = ?, released_at = NULL "
+                           "WHERE scan_id = ? AND (act_id = ? OR released_at IS NOT NULL)",
+                           (act_id, now, scan_id, act_id))
+        if taken == 1:
+            return ""
+        holder = db.query_one("SELECT act_id FROM policy_act_claims WHERE scan_id = ?", (scan_id,))
+        return f"act run {holder['act_id'] if holder else '?'} holds scan {scan_id}"
+
+
+def act_claim_holder(db: Database, scan_id: str) -> str | None:
+    """The act run holding an unreleased claim on the scan, if any."""
+    row = db.query_one("SELECT act_id FROM policy_act_claims WHERE scan_id = ? AND released_at IS NULL", (scan_id,))
+    return row["act_id"] if row else None
+
+
+def release_act_claim(db: Database, scan_id: str, act_id: str) -> None:
+    db.execute("UPDATE policy_act_claims SET released_at = ? WHERE scan_id = ? AND act_id = ? AND released_at IS NULL",
+               (now_iso(), scan_id, act_id))
+
+
+def fail_act_handover(db: Database, scan_id: str, act_id: str, reason: str) -> None:
+    """The act request could not be queued: say so on the scan (the act step can be retried)."""
+    db.execute("UPDATE policy_scans SET act_status = 'Failed', act_error = ? WHERE scan_id = ? AND act_id = ? "
+               "AND act_status = 'Pending'", (reason[:2000], scan_id, act_id))
+
+
 def finish_act_run(db: Database, act_id: str, scan_id: str, status: str, error: str = "") -> None:
     with db.transaction():
+        release_act_claim(db, scan_id, act_id)
         db.execute("UPDATE policy_act_runs SET status = ?, completed_at = ?, error = ? WHERE act_id = ?",
                    (status, now_iso(), _safe(error) or None, act_id))
         db.execute("UPDATE policy_scans SET act_status = ?, act_error = ? WHERE scan_id = ? AND act_id = ?",
                    (status, _safe(error) or None, scan_id, act_id))
 
 
-def mark_act_lost(db: Database, scan_id: str, act_id: str, reason: str) -> None:
+def mark_act_lost(db: Database, scan_id: str, act_id: str, reason: str, release_links: bool = False) -> None:
+    """The act run is failed with `reason`; `release_links` when its orchestration no longer exists (nothing of it
+    can still be writing), so a retry need not wait for its repository × policy claims to expire. The fingerprint
+    lookup before every create still finds an issue the dead run opened without recording it."""
     with db.transaction():
+        release_act_claim(db, scan_id, act_id)
+        if release_links:
+            db.execute("UPDATE policy_issue_links SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?",
+                       (act_id,))
         db.execute("UPDATE policy_act_runs SET status = 'Failed', completed_at = ?, error = ? "
                    "WHERE act_id = ? AND status = 'Running'", (now_iso(), _safe(reason), act_id))
         db.execute("UPDATE policy_scans SET act_status = 'Failed', act_error = ? WHERE scan_id = ? AND act_id = ? "
@@ -376,3 +454,35 @@ def failed_scans_since(db: Database, since: str, limit: int = 200) -> list[dict[
     """Failed scans created since `since`, for failure notifications."""
     return db.query(db.limit("SELECT scan_id, org, error, trigger_kind FROM policy_scans WHERE status = 'Failed' "
                              "AND created_at >= ? ORDER BY created_at, scan_id", limit), (since,))
+
+
+# -- read models of the pages (shared.policies.matrix) -----------------------------------------------------------
+def scan_policies(db: Database, scan_id: str) -> list[str]:
+    return [r["policy_id"] for r in db.query("SELECT DISTINCT policy_id FROM policy_results WHERE scan_id = ? "
+                                             "ORDER BY policy_id", (scan_id,))]
+
+
+def results_page(db: Database, scan_id: str, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """Every result of one page of repositories (by name), and how many repositories have results."""
+    total = db.count("SELECT COUNT(DISTINCT repository) AS n FROM policy_results WHERE scan_id = ?", (scan_id,))
+    repos = [r["repository"] for r in db.query(db.limit(
+        "SELECT DISTINCT repository FROM policy_results WHERE scan_id = ? ORDER BY repository", limit, offset),
+        (scan_id,))]
+    if not repos:
+        return [], total
+    marks = ",".join("?" * len(repos))
+    rows = db.query(f"SELECT repository, policy_id, outcome, message FROM policy_results WHERE scan_id = ? "
+                    f"AND repository IN ({marks}) ORDER BY repository, policy_id", (scan_id, *repos))
+    return rows, total
+
+
+def violation_trend(db: Database, scans: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The last `scans` completed scans (newest first) and their violation counts per policy."""
+    recent = db.query(db.limit("SELECT scan_id, started_at FROM policy_scans WHERE status = 'Completed' "
+                               "ORDER BY created_at DESC, scan_id DESC", scans, 0))
+    if not recent:
+        return [], []
+    marks = ",".join("?" * len(recent))
+    counts = db.query(f"SELECT scan_id, policy_id, COUNT(*) AS n FROM policy_violations WHERE scan_id IN ({marks}) "
+                      f"GROUP BY scan_id, policy_id", tuple(r["scan_id"] for r in recent))
+    return recent, counts

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -80,8 +81,8 @@ class Database:
         if self.dialect == "sqlite":
             Path(self.url.target).parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.url.target, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=30000")
+            _enable_wal(conn)
             conn.execute("PRAGMA foreign_keys=ON")
             return conn
         import pyodbc  # imported lazily: SQLite-only deployments need no ODBC
@@ -271,3 +272,17 @@ def get_database(url: str | None = None) -> Database:
         if db is None:
             db = _databases[url] = Database(url)
         return db
+
+
+def _enable_wal(conn: sqlite3.Connection, attempts: int = 100) -> None:
+    """Switch a SQLite file to WAL. Two processes opening a new file at once can both try the switch, and SQLite
+    answers the loser "database is locked" at once (the busy handler does not cover a journal-mode change), so
+    the switch is retried briefly; once the file is in WAL mode the pragma is a no-op."""
+    for attempt in range(attempts):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)

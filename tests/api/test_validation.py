@@ -37,7 +37,8 @@ def test_operations_are_found_literal_paths_before_templates() -> None:
     assert START is not None and START.body_required
     assert template("GET", "/v1/jobs/stats") == "/v1/jobs/stats"
     assert template("GET", "/v1/jobs/x") == "/v1/jobs/{id}"
-    assert template("DELETE", "/v1/jobs/x") is None
+    assert template("DELETE", "/v1/jobs/x") == "/v1/jobs/{id}"
+    assert template("PATCH", "/v1/jobs/x") is None
     assert template("GET", "/no/such/path") is None
 
 

@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 import requests
 
+from devhost.azurite import free_port
 from tests.e2e.analysis_support import host_env
 from tests.e2e.policy_support import TOKEN, repo, seed, write_config
+from tests.realtime.signalr_support import connection_string
 from tests.support.githubsim import GitHubSim, start_githubsim
 from tests.support.local_host import LocalHost
 
@@ -43,12 +45,14 @@ def sim() -> Iterator[GitHubSim]:
 
 @pytest.fixture(scope="module")
 def host(local_host: Callable[..., LocalHost], sim: GitHubSim, tmp_path_factory: pytest.TempPathFactory) -> LocalHost:
-    """Both products configured (a small organization on githubsim, dry-run), so every operation can succeed."""
+    """Both products configured (a small organization on githubsim, dry-run) and real-time events (the host serves
+    the local SignalR service), so every operation can succeed."""
     work = tmp_path_factory.mktemp("schemathesis")
     write_config(work / "policies.yaml")
     return local_host(app="function_app:app", env=host_env(
         ANALYZER_ALLOWED_SQLITE_DIRS=str(work), GITHUB_BASE_URL=sim.base_url, GITHUB_TOKEN=TOKEN,
-        GITHUB_ORG="acme", POLICY_CONFIG_PATH=str(work / "policies.yaml"), POLICY_DRY_RUN="true"))
+        GITHUB_ORG="acme", POLICY_CONFIG_PATH=str(work / "policies.yaml"), POLICY_DRY_RUN="true",
+        AzureSignalRConnectionString=connection_string(free_port())))
 
 
 def failures(events: Path) -> list[dict[str, Any]]:

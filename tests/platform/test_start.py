@@ -45,7 +45,8 @@ def test_fresh_checkout_gets_the_demo_org_and_a_persistent_generated_key(tmp_pat
 
 def test_user_settings_win_and_the_file_is_never_written(tmp_path: Path, clean_env: None) -> None:
     mine = {"GITHUB_ORG": "my-org", "GITHUB_BASE_URL": "https://ghe.example/api/v3",
-            "ANALYZER_SECRET_KEY": Fernet.generate_key().decode(), "FUNCTIONS_DEVHOST_FUNCTION_KEY": "k"}
+            "ANALYZER_SECRET_KEY": Fernet.generate_key().decode(), "FUNCTIONS_DEVHOST_FUNCTION_KEY": "k",
+            "AzureSignalRConnectionString": "Endpoint=https://mine.service.signalr.net;AccessKey=k;Version=1.0;"}
     extra = fill(tmp_path, mine)
     before = (tmp_path / "local.settings.json").read_text()
     assert extra == start_settings.QUEUE_DEFAULTS, "nothing of the demo group may be mixed into the user's GitHub"
@@ -61,7 +62,9 @@ def test_queue_names_are_filled_only_when_the_user_has_none(tmp_path: Path, clea
 def test_empty_values_copied_from_the_example_count_as_unset(tmp_path: Path, clean_env: None) -> None:
     example = json.loads((ROOT / "local.settings.example.json").read_text())["Values"]
     extra = fill(tmp_path, example)
-    assert set(extra) == {"ANALYZER_SECRET_KEY", "GITHUB_BASE_URL", "GITHUB_TOKEN", "GITHUB_ORG"}
+    assert set(extra) == {"ANALYZER_SECRET_KEY", "GITHUB_BASE_URL", "GITHUB_TOKEN", "GITHUB_ORG",
+                          "GITHUB_WEBHOOK_SECRET", "AzureSignalRConnectionString"}
+    assert extra["AzureSignalRConnectionString"].startswith("Endpoint=http://127.0.0.1:8888;AccessKey=")
 
 
 def test_the_environment_counts_as_the_users_choice(tmp_path: Path, clean_env: None,

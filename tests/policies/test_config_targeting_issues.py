@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from shared.policies import issues
 from shared.policies.config import ConfigError, load_config_file, parse_config
@@ -97,3 +99,27 @@ def test_issue_body_explains_and_carries_fingerprint_and_details_hash() -> None:
     for words in ("What is wrong", "Why it matters", "How to fix it", "exemption", "the platform team"):
         assert words in body
     assert issues.title(policy).startswith("[Policy violation]")
+
+
+def _error_cases() -> list[Any]:
+    doc = yaml.safe_load((ROOT / "tests" / "fixtures" / "policy_config" / "errors.yml").read_text())
+    return [pytest.param(case, id=case["why"]) for case in doc["cases"]]
+
+
+@pytest.mark.parametrize("case", _error_cases())
+def test_schema_errors_read_as_before_with_file_line_and_path(case: dict[str, Any]) -> None:
+    """The messages users saw from the hand-written validator, now produced from `config.schema.yaml` (recorded
+    from the old validator where it answered; the two new cases were a crash and an unchecked `defaults`)."""
+    assert case["why"]
+    with pytest.raises(ConfigError) as err:
+        parse_config(case["yaml"], "f.yaml")
+    assert [str(i) for i in err.value.issues] == case["errors"]
+    assert all(i.line >= 1 for i in err.value.issues)
+
+
+def test_the_schema_is_valid_json_schema_and_knows_every_check() -> None:
+    from shared.policies.checks import REGISTRY
+    from shared.policies.config import _validator
+
+    schema = _validator().schema
+    assert set(schema["$defs"]["policy"]["properties"]["check"]["enum"]) == set(REGISTRY)

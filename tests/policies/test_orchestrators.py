@@ -10,8 +10,12 @@ from typing import Any
 from azure.durable_functions.testing import orchestrator_generator_wrapper
 
 from orchestrators.policy_act import policy_act_orchestrator
-from orchestrators.policy_scan import (MAX_RATE_LIMIT_WAITS, RETRY, policy_scan_batch_orchestrator,
-                                       policy_scan_orchestrator)
+from orchestrators.policy_scan import (
+    MAX_RATE_LIMIT_WAITS,
+    RETRY,
+    policy_scan_batch_orchestrator,
+    policy_scan_orchestrator,
+)
 from shared.policies.models import ActChunkResult, ActPlan, ArchiveCandidate, ChunkResult, ListPageResult, ScanPlan
 
 SCAN = "scan-20260101000000-000001"
@@ -290,3 +294,52 @@ def test_act_fails_on_bad_credentials_and_on_a_failed_plan() -> None:
 
     failed_plan = Context(ACT, act_activities(ActPlan(ok=False, error="scan not completed"), []))
     assert run(policy_act_orchestrator, failed_plan)["error"] == "scan not completed"
+
+
+# -- issue 7: honest results under faults -------------------------------------------------------------------------
+def test_rate_limit_while_planning_waits_until_the_reset_then_plans_again() -> None:
+    plans = [ScanPlan(SCAN, rate_limited_until=RESET), ScanPlan(SCAN, batch_size=50, parallel_batches=2)]
+    activities = {**scan_activities(0), "policy_load_config": lambda p: plans.pop(0).to_json()}
+    context = Context({"scanId": SCAN}, activities)
+    assert run(policy_scan_orchestrator, context)["status"] == "Completed"
+    kinds = [c[0] for c in context.calls]
+    assert kinds[:3] == ["policy_load_config", "timer", "policy_load_config"]
+    assert context.timers() == [_at(RESET)]
+    assert {"phase": "waiting-rate-limit", "rateLimitedUntil": RESET}.items() <= context.statuses[0].items()
+
+
+def test_a_repository_github_keeps_failing_for_is_retried_after_pauses_then_recorded_not_fatal() -> None:
+    seen: list[dict] = []
+
+    def chunk(p: dict) -> dict:
+        seen.append(p)
+        if p["offset"] == 10 and not p.get("finalAttempt"):
+            return ChunkResult(unavailable="GitHub answered 500 to GET /repos/acme/x/git/trees/main").to_json()
+        return ChunkResult(scanned=p["limit"], errors=1 if p["offset"] == 10 else 0).to_json()
+    batch = {"scanId": SCAN, "offset": 0, "limit": 20, "chunkSize": 10, "unavailablePauses": [2, 4, 8]}
+    context = Context(batch, scan_activities(0, chunk=chunk))
+    result = run(policy_scan_batch_orchestrator, context)
+    assert result == ChunkResult(scanned=20, errors=1).to_json()
+    retried = [(p["offset"], p.get("finalAttempt", False)) for p in seen if p["offset"] == 10]
+    assert retried == [(10, False), (10, False), (10, False), (10, True)]
+    assert [b - a for a, b in zip([NOW] + context.timers(), context.timers())] == [
+        timedelta(seconds=2), timedelta(seconds=4), timedelta(seconds=8)]
+
+
+def test_an_activity_failure_is_recorded_without_the_serialized_remote_exception() -> None:
+    def broken(p: dict) -> dict:
+        raise RuntimeError('Activity function \'policy_list_repositories\' failed: {"$type":"System.Exception, '
+                           'System.Private.CoreLib","ClassName":"System.Exception","Message":"boom ghp_abcdefgh12345"}')
+    activities = {**scan_activities(0), "policy_list_repositories": broken}
+    result = run(policy_scan_orchestrator, Context({"scanId": SCAN}, activities))
+    assert result["status"] == "Failed"
+    assert "policy_list_repositories" in result["error"]
+    assert "$type" not in result["error"] and "System." not in result["error"] and "ghp_" not in result["error"]
+
+
+def test_a_superseded_act_run_does_nothing_and_does_not_finish_the_scans_act_step() -> None:
+    plan = ActPlan(ok=False, superseded=True, error="act run x:act:2 is the current one for scan x")
+    context = Context(ACT, act_activities(plan, []))
+    result = run(policy_act_orchestrator, context)
+    assert result["status"] == "Superseded"
+    assert [c[0] for c in context.calls] == ["policy_act_plan"]

@@ -101,5 +101,8 @@ class LocalHost:
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return requests.get(self.url(path), headers={"x-functions-key": self.function_key}, **kwargs)
 
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        return requests.delete(self.url(path), headers={"x-functions-key": self.function_key}, **kwargs)
+
     def post(self, path: str, **kwargs: Any) -> requests.Response:
         return requests.post(self.url(path), headers={"x-functions-key": self.function_key}, **kwargs)

@@ -24,7 +24,8 @@ def _doc() -> dict[str, Any]:
 
 def _operation(method: str, path: str) -> tuple[str, dict[str, Any]]:
     doc = _doc()
-    for template, item in doc["paths"].items():
+    # Literal paths before templates (`/v1/scans/trend` before `/v1/scans/{scanId}`), as the host routes them.
+    for template, item in sorted(doc["paths"].items(), key=lambda entry: entry[0].count("{")):
         pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"
         if re.match(pattern, path) and method.lower() in item:
             return template, item[method.lower()]

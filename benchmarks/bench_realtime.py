@@ -1,0 +1,196 @@
+"""Real-time progress: event latency from the publisher's call (what an activity does) to the handler of Microsoft's
+SignalR client, p50/p99, with 1 and with 500 connected clients on the local SignalR service; the service's memory
+after 1,000 clients connected and dropped; an analysis job's wall time with and without SignalR configured."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+from benchmarks.bench_http_start import percentile
+from devhost.azurite import Azurite
+from shared.analyzer import jobs
+from shared.realtime.connection import SignalRConnection
+from shared.realtime.events import EventTarget, RealtimeEvent
+from shared.realtime.publisher import Publisher, get_publisher, publish_analysis_job
+from shared.realtime.service_api import SignalRServiceApi
+from shared.realtime.tokens import client_token
+from shared.storage.db import Database
+from tests.realtime.signalr_support import REPO_ROOT, SignalRProcess
+from tests.support.local_host import LocalHost
+
+HERE = Path(__file__).resolve().parent
+EVENTS = 100
+INTERVAL = 0.05   # 20 events/s: far more than a job's progress (a few per second)
+JOBS = 12
+TABLES = 1500   # a job of about a second: events are a fixed cost per batch, so tiny jobs magnify it
+
+
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def latency(service: SignalRProcess, clients: int, events: int = EVENTS, per_process: int = 100,
+            browser: bool = False) -> dict[str, float]:
+    """Clients are spread over Node processes of `per_process` connections (500 browsers are not one process);
+    `browser`: one client in Debian's Chromium instead."""
+    api = SignalRServiceApi(SignalRConnection.parse(service.connection_string), "jobs")
+    group, user = f"bench-{clients}-{browser}", f"bench-user-{clients}-{browser}"
+    api.add_user_to_group(group, user)
+    token = client_token(api.conn, "jobs", user)
+    sizes = [min(per_process, clients - start) for start in range(0, clients, per_process)]
+    if browser:
+        commands = [["node", str(HERE / "signalr_browser_latency.js"), api.conn.client_url("jobs"), token,
+                     str(events)]]
+    else:
+        commands = [["node", str(HERE / "signalr_latency.js"), api.conn.client_url("jobs"), token, str(size),
+                     str(events)] for size in sizes]
+    nodes = [subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True) for command in commands]
+    for node in nodes:
+        assert node.stdout is not None
+        ready = node.stdout.readline()
+        assert ready.strip() == "READY", ready
+    publisher = Publisher(api)
+    for seq in range(events):
+        payload = {"seq": seq, "sentAt": time.time() * 1000}
+        publisher.publish([RealtimeEvent(EventTarget.ANALYSIS_PROGRESS, group, f"s{seq}", (1, 1, seq), payload)])
+        time.sleep(INTERVAL)
+    publisher.flush(30)
+    values: list[float] = []
+    received = 0
+    for node in nodes:
+        try:
+            out, _ = node.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            node.send_signal(signal.SIGTERM)
+            out, _ = node.communicate()
+        result = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
+        values += [float(v) for v in result["latencies"]]
+        received += int(result["received"])
+    figures = {"clients": clients, "received": received, "expected": clients * events,
+               "p50_ms": statistics.median(values), "p99_ms": percentile(values, 0.99), "max_ms": max(values)}
+    where = "Chromium" if browser else f"{len(nodes)} Node process(es)"
+    print(f"event latency, {clients} client(s) in {where}, {events} events every "
+          f"{INTERVAL * 1000:.0f} ms: p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, "
+          f"max {figures['max_ms']:.0f} ms ({received}/{clients * events} received)", flush=True)
+    return figures
+
+
+def churn_memory(service: SignalRProcess, rounds: int = 10, per_round: int = 200) -> dict[str, int]:
+    assert service.process is not None
+    pid = service.process.pid
+    api = SignalRServiceApi(SignalRConnection.parse(service.connection_string), "jobs")
+    token = client_token(api.conn, "jobs", "churn")
+    sizes = [_rss_kb(pid)]
+    for _ in range(rounds):
+        subprocess.run(["node", str(REPO_ROOT / "tests" / "realtime" / "churn.js"), api.conn.client_url("jobs"),
+                        token, str(per_round)], cwd=REPO_ROOT, check=True, capture_output=True, timeout=300)
+        time.sleep(0.5)
+        sizes.append(_rss_kb(pid))
+    stats = service.stats()
+    print(f"local SignalR service RSS over {rounds}x{per_round} connect+drop: "
+          f"{' -> '.join(f'{s / 1024:.1f}' for s in sizes)} MB; connections left {stats['connections']}", flush=True)
+    return {"first_kb": sizes[1], "last_kb": sizes[-1], "connections_left": stats["connections"]}
+
+
+def _target(folder: Path) -> Path:
+    path = folder / "bench.db"
+    with sqlite3.connect(path) as db:
+        for i in range(TABLES):
+            db.execute(f"CREATE TABLE t{i} (id INTEGER PRIMARY KEY, ref INTEGER REFERENCES t{max(0, i - 1)}(id), "
+                       "v TEXT)")
+            db.execute(f"CREATE INDEX t{i}_v ON t{i} (v)")
+    return path
+
+
+def _host(folder: Path, azurite: Azurite, signalr: str | None) -> LocalHost:
+    env = {"ANALYZER_SECRET_KEY": Fernet.generate_key().decode(), "ANALYZER_ALLOWED_SQLITE_DIRS": str(folder),
+           "FUNCTIONS_DEVHOST_LOG_LEVEL": "WARNING", "AzureSignalRConnectionString": signalr or ""}
+    return LocalHost(app="function_app:app", env=env, storage_connection_string=azurite.connection_string,
+                     workdir=folder / ("host-signalr" if signalr else "host-plain")).start()
+
+
+def _job_seconds(host: LocalHost, target: Path) -> float:
+    """createdAt → completedAt of the job row: the job's own clock, not the long-poll's 0.1 s re-check steps."""
+    job = host.post("/api/v1/analysis/start", json={
+        "connectionString": f"Driver={{SQLite3}};Database={target};"}, timeout=30).json()["jobId"]
+    while (status := host.get(f"/api/v1/analysis/status/{job}?wait=10", timeout=30).json())["status"] not in (
+            "Completed", "Failed", "Canceled"):
+        pass
+    assert status["status"] == "Completed", status
+    return (datetime.fromisoformat(status["completedAt"]) - datetime.fromisoformat(status["createdAt"])).total_seconds()
+
+
+def job_wall_times(folder: Path, azurite: Azurite, signalr: str) -> tuple[list[float], list[float]]:
+    """Two hosts side by side, one with SignalR configured (events pushed to a connected client's group), jobs
+    alternating between them so both see the same machine load."""
+    target = _target(folder)
+    plain, pushed = _host(folder, azurite, None), _host(folder, azurite, signalr)
+    try:
+        _job_seconds(plain, target), _job_seconds(pushed, target)   # warm-up
+        times: tuple[list[float], list[float]] = ([], [])
+        for _ in range(JOBS):
+            times[0].append(_job_seconds(plain, target))
+            times[1].append(_job_seconds(pushed, target))
+        return times
+    finally:
+        plain.stop()
+        pushed.stop()
+
+
+def activity_cost(folder: Path, signalr: str, calls: int = 200) -> dict[str, float]:
+    """What an activity pays per push: `publish_analysis_job` (read the row, build the events, enqueue); the
+    sending happens on the publisher's thread."""
+    os.environ["AzureSignalRConnectionString"] = signalr
+    db = Database(f"sqlite:///{folder / 'host-signalr' / 'app.db'}")
+    rows, _ = jobs.list_jobs(db, None, 0, 1)
+    timings = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        publish_analysis_job(db, rows[0]["job_id"])
+        timings.append((time.perf_counter() - started) * 1000)
+    publisher = get_publisher()
+    assert publisher is not None and publisher.flush(30)
+    figures = {"p50_ms": statistics.median(timings), "p99_ms": percentile(timings, 0.99)}
+    print(f"cost to an activity per push (read row, build, enqueue) over {calls} calls: p50 {figures['p50_ms']:.2f} ms,"
+          f" p99 {figures['p99_ms']:.2f} ms", flush=True)
+    return figures
+
+
+def main() -> dict[str, object]:
+    folder = Path(tempfile.mkdtemp(prefix="bench-realtime-"))
+    service = SignalRProcess(folder).start()
+    azurite = Azurite(folder / "azurite").start()
+    try:
+        figures: dict[str, object] = {"latency_browser": latency(service, 1, browser=True),
+                                      "latency_1": latency(service, 1), "latency_500": latency(service, 500),
+                                      "memory": churn_memory(service)}
+        plain, pushed = job_wall_times(folder, azurite, service.connection_string)
+        ratio = statistics.median(pushed) / statistics.median(plain)
+        print(f"analysis wall time (SQLite, {JOBS} jobs each, alternating, median): without SignalR "
+              f"{statistics.median(plain):.3f} s, "
+              f"with {statistics.median(pushed):.3f} s, {ratio:.2f}x", flush=True)
+        figures["wall_ratio"] = ratio
+        figures["activity_cost"] = activity_cost(folder, service.connection_string)
+        return figures
+    finally:
+        azurite.stop()
+        service.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

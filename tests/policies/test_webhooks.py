@@ -1,0 +1,211 @@
+"""The webhook use cases without a host: signature, routing table, delivery dedup and per-repository coalescing,
+against the real app database (SQLite) with a recording enqueue."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shared.policies import webhook_store, webhooks
+from shared.storage.db import Database
+
+SECRET = "whsec-test-secret"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Database:
+    return Database(f"sqlite:///{tmp_path / 'app.db'}")
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, int]] = []
+
+    def __call__(self, repository: str, delay_seconds: int) -> None:
+        self.sent.append((repository, delay_seconds))
+
+
+def _repo(name: str, owner: str = "acme") -> dict[str, Any]:
+    return {"name": name, "full_name": f"{owner}/{name}", "owner": {"login": owner}, "default_branch": "main"}
+
+
+def _deliver(db: Database, enqueue: Recorder, event: str, payload: dict[str, Any], delivery: str,
+             secret: str = SECRET, signature: str | None = None) -> webhooks.WebhookAnswer:
+    body = json.dumps(payload).encode()
+    headers = {"X-GitHub-Event": event, "X-GitHub-Delivery": delivery,
+               "X-Hub-Signature-256": signature if signature is not None else webhooks.sign(secret, body)}
+    return webhooks.receive(db, secret=SECRET, org="acme", headers=headers, body=body, enqueue=enqueue,
+                            debounce_seconds=3)
+
+
+def test_signature_is_hmac_sha256_of_the_raw_body_compared_whole() -> None:
+    body = b'{"zen": "Keep it logically awesome."}'
+    good = webhooks.sign(SECRET, body)
+    assert webhooks.verify_signature(SECRET, body, good)
+    assert not webhooks.verify_signature(SECRET, body + b" ", good)
+    assert not webhooks.verify_signature("other", body, good)
+    assert not webhooks.verify_signature(SECRET, body, good[:-1])
+    assert not webhooks.verify_signature(SECRET, body, good.replace("sha256=", "sha1="))
+    assert not webhooks.verify_signature(SECRET, body, None)
+    assert not webhooks.verify_signature("", body, webhooks.sign("", body))  # no secret configured: refuse all
+
+
+def test_a_bad_or_missing_signature_is_401_and_records_nothing(db: Database) -> None:
+    sent = Recorder()
+    payload = {"action": "created", "repository": _repo("svc")}
+    assert _deliver(db, sent, "repository", payload, "d-1", secret="wrong").status == 401
+    assert _deliver(db, sent, "repository", payload, "d-2", signature="").status == 401
+    assert webhook_store.list_deliveries(db) == [] and sent.sent == []
+    assert db.query("SELECT * FROM policy_webhook_pending") == []
+
+
+def test_a_redelivery_is_a_no_op(db: Database) -> None:
+    sent = Recorder()
+    payload = {"action": "created", "repository": _repo("svc")}
+    first = _deliver(db, sent, "repository", payload, "d-1")
+    assert first.status == 202 and first.body["repositories"] == ["svc"]
+    webhook_store.take_pending(db, "svc")  # evaluated meanwhile
+    again = _deliver(db, sent, "repository", payload, "d-1")
+    assert again.status == 200 and again.body["outcome"] == "duplicate"
+    assert sent.sent == [("svc", 3)] and db.query("SELECT * FROM policy_webhook_pending") == []
+    assert len(webhook_store.list_deliveries(db)) == 1
+
+
+def test_a_burst_for_one_repository_enqueues_one_evaluation_covering_every_event(db: Database) -> None:
+    sent = Recorder()
+    _deliver(db, sent, "branch_protection_rule", {"action": "edited", "repository": _repo("svc")}, "d-0")
+    for n in range(1, 20):
+        push = {"ref": "refs/heads/main", "repository": _repo("svc"), "commits": [{"modified": ["README.md"]}]}
+        assert _deliver(db, sent, "push", push, f"d-{n}").status == 202
+    assert sent.sent == [("svc", 3)]
+    due = webhooks.take_due(db, "svc")
+    assert due is not None and len(due.deliveries) == 20
+    assert set(due.checks) == {"branch-protection", *webhooks.FILE_CHECKS}
+    assert webhooks.take_due(db, "svc") is None  # a redelivered queue message finds nothing to do
+
+
+def test_a_push_that_touches_no_checked_file_or_another_branch_changes_nothing(db: Database) -> None:
+    sent = Recorder()
+    code = {"ref": "refs/heads/main", "repository": _repo("svc"),
+            "commits": [{"added": ["src/app.py"], "modified": ["docs/guide/README.md"], "removed": []}]}
+    branch = {"ref": "refs/heads/feature", "repository": _repo("svc"), "commits": [{"modified": ["README.md"]}]}
+    assert _deliver(db, sent, "push", code, "d-1").body["outcome"] == "ignored"
+    assert _deliver(db, sent, "push", branch, "d-2").body["outcome"] == "ignored"
+    assert sent.sent == []
+
+
+@pytest.mark.parametrize(("event", "payload", "repositories", "checks"), [
+    ("repository", {"action": "created", "repository": _repo("a")}, ("a",), ("*",)),
+    ("repository", {"action": "privatized", "repository": _repo("a")}, ("a",),
+     ("visibility-allowed", "secret-scanning-enabled")),
+    ("branch_protection_rule", {"action": "deleted", "repository": _repo("a")}, ("a",), ("branch-protection",)),
+    ("repository_ruleset", {"action": "edited", "repository": _repo("a")}, ("a",), ("branch-protection",)),
+    ("repository_ruleset", {"action": "created", "organization": {"login": "acme"}}, ("*",), ("branch-protection",)),
+    ("member", {"action": "added", "repository": _repo("a")}, ("a",), ("no-outside-admins",)),
+    ("push", {"ref": "refs/heads/main", "repository": _repo("a"), "commits": [{"added": [".github/CODEOWNERS"]}]},
+     ("a",), webhooks.FILE_CHECKS),
+    ("installation_repositories", {"action": "added", "repositories_added": [{"name": "a"}, {"name": "b"}]},
+     ("a", "b"), ("*",)),
+    ("installation_repositories", {"action": "removed", "repositories_removed": [{"name": "a"}]}, (), ()),
+    ("repository", {"action": "created", "repository": _repo("a", owner="someone-else")}, (), ()),
+    ("issues", {"action": "opened", "repository": _repo("a")}, (), ()),
+])
+def test_events_route_to_the_repositories_and_checks_they_can_change(event: str, payload: dict[str, Any],
+                                                                     repositories: tuple[str, ...],
+                                                                     checks: tuple[str, ...]) -> None:
+    route = webhooks.route_event(event, payload, "acme")
+    assert route.repositories == repositories
+    assert route.checks == checks
+    assert route.repositories or route.reason
+
+
+def test_a_deleted_repository_closes_its_issue_links(db: Database) -> None:
+    db.execute("INSERT INTO policy_issue_links (repository, policy_id, issue_number, state, updated_at) "
+               "VALUES ('gone', 'readme', 7, 'open', '2026-01-01T00:00:00+00:00')")
+    answer = _deliver(db, Recorder(), "repository", {"action": "deleted", "repository": _repo("gone")}, "d-9")
+    assert answer.status == 202 and answer.body["outcome"] == "deleted"
+    assert db.query_one("SELECT state FROM policy_issue_links WHERE repository = 'gone'")["state"] == "closed"
+
+
+def test_ping_answers_without_recording(db: Database) -> None:
+    answer = _deliver(db, Recorder(), "ping", {"zen": "Design for failure.", "hook_id": 1}, "d-p")
+    assert answer.status == 200 and answer.body["outcome"] == "pong"
+
+
+class Starter:
+    def __init__(self) -> None:
+        self.started: list[tuple[str, str, Any]] = []
+
+    async def start_new(self, orchestration_function_name: str, instance_id: str | None = None,
+                        client_input: Any | None = None) -> str:
+        self.started.append((orchestration_function_name, str(instance_id), client_input))
+        return str(instance_id)
+
+
+def test_an_organization_wide_evaluation_waits_while_a_scan_holds_the_lock_then_runs(db: Database,
+                                                                                      tmp_path: Path) -> None:
+    import asyncio
+
+    from shared.policies import store
+    from shared.policies.config import parse_config
+
+    config = parse_config("policies:\n  - {id: bp, check: branch-protection}\n")
+    store.create_scan(db, "scan-20260101000000-aaaaaa", "manual", False, {}, config, "acme")  # holds the lock
+    sent, starter = Recorder(), Starter()
+    answer = _deliver(db, sent, "repository_ruleset", {"action": "edited", "organization": {"login": "acme"}}, "d-o")
+    assert answer.body["repositories"] == ["*"]
+    due = webhooks.take_due(db, "*")
+    assert due is not None and due.checks == ("branch-protection",)
+    first = asyncio.run(webhooks.start_evaluation(db, starter, due, "acme", "scan-20260101000001-bbbbbb", config,
+                                                  sent))
+    assert first is None and starter.started == []  # put back, tried again a minute later
+    assert sent.sent[-1] == ("*", webhooks.RETRY_WHEN_LOCKED_SECONDS)
+    store.fail_scan(db, "scan-20260101000000-aaaaaa", "done")  # the lock is free
+    again = webhooks.take_due(db, "*")
+    assert again is not None
+    started = asyncio.run(webhooks.start_evaluation(db, starter, again, "acme", "scan-20260101000002-cccccc",
+                                                    config, sent))
+    assert started == "scan-20260101000002-cccccc"
+    name, _, payload = starter.started[0]
+    assert name == "policy_scan_orchestrator"
+    assert payload["trigger"] == "webhook" and payload["repositories"] == [] and payload["checks"] == [
+        "branch-protection"]
+    assert store.lock_holder(db) == "scan-20260101000002-cccccc"
+
+
+def test_a_one_repository_evaluation_runs_beside_a_scan_without_the_lock(db: Database) -> None:
+    import asyncio
+
+    from shared.policies import store
+    from shared.policies.config import parse_config
+
+    config = parse_config("policies:\n  - {id: readme, check: readme-present}\n")
+    store.create_scan(db, "scan-20260101000000-aaaaaa", "manual", False, {}, config, "acme")
+    sent, starter = Recorder(), Starter()
+    _deliver(db, sent, "repository", {"action": "created", "repository": _repo("svc")}, "d-r")
+    due = webhooks.take_due(db, "svc")
+    assert due is not None
+    started = asyncio.run(webhooks.start_evaluation(db, starter, due, "acme", "scan-20260101000001-dddddd", config,
+                                                    sent))
+    assert started and starter.started[0][2]["repositories"] == ["svc"]
+    assert store.lock_holder(db) == "scan-20260101000000-aaaaaa"
+    request = json.loads(store.get_scan(db, started).request_json)
+    assert request["deliveries"] == ["d-r"]
+
+
+def test_every_check_an_event_names_is_in_the_catalog() -> None:
+    from shared.policies.checks import REGISTRY
+
+    named = {c for checks in webhooks.EVENT_CHECKS.values() for c in checks} | set(webhooks.FILE_CHECKS)
+    assert named - {webhooks.ALL_CHECKS} <= set(REGISTRY), named - set(REGISTRY)
+
+
+def test_without_a_configured_secret_every_delivery_is_401_and_says_why(db: Database) -> None:
+    body = json.dumps({"action": "created", "repository": _repo("svc")}).encode()
+    answer = webhooks.receive(db, secret="", org="acme", headers={
+        "X-GitHub-Event": "repository", "X-GitHub-Delivery": "d-1", "X-Hub-Signature-256": webhooks.sign("", body)},
+        body=body, enqueue=Recorder(), debounce_seconds=3)
+    assert answer.status == 401 and "GITHUB_WEBHOOK_SECRET" in answer.body["detail"]
+    assert webhook_store.list_deliveries(db) == []

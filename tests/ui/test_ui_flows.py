@@ -1,0 +1,169 @@
+"""The web UI, clicked like a person: one test per user flow, in Debian's Chromium through Playwright, against the
+whole app on the local host. Each test asserts what the user sees and in which order, never how fast."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+
+from tests.ui.conftest import screenshot, serious_accessibility_violations
+
+pytestmark = [pytest.mark.e2e, pytest.mark.live, pytest.mark.ui]
+
+
+def analyses_total(host: Any) -> int:
+    return int(host.get("/api/v1/analysis?pageSize=1").json()["total"])
+
+
+def test_the_ui_is_served_by_the_app_with_a_strict_policy(ui_host: Any) -> None:
+    index = requests.get(ui_host.url("/api/ui/"), timeout=10)
+    assert index.status_code == 200 and index.headers["Content-Type"].startswith("text/html")
+    csp = index.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    script = requests.get(ui_host.url("/api/ui/js/main.js"), timeout=10)
+    assert script.status_code == 200 and script.headers["Content-Type"].startswith("text/javascript")
+    again = requests.get(ui_host.url("/api/ui/js/main.js"), headers={"If-None-Match": script.headers["ETag"]}, timeout=10)
+    assert again.status_code == 304
+    for bad in ("/api/ui/../function_app.py", "/api/ui/%2e%2e/host.json", "/api/ui/.gitignore", "/api/ui/nope.js"):
+        answer = requests.get(ui_host.url(bad), timeout=10)
+        assert answer.status_code in (400, 404), bad
+        assert answer.headers["Content-Type"].startswith("application/problem+json"), bad
+    assert requests.get(ui_host.url("/api/ui"), allow_redirects=False, timeout=10).status_code == 308
+
+
+def test_a_wrong_key_is_refused_at_the_field_and_the_right_one_opens_the_dashboard(browser: Any, ui_host: Any) -> None:
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.goto(ui_host.url("/api/ui/"))
+    tab.click("#key-form button[type=submit]")
+    assert "Enter the function key" in tab.text_content("#key-error")
+    tab.fill("#key-input", "not-the-key")
+    tab.click("#key-form button[type=submit]")
+    tab.wait_for_function("() => document.querySelector('#key-error').textContent.includes('refused')")
+    assert tab.get_attribute("#key-input", "aria-invalid") == "true"
+    tab.fill("#key-input", ui_host.function_key)
+    tab.click("#key-form button[type=submit]")
+    tab.wait_for_selector("#realtime-graph svg")
+    assert ui_host.function_key not in tab.content()
+    context.close()
+
+
+def test_start_an_analysis_from_the_form_and_watch_it_reach_100_percent(page: Any, ui_host: Any) -> None:
+    page.goto(ui_host.url("/api/ui/#/analysis/new"))
+    page.wait_for_selector("#connection-name option[value=shop]", state="attached")
+    screenshot(page, "analysis-start")
+    page.select_option("#connection-name", "shop")
+    page.select_option("#analysis-type", "comprehensive")
+    page.click("#start-analysis")
+    page.wait_for_url("**/#/analysis/jobs/analysis-*")
+    job_url = page.url
+    page.wait_for_selector("#live-indicator[data-mode=signalr]")
+    seen: list[int] = []
+    page.expose_function("recordProgress", lambda value: seen.append(int(value)))
+    page.evaluate("""() => new MutationObserver(() => window.recordProgress(
+        document.querySelector('#job-progress').getAttribute('aria-valuenow'))).observe(
+        document.querySelector('#job-progress'), {attributes: true})""")
+    page.wait_for_function("() => document.querySelector('#job-progress').getAttribute('aria-valuenow') === '100'", timeout=90_000)
+    page.wait_for_selector("#job-report:not([hidden])")
+    assert page.url == job_url, "the page reloaded or navigated while the job ran"
+    assert seen == sorted(seen) and seen[-1] == 100, seen
+    assert "Completed" in page.text_content("#job-status")
+    screenshot(page, "analysis-job")
+
+    page.click("#job-report")
+    page.wait_for_selector("#report-score")
+    total = page.text_content("#findings-count")
+    page.select_option("#filter-severity", "high")
+    filtered = page.text_content("#findings-count")
+    assert filtered != total and filtered.endswith(total.split(" of ")[1])
+    for badge in page.query_selector_all("#findings details summary .badge"):
+        assert badge.text_content() == "high"
+    page.select_option("#filter-severity", "")
+    page.click("#findings details summary")
+    assert page.is_visible("#findings details[open] dl.meta")
+    screenshot(page, "analysis-report")
+
+    # The monitoring view of the same job: its timeline and the Gantt chart of its activities.
+    job_id = job_url.rsplit("/", 1)[1]
+    page.goto(ui_host.url(f"/api/ui/#/jobs/{job_id}"))
+    page.wait_for_selector("#gantt rect")
+    labels = page.eval_on_selector_all("#state-timeline .t-label", "els => els.map(e => e.textContent)")
+    assert labels[0] == "Created" and labels[-1] == "Completed", labels
+    screenshot(page, "job-detail-completed")
+
+
+def test_bad_input_shows_at_the_field_and_starts_nothing(page: Any, ui_host: Any) -> None:
+    before = analyses_total(ui_host)
+    page.goto(ui_host.url("/api/ui/#/analysis/new"))
+    page.wait_for_selector("#start-analysis")
+    page.click("#start-analysis")
+    assert "Choose a configured connection" in page.text_content("#connection-name-error")
+    page.fill("#connection-string", "Driver={PostgreSQL Unicode};Server=10.0.0.1;Port=5432;Database=x;")
+    page.click("#start-analysis")
+    page.wait_for_function("() => document.querySelector('#connection-string-error').textContent.length > 0")
+    assert page.get_attribute("#connection-string", "aria-invalid") == "true"
+    page.fill("#connection-string", "")
+    page.select_option("#connection-name", "shop")
+    page.click("text=Options")
+    page.fill("#opt-timeout", "9999")
+    page.click("#start-analysis")
+    page.wait_for_function("() => document.querySelector('#opt-timeout-error').textContent.length > 0")
+    assert analyses_total(ui_host) == before
+    assert "/analysis/new" in page.url
+
+
+def test_scan_now_disables_the_button_while_it_runs_and_fills_the_matrix(page: Any, ui_host: Any) -> None:
+    page.goto(ui_host.url("/api/ui/#/policy"))
+    page.wait_for_selector("#scan-now:not([disabled])")
+    screenshot(page, "policy-home")
+    page.click("#scan-now")
+    page.wait_for_url("**/#/policy/scans/scan-*")
+    scan_id = page.url.rsplit("/", 1)[1]
+    page.wait_for_selector("#matrix tbody tr")
+    # Back on the home page while the scan runs, the button is disabled and links to the running scan.
+    page.goto(ui_host.url("/api/ui/#/policy"))
+    page.wait_for_selector("#scan-now")
+    status = ui_host.get(f"/api/v1/scans/{scan_id}").json()["status"]
+    if status in ("Pending", "Running"):
+        page.wait_for_selector("#scan-now[disabled]")
+        assert page.get_attribute("#running-scan-link", "href").endswith(scan_id)
+    page.goto(ui_host.url(f"/api/ui/#/policy/scans/{scan_id}"))
+    page.wait_for_function("() => document.querySelectorAll('#matrix tbody tr').length === 3", timeout=60_000)
+    page.wait_for_function("() => [...document.querySelectorAll('#action-log td')].some(td => td.textContent === 'created')", timeout=60_000)
+    cells = page.eval_on_selector_all("#matrix td.cell", "tds => tds.map(td => td.className)")
+    assert any("r-fail" in c for c in cells) and any("r-pass" in c for c in cells)
+    screenshot(page, "policy-scan")
+    page.goto(ui_host.url("/api/ui/#/policy"))
+    page.wait_for_selector("#scan-now:not([disabled])")
+
+
+def test_the_realtime_graph_moves_and_a_failed_job_can_be_retried(page: Any, ui_host: Any, postgres_db: Any) -> None:
+    # A job that fails when it runs: PostgreSQL is there, the database is not.
+    missing_db = postgres_db.connection_string("ui_no_such_database")
+    response = ui_host.post("/api/v1/analysis/start", json={"connectionString": missing_db, "analysisType": "quick"})
+    assert response.status_code == 202, response.text
+    job_id = response.json()["jobId"]
+    page.goto(ui_host.url("/api/ui/#/jobs"))
+    page.wait_for_function("() => Number(document.querySelector('#realtime-graph').dataset.samples) >= 3", timeout=30_000)
+    screenshot(page, "jobs")
+    page.goto(ui_host.url("/api/ui/#/jobs/state/Failed"))
+    page.wait_for_selector(f"#jobs-table a[href='#/jobs/{job_id}']", timeout=60_000)
+    screenshot(page, "jobs-failed")
+    page.click(f"#jobs-table a[href='#/jobs/{job_id}']")
+    page.wait_for_selector("#detail-error")
+    assert page.query_selector_all("#state-timeline li")
+    screenshot(page, "job-detail")
+    page.click("#detail-retry")
+    page.wait_for_function(f"() => document.querySelector('#toast').textContent.includes('Retried as {job_id}')")
+    attempt = ui_host.get(f"/api/v1/analysis/status/{job_id}").json()["attempt"]
+    assert attempt == 2
+
+
+@pytest.mark.parametrize("route,ready", [
+    ("#/jobs", "#realtime-graph svg"), ("#/analysis/new", "#start-analysis"), ("#/policy", "#scan-now"),
+    ("#/policy/policies", "table"), ("#/servers", "#servers"), ("#/recurring", "#schedules"),
+])
+def test_pages_have_no_serious_accessibility_violations(browser: Any, ui_host: Any, route: str, ready: str) -> None:
+    violations = serious_accessibility_violations(browser, ui_host.url(f"/api/ui/{route}"), ui_host.function_key, ready)
+    assert violations == []

@@ -1,0 +1,39 @@
+"""Queue trigger `policy-webhook-events`: a repository's debounced webhook evaluation is due.
+
+The webhook endpoint enqueued one message per burst, visible after the debounce; by now every event of the burst
+has widened the pending row, so one scan of that repository (trigger `webhook`) covers them all. A message whose
+row was taken already (a redelivered message) does nothing.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from datetime import datetime, timezone
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from shared import settings
+from shared.policies import webhooks
+from shared.policies.config import load_config_file
+from shared.storage.db import get_database
+from triggers.http_github_webhook import enqueue_evaluation
+
+bp = df.Blueprint()
+log = logging.getLogger(__name__)
+
+
+@bp.queue_trigger(arg_name="msg", queue_name="%POLICY_WEBHOOK_QUEUE%", connection="AzureWebJobsStorage")
+@bp.durable_client_input(client_name="client")
+async def policy_webhook_events(msg: func.QueueMessage, client: df.DurableOrchestrationClient) -> None:
+    repository = str(json.loads(msg.get_body().decode("utf-8"))["repository"])
+    db = get_database()
+    due = webhooks.take_due(db, repository)
+    if due is None:
+        return
+    scan_id = f"scan-{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+    started = await webhooks.start_evaluation(db, client, due, settings.github_org(), scan_id,
+                                              load_config_file(settings.policy_config_path()), enqueue_evaluation)
+    log.info("webhook evaluation of %s: %s (deliveries %s)", repository, started or "put back (a scan holds the lock)",
+             ", ".join(due.deliveries[-5:]))
