@@ -101,6 +101,9 @@ class LocalHost:
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return requests.get(self.url(path), headers={"x-functions-key": self.function_key}, **kwargs)
 
+    def session_put(self, path: str, body: Any) -> requests.Response:
+        return requests.put(self.url(path), json=body, headers={"x-functions-key": self.function_key}, timeout=30)
+
     def delete(self, path: str, **kwargs: Any) -> requests.Response:
         return requests.delete(self.url(path), headers={"x-functions-key": self.function_key}, **kwargs)
 

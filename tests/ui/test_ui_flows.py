@@ -160,6 +160,25 @@ def test_the_realtime_graph_moves_and_a_failed_job_can_be_retried(page: Any, ui_
     assert attempt == 2
 
 
+def test_trigger_a_schedule_now_and_disable_it_from_the_recurring_jobs_page(page: Any, ui_host: Any) -> None:
+    put = ui_host.session_put("/api/v1/schedules/ui-shop-nightly", {
+        "kind": "analysis", "cron": "30 2 * * *", "timeZone": "Europe/Berlin",
+        "request": {"connectionName": "shop", "analysisType": "quick"}})
+    assert put.status_code in (200, 201), put.text
+    page.goto(ui_host.url("/api/ui/#/recurring"))
+    page.wait_for_selector("button.trigger-now[data-id='ui-shop-nightly']")
+    assert "daily-scan (built-in)" in page.text_content("#schedules")
+    screenshot(page, "recurring")
+    page.click("button.trigger-now[data-id='ui-shop-nightly']")
+    page.wait_for_function("() => document.querySelector('#toast').textContent.includes('Triggered: analysis-')")
+    job_id = page.text_content("#toast").split("Triggered: ")[1].strip()
+    page.wait_for_selector(f"#schedules a[href='#/jobs/{job_id}']")
+    page.click("button.toggle[data-id='ui-shop-nightly']")
+    page.wait_for_function("() => [...document.querySelectorAll('#schedules tr')].some(tr => "
+                           "tr.textContent.includes('ui-shop-nightly') && tr.textContent.includes('disabled'))")
+    assert ui_host.get("/api/v1/schedules/ui-shop-nightly").json()["enabled"] is False
+
+
 @pytest.mark.parametrize("route,ready", [
     ("#/jobs", "#realtime-graph svg"), ("#/analysis/new", "#start-analysis"), ("#/policy", "#scan-now"),
     ("#/policy/policies", "table"), ("#/servers", "#servers"), ("#/recurring", "#schedules"),

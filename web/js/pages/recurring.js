@@ -12,7 +12,7 @@ export async function render(main) {
     try { data = await api("v1/schedules", {query: {pageSize: 200}}); }
     catch (e) { replace(holder, h("p", {class: "error", role: "alert"}, e.status === 404 ? "Schedules are not available on this server." : e.message)); return; }
     replace(holder, table("Schedules", [
-      {title: "Id", cell: s => s.id},
+      {title: "Id", cell: s => s.id + (s.origin === "builtin" ? " (built-in)" : "")},
       {title: "Kind", cell: s => s.kind},
       {title: "Cron", cell: s => h("code", {}, s.cron)},
       {title: "Time zone", cell: s => s.timeZone || "UTC"},
@@ -20,11 +20,11 @@ export async function render(main) {
       {title: "Last run", cell: s => s.lastRun ? h("span", {}, fmtTime(s.lastRun.at || s.lastRun.startedAt), " ",
         s.lastRun.jobId ? h("a", {href: `#/jobs/${encodeURIComponent(s.lastRun.jobId)}`}, s.lastRun.jobId) : "", " ", statusBadge(s.lastRun.outcome || s.lastRun.status)) : "never"},
       {title: "", cell: s => h("span", {class: "actions"},
-        h("button", {type: "button", class: "trigger-now", "data-id": s.id, onclick: async () => {
+        h("button", {type: "button", class: "trigger-now", "data-id": s.id, "aria-label": `Trigger now: ${s.id}`, onclick: async () => {
           try { const r = await api(`v1/schedules/${encodeURIComponent(s.id)}/trigger`, {method: "POST"}); toast(`Triggered: ${r.jobId || r.id || "started"}`); load(); }
           catch (e) { toast(e.message); } }}, "Trigger now"), " ",
-        h("button", {type: "button", class: "secondary toggle", onclick: async () => {
-          try { const {nextRun, lastRun, ...rest} = s; await api(`v1/schedules/${encodeURIComponent(s.id)}`, {method: "PUT", body: {...strip(rest), enabled: !s.enabled}}); load(); }
+        h("button", {type: "button", class: "secondary toggle", "data-id": s.id, "aria-label": `${s.enabled ? "Disable" : "Enable"}: ${s.id}`, onclick: async () => {
+          try { await api(`v1/schedules/${encodeURIComponent(s.id)}`, {method: "PUT", body: {...strip(s), enabled: !s.enabled}}); load(); }
           catch (e) { toast(e.message); } }}, s.enabled ? "Disable" : "Enable"))},
     ], data.items, {empty: "No schedule."}));
   }
@@ -34,7 +34,7 @@ export async function render(main) {
 }
 
 function strip(schedule) {
-  // Send back only what a schedule is made of; read-only fields the API computes stay behind.
-  const {createdAt, updatedAt, links, builtIn, ...rest} = schedule;
-  return rest;
+  // Send back only what a schedule is made of (ScheduleDefinition); the fields the API computes stay behind.
+  const keep = ["kind", "cron", "timeZone", "enabled", "overlap", "request", "recipients", "notifyOn"];
+  return Object.fromEntries(keep.filter(k => k in schedule).map(k => [k, schedule[k]]));
 }
