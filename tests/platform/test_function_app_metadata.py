@@ -204,9 +204,10 @@ def test_auth_levels_follow_the_architecture(indexed: dict[str, Any]) -> None:
 
 
 def test_schedules_tick_runs_every_minute_with_the_schedule_monitor(indexed: dict[str, Any]) -> None:
-    """One timer runs every stored schedule (the daily scan is one of them, created at start-up)."""
+    """One timer runs every stored schedule (the daily scan is one of them, created at start-up); the only other
+    timer is the Servers page's heartbeat."""
     timers = by_trigger(indexed, "timerTrigger")
-    assert set(timers) == {"schedules_tick"}
+    assert set(timers) == {"schedules_tick", "servers_heartbeat"}
     assert timers["schedules_tick"]["schedule"] == "0 * * * * *"
     assert timers["schedules_tick"]["useMonitor"] is True and not timers["schedules_tick"].get("runOnStartup")
     for name, trigger in timers.items():
