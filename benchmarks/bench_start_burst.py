@@ -1,0 +1,116 @@
+"""A burst of analysis starts (issue 7, load): 200 concurrent `POST /api/v1/analysis/start` through the local host,
+with `/api/health` probed every 20 ms while they are in flight, on SQLite and on the PostgreSQL application
+database. Aim: every start accepted (202), no 5xx, accept p99 ≤ 250 ms, health ≤ 100 ms during the burst.
+
+The figure is how long a caller waits for its 202 (the job row, the encrypted secret and the durable start), not
+the analyses themselves: each target is the small sample SQLite database, so they finish soon after.
+"""
+from __future__ import annotations
+
+import asyncio
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+from cryptography.fernet import Fernet
+
+from devhost.azurite import Azurite
+from tests.support.databases import postgres_server
+from tests.support.local_host import LocalHost
+
+STARTS = 200
+WARM_UP = 5
+ACCEPT_AIM_MS = 250.0
+HEALTH_AIM_MS = 100.0
+HEALTH_EVERY_S = 0.02
+SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "shop.db"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+async def _burst(host: LocalHost, body: dict[str, str], count: int) -> tuple[list[float], list[int], list[float]]:
+    headers = {"x-functions-key": host.function_key}
+    connector = aiohttp.TCPConnector(limit=0)
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout, headers=headers) as session:
+        for _ in range(WARM_UP):
+            async with session.post(host.url("/api/v1/analysis/start"), json=body) as response:
+                assert response.status == 202, await response.text()
+        health: list[float] = []
+        done = asyncio.Event()
+
+        async def probe() -> None:
+            while not done.is_set():
+                began = time.perf_counter()
+                async with session.get(host.url("/api/health")) as response:
+                    await response.read()
+                    assert response.status == 200, response.status
+                health.append((time.perf_counter() - began) * 1000)
+                await asyncio.sleep(HEALTH_EVERY_S)
+
+        async def one() -> tuple[float, int]:
+            began = time.perf_counter()
+            async with session.post(host.url("/api/v1/analysis/start"), json=body) as response:
+                await response.read()
+                return (time.perf_counter() - began) * 1000, response.status
+
+        prober = asyncio.create_task(probe())
+        await asyncio.sleep(0.05)
+        results = await asyncio.gather(*(one() for _ in range(count)))
+        done.set()
+        await prober
+    return [t for t, _ in results], [s for _, s in results], health
+
+
+def run(backend: str, database_url: str, azurite: Azurite, folder: Path, count: int) -> dict[str, float]:
+    targets = folder / f"targets-{backend}"
+    targets.mkdir()
+    shutil.copy(SAMPLE, targets / "shop.db")
+    env = {"APP_DATABASE_URL": database_url, "FUNCTIONS_DEVHOST_LOG_LEVEL": "WARNING",
+           "ANALYZER_SECRET_KEY": Fernet.generate_key().decode(), "ANALYZER_ALLOWED_HOSTS": "127.0.0.1,localhost",
+           "ANALYZER_ALLOWED_SQLITE_DIRS": str(targets)}
+    host = LocalHost(app="function_app:app", env=env, storage_connection_string=azurite.connection_string,
+                     workdir=folder / f"host-{backend}")
+    body = {"connectionString": f"Driver={{SQLite3}};Database={targets / 'shop.db'};"}
+    try:
+        host.start()
+        accepts, statuses, health = asyncio.run(_burst(host, body, count))
+    finally:
+        host.stop()
+    accepted = sum(1 for s in statuses if s == 202)
+    errors = sum(1 for s in statuses if s >= 500)
+    figures = {"accepted": float(accepted), "errors_5xx": float(errors),
+               "accept_p50_ms": statistics.median(accepts), "accept_p99_ms": percentile(accepts, 0.99),
+               "accept_max_ms": max(accepts), "health_max_ms": max(health) if health else float("nan"),
+               "health_p99_ms": percentile(health, 0.99) if health else float("nan"), "health_probes": len(health)}
+    ok = accepted == count and errors == 0 and figures["accept_p99_ms"] <= ACCEPT_AIM_MS \
+        and figures["health_max_ms"] <= HEALTH_AIM_MS
+    print(f"[{backend}] {count} concurrent starts: {accepted} × 202, {errors} × 5xx; accept p50 "
+          f"{figures['accept_p50_ms']:.1f} ms, p99 {figures['accept_p99_ms']:.1f} ms, max {figures['accept_max_ms']:.1f}"
+          f" ms; /api/health during the burst: {len(health)} probes, p99 {figures['health_p99_ms']:.1f} ms, max "
+          f"{figures['health_max_ms']:.1f} ms ({'ok' if ok else 'ABOVE the aim'}: p99 ≤ {ACCEPT_AIM_MS:.0f} ms, "
+          f"health ≤ {HEALTH_AIM_MS:.0f} ms)", flush=True)
+    return figures
+
+
+def main(count: int = STARTS) -> dict[str, dict[str, float]]:
+    folder = Path(tempfile.mkdtemp(prefix="bench-burst-"))
+    azurite = Azurite(folder / "azurite").start()
+    server = postgres_server()
+    try:
+        return {"sqlite": run("sqlite", f"sqlite:///{folder / 'app.db'}", azurite, folder, count),
+                "postgresql": run("postgresql", "odbc:" + server("benchburst"), azurite, folder, count)}
+    finally:
+        server.cleanup()
+        azurite.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
