@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -53,14 +54,33 @@ async def load(job_id: str) -> AnalysisJob:
 
 
 # -- start -------------------------------------------------------------------------------------------------------
+PURGE_EVERY_SECONDS = 60.0  # expired secrets are unusable at once (`load_secret`); deleting them can wait a minute
+_purge_lock = threading.Lock()
+_purged_at = [float("-inf")]
+
+
+def _purge_due() -> bool:
+    """True at most once a minute per process: a DELETE on every start made each start a second write."""
+    with _purge_lock:
+        if time.monotonic() - _purged_at[0] < PURGE_EVERY_SECONDS:
+            return False
+        _purged_at[0] = time.monotonic()
+        return True
+
+
 def _create(request: StartRequest, source: str, job_id: str) -> str | None:
+    """The encrypted secret, the job row and its admission entry in one transaction (one commit, one turn at
+    SQLite's write lock)."""
     db = _db()
-    secrets.purge_expired(db)
-    secret_ref = secrets.store_secret(db, request.connection_string.reveal()) if request.connection_string else None
-    jobs.create_job(db, job_id, analysis_type=request.analysis_type, engine=request.info.engine,
-                    target=request.target, options=request.options, source=source, secret_ref=secret_ref,
-                    connection_name=request.connection_name)
-    admission.enqueue(db, job_id, admission.server_key(request.info.engine, request.target), request.priority)
+    if _purge_due():
+        secrets.purge_expired(db)
+    with db.transaction():
+        secret_ref = secrets.store_secret(db, request.connection_string.reveal()) \
+            if request.connection_string else None
+        jobs.create_job(db, job_id, analysis_type=request.analysis_type, engine=request.info.engine,
+                        target=request.target, options=request.options, source=source, secret_ref=secret_ref,
+                        connection_name=request.connection_name)
+        admission.enqueue(db, job_id, admission.server_key(request.info.engine, request.target), request.priority)
     return secret_ref
 
 

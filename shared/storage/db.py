@@ -75,6 +75,11 @@ class Database:
         self._local = threading.local()
         self._migrated = False
         self._migrate_lock = threading.Lock()
+        # SQLite has one writer at a time. Threads of this process queue for it here, woken the moment the writer
+        # commits, instead of in SQLite's busy handler, which sleeps in steps of up to 100 ms: under a burst of
+        # starts that sleeping, not the writes, made the waits (benchmarks/bench_start_burst.py). Other processes
+        # still meet `busy_timeout`.
+        self._sqlite_writer = threading.Lock() if self.dialect == "sqlite" else None
 
     # -- connections -------------------------------------------------------------------------------------------
     def _connect(self) -> Any:
@@ -114,19 +119,32 @@ class Database:
         self.migrate()
         conn = self._connection()
         depth = getattr(self._local, "depth", 0)
-        if depth == 0:
+        if depth > 0:
+            self._local.depth = depth + 1
+            try:
+                yield self
+            finally:
+                self._local.depth = depth
+            return
+        with self._writer():
             self._begin(conn)
-        self._local.depth = depth + 1
-        try:
-            yield self
-        except BaseException:
-            self._local.depth = depth
-            if depth == 0:
+            self._local.depth = 1
+            try:
+                yield self
+            except BaseException:
+                self._local.depth = 0
                 self._rollback(conn)
-            raise
-        self._local.depth = depth
-        if depth == 0:
+                raise
+            self._local.depth = 0
             self._commit(conn)
+
+    @contextmanager
+    def _writer(self) -> Iterator[None]:
+        if self._sqlite_writer is None:
+            yield
+            return
+        with self._sqlite_writer:
+            yield
 
     def _begin(self, conn: Any) -> None:
         if self.dialect == "sqlite":
@@ -151,6 +169,9 @@ class Database:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement; returns the affected row count."""
         self.migrate()
+        if self._sqlite_writer is not None and getattr(self._local, "depth", 0) == 0 and _writes(sql):
+            with self._sqlite_writer:  # an autocommit write takes SQLite's write lock too
+                return self._execute(sql, params).rowcount
         return self._execute(sql, params).rowcount
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -244,6 +265,10 @@ class Database:
                 self._execute(f"SELECT COUNT(*) FROM {table}", ())
             except DatabaseError:
                 raise DatabaseError(f"cannot create {table} in the application database") from None
+
+
+def _writes(sql: str) -> bool:
+    return not sql.lstrip()[:6].upper().startswith(("SELECT", "PRAGMA", "WITH"))
 
 
 def _split_statements(script: str) -> list[str]:
