@@ -14,5 +14,7 @@ def openapi_json(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-def health(req: func.HttpRequest) -> func.HttpResponse:
+async def health(req: func.HttpRequest) -> func.HttpResponse:
+    """Answered on the event loop: a liveness probe must not queue for the worker's thread pool behind a burst of
+    plain-`def` handlers (benchmarks/bench_start_burst.py). It does no I/O, so it never blocks the loop."""
     return json_response({"status": "ok"})

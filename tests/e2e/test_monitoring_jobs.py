@@ -3,7 +3,6 @@ durations and redacted errors, retries through the product, counts what it lists
 serves the dashboard page anonymously while the API needs a key."""
 from __future__ import annotations
 
-import shutil
 import socket
 import time
 from collections.abc import Callable
@@ -15,6 +14,7 @@ import requests
 from azure.storage.queue import QueueClient
 
 from tests.e2e.analysis_support import host_env, start, wait_final
+from tests.support.connection_faults import CHECKS, locked_target
 from tests.support.local_host import LocalHost
 from tests.support.openapi_contract import assert_matches_openapi
 from tests.support.waiting import HANG_GUARD_S
@@ -22,7 +22,6 @@ from tests.support.waiting import HANG_GUARD_S
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
 PASSWORD = "Mon1tor-S3cret-pw"
-SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "shop.db"
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +31,9 @@ def sqlite_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def host(local_host: Callable[..., LocalHost], sqlite_dir: Path) -> LocalHost:
-    return local_host(app="function_app:app", env=host_env(ANALYZER_ALLOWED_SQLITE_DIRS=str(sqlite_dir)))
+    # The completed job's check waits on a lock the test holds; a long lock timeout keeps it waiting, not failing.
+    return local_host(app="function_app:app", env=host_env(ANALYZER_ALLOWED_SQLITE_DIRS=str(sqlite_dir),
+                                                           ANALYZER_LOCK_TIMEOUT_MS="600000"))
 
 
 def get_ok(host: LocalHost, path: str) -> dict[str, Any]:
@@ -48,18 +49,39 @@ def unused_port() -> int:
         return s.getsockname()[1]
 
 
+def waiting_on_lock(watcher: Any, database: str) -> bool:
+    return bool(watcher.execute("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = ? AND application_name = "
+                                "'sql-analyzer' AND wait_event_type = 'Lock'", database).fetchone()[0])
+
+
 @pytest.fixture(scope="module")
-def completed_job(host: LocalHost, sqlite_dir: Path) -> tuple[str, list[str]]:
-    """A SQLite analysis followed through monitoring only: every status monitoring showed, in order."""
-    path = sqlite_dir / "shop.db"
-    shutil.copy(SAMPLE, path)
-    job_id = start(host, {"connectionString": f"Driver={{SQLite3}};Database={path};"})["jobId"]
-    seen: list[str] = []
-    deadline = time.monotonic() + HANG_GUARD_S
-    while not seen or seen[-1] not in ("Completed", "Failed"):
+def completed_job(host: LocalHost, postgres_db: Callable[..., str]) -> tuple[str, list[str]]:
+    """A PostgreSQL analysis followed through monitoring only: every status monitoring showed, in order.
+
+    The job is held mid-check by state, not timing: the test locks a table a check reads (as
+    tests/support/connection_faults.py does), samples monitoring once the analysis session waits on that lock
+    (so the job is Running then, whatever the machine's speed), releases the lock, and follows it to the end."""
+    import pyodbc
+
+    conn_str, database = locked_target(postgres_db)
+    holder = pyodbc.connect(conn_str, autocommit=False)
+    watcher = pyodbc.connect(conn_str, autocommit=True)
+    try:
+        holder.execute("LOCK TABLE big_unindexed IN ACCESS EXCLUSIVE MODE")
+        job_id = start(host, {"connectionString": conn_str, "options": {"checks": CHECKS}})["jobId"]
+        deadline = time.monotonic() + HANG_GUARD_S
+        while not waiting_on_lock(watcher, database):
+            assert time.monotonic() < deadline, f"{job_id} never reached the locked check"
+            time.sleep(0.05)
+        seen = [get_ok(host, f"/api/v1/jobs/{job_id}")["status"]]
+    finally:
+        holder.rollback()
+        holder.close()
+        watcher.close()
+    while seen[-1] not in ("Completed", "Failed"):
         assert time.monotonic() < deadline, f"{job_id} did not end: {seen}"
         status = get_ok(host, f"/api/v1/jobs/{job_id}")["status"]
-        if not seen or seen[-1] != status:
+        if seen[-1] != status:
             seen.append(status)
         time.sleep(0.05)
     return job_id, seen
@@ -77,12 +99,12 @@ def failed_job(host: LocalHost) -> tuple[str, int]:
 def test_an_analysis_is_listed_running_then_completed_with_duration_and_history(
         host: LocalHost, completed_job: tuple[str, list[str]]) -> None:
     job_id, seen = completed_job
-    assert seen[-1] == "Completed" and "Running" in seen, seen
+    assert seen[0] == "Running" and seen[-1] == "Completed", seen
     detail = get_ok(host, f"/api/v1/jobs/{job_id}")
     assert detail["type"] == "analysis" and detail["runtimeStatus"] == "Completed"
     assert detail["durationSeconds"] > 0 and detail["progress"]["percentage"] == 100
     assert detail["error"] is None and detail["retryable"] is False
-    assert "analysis of sqlite" in detail["name"]
+    assert "analysis of postgresql" in detail["name"]
     functions = {e["functionName"] for e in detail["history"]["events"]}
     assert {"analysis_plan", "analysis_finalize"} <= functions
     listed = get_ok(host, "/api/v1/jobs?status=Completed&type=analysis")
