@@ -34,6 +34,11 @@ def app_database_url() -> str:
     return _get("APP_DATABASE_URL", "sqlite:///.data/app.db")
 
 
+def monitoring_stats_cache_seconds() -> int:
+    """How old `GET /api/v1/jobs/stats` may be (seconds; 0 = computed on every request)."""
+    return max(0, _int("MONITORING_STATS_CACHE_SECONDS", 5))
+
+
 # -- SQL Analyzer -----------------------------------------------------------------------------------------------
 def analyzer_secret_key() -> str:
     return _get("ANALYZER_SECRET_KEY")

@@ -114,3 +114,25 @@ def test_listing_asks_the_engine_only_about_the_page(app_db: Database, jobs: lis
     assert shown == [j for j, _ in jobs][2:5] and page.total == len(jobs)
     active = [j for j, s in jobs if s in ("Pending", "Running")]
     assert sorted(set(asked)) == sorted(set(shown) | set(active))  # the page, plus reconciling the active rows
+
+
+def test_stats_are_served_from_the_cache_within_its_age_and_exact_without_it(
+        app_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    class Engine:
+        async def get_status(self, instance_id: str, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    monkeypatch.setattr(service, "_stats_cache", service._StatsCache())
+    monkeypatch.setenv("MONITORING_STATS_CACHE_SECONDS", "3600")
+    analysis(app_db, 1, "Completed", 10, ended=9)
+    first = asyncio.run(service.stats(Engine(), NOW))
+    analysis(app_db, 2, "Failed", 5, ended=4)
+    first["byStatus"]["Completed"] = 99  # a caller changing its copy does not change the cached answer
+    cached = asyncio.run(service.stats(Engine(), NOW))
+    assert cached["total"] == 1 and cached["byStatus"]["Completed"] == 1 and cached["byStatus"]["Failed"] == 0
+    monkeypatch.setenv("MONITORING_STATS_CACHE_SECONDS", "0")
+    exact = asyncio.run(service.stats(Engine(), NOW))
+    assert exact["total"] == 2 and exact["byStatus"]["Failed"] == 1
+    monkeypatch.setenv("MONITORING_STATS_CACHE_SECONDS", "3600")
+    service._stats_cache.at -= 3600  # the cached answer is now as old as the setting allows: computed again
+    assert asyncio.run(service.stats(Engine(), NOW))["total"] == 2
