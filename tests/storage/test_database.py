@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -146,3 +147,50 @@ def test_values_round_trip_unchanged(app_db: Database) -> None:
                    ("a", "s", 2_000_000_000, "Running", "2026-01-01T00:00:00+00:00"))
     attempt = app_db.query_one("SELECT attempt FROM policy_act_runs")["attempt"]
     assert attempt == 2_000_000_000 and isinstance(attempt, int)
+
+
+def test_sqlite_commits_are_fsynced_unless_the_operator_chooses_normal(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def synchronous(name: str) -> int:
+        db = Database(f"sqlite:///{tmp_path / name}")
+        try:
+            return int(db.query("PRAGMA synchronous")[0]["synchronous"])
+        finally:
+            db.close()
+
+    assert synchronous("default.db") == 2  # FULL
+    monkeypatch.setenv("APP_DATABASE_SQLITE_SYNCHRONOUS", "normal")
+    assert synchronous("normal.db") == 1
+    monkeypatch.setenv("APP_DATABASE_SQLITE_SYNCHRONOUS", "OFF")
+    with pytest.raises(DatabaseError, match="APP_DATABASE_SQLITE_SYNCHRONOUS"):
+        synchronous("off.db")
+
+
+def test_sqlite_writers_of_one_process_take_turns_without_the_busy_handler(tmp_path: Path) -> None:
+    """Threads writing at once never meet SQLite's lock: with its busy handler off (timeout 0) none is refused
+    "database is locked", because transactions and autocommit writes queue on the process's writer lock."""
+    db = Database(f"sqlite:///{tmp_path / 'app.db'}")
+    db.execute("CREATE TABLE IF NOT EXISTS turns (n INTEGER PRIMARY KEY, thread TEXT)")
+    errors: list[BaseException] = []
+
+    def write(i: int) -> None:
+        try:
+            db.query("PRAGMA busy_timeout=0")  # this thread's connection: a contended write would fail at once
+            if i % 2:
+                with db.transaction():
+                    db.execute("INSERT INTO turns (n, thread) VALUES (?, ?)", (i, threading.current_thread().name))
+            else:
+                db.execute("INSERT INTO turns (n, thread) VALUES (?, ?)", (i, threading.current_thread().name))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert db.count("SELECT COUNT(*) FROM turns") == 40
+    db.close()
