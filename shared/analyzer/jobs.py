@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -159,6 +160,30 @@ def outcomes(db: Database, job_id: str) -> list[CheckOutcome]:
             for r in rows]
 
 
+def outcome_heads(db: Database, job_id: str) -> list[CheckOutcome]:
+    """Every outcome of a job WITHOUT its findings (check, skip reason, lost or not): what the report's counts,
+    partial reason and skipped list need, a few hundred small rows whatever the number of findings."""
+    rows = db.query("SELECT check_id, skipped, duration_ms, connection_lost FROM analysis_outcomes "
+                    "WHERE job_id = ?", (job_id,))
+    return [CheckOutcome(r["check_id"], [], r["skipped"], float(r["duration_ms"] or 0),
+                         bool(r["connection_lost"])) for r in rows]
+
+
+def iter_findings_json(db: Database, job_id: str, check_ids: list[str], page: int = 16) -> Iterator[tuple[str, str]]:
+    """(check id, its stored findings JSON) in the order of `check_ids`, read `page` checks at a time, so building
+    a report holds a page of findings text, never all of them (the order is the caller's: a database collation
+    must not decide it)."""
+    for start in range(0, len(check_ids), page):
+        wanted = check_ids[start:start + page]
+        marks = ", ".join("?" for _ in wanted)
+        rows = {r["check_id"]: r["findings_json"] for r in
+                db.query(f"SELECT check_id, findings_json FROM analysis_outcomes WHERE job_id = ? AND check_id IN "
+                         f"({marks})", (job_id, *wanted))}
+        for check_id in wanted:
+            if check_id in rows:
+                yield check_id, rows.pop(check_id)
+
+
 def last_durations(db: Database, *, engine: str, target: str, before_job: str) -> dict[str, int]:
     """How long each check took in the last completed analysis of the same target (ms), for ordering the batches
     of the next one; empty when there is none. Two small reads: the newest such job (status, created_at index),
@@ -181,6 +206,14 @@ def save_report(db: Database, job_id: str, report: dict[str, Any]) -> None:
         # The score beside the job row: the target's history is then one indexed query (0009_analysis_history).
         db.execute("UPDATE analysis_jobs SET score = ?, findings_total = ? WHERE job_id = ?",
                    (report.get("score"), len(report.get("findings") or []), job_id))
+
+
+def save_report_text(db: Database, job_id: str, text: str) -> None:
+    """A report already serialised (streamed by `report.write_report`): stored as is, not parsed and re-encoded."""
+    with db.transaction():
+        db.execute("DELETE FROM analysis_reports WHERE job_id = ?", (job_id,))
+        db.execute("INSERT INTO analysis_reports (job_id, report_json, created_at) VALUES (?, ?, ?)",
+                   (job_id, text, now_iso()))
 
 
 def get_report(db: Database, job_id: str) -> dict[str, Any] | None:
