@@ -129,15 +129,21 @@ def target_monitor(database: str) -> Iterator[dict[str, Any]]:
             return int(monitor.execute(sql, database).fetchone()[0] or 0)
 
     sessions_sql = "SELECT sessions FROM pg_stat_database WHERE datname = ?"
-    concurrent_sql = (f"SELECT count(*) FROM pg_stat_activity WHERE datname = ? "
-                      f"AND application_name = '{APPLICATION_NAME}'")
+    # "Working": a session inside a statement or a transaction, i.e. one the analyzer is using right now. A backend
+    # whose client has already disconnected stays in pg_stat_activity (state idle) until it exits, so the plain row
+    # count ("held") can exceed the cap by sessions that are already closed; both are printed.
+    working_sql = (f"SELECT count(*) FROM pg_stat_activity WHERE datname = ? AND application_name = "
+                   f"'{APPLICATION_NAME}' AND state IN ('active', 'idle in transaction', "
+                   f"'idle in transaction (aborted)')")
+    held_sql = f"SELECT count(*) FROM pg_stat_activity WHERE datname = ? AND application_name = '{APPLICATION_NAME}'"
     figures: dict[str, Any] = {}
     before = scalar(sessions_sql)
     try:
-        with Sampler(lambda: scalar(concurrent_sql)) as sampler:
+        with Sampler(lambda: scalar(working_sql)) as working, Sampler(lambda: scalar(held_sql)) as held:
             yield figures
         time.sleep(0.5)  # ended sessions are counted when their backends exit
-        figures["peak_concurrent"] = int(sampler.peak)
+        figures["peak_concurrent"] = int(working.peak)
+        figures["peak_held"] = int(held.peak)
         figures["sessions_opened"] = scalar(sessions_sql) - before
     finally:
         monitor.close()
@@ -321,7 +327,8 @@ def bench_scale(host: Any, scale: int) -> dict[str, Any]:
         print(f"  (b) through the app:     {app['wall']:6.2f} s (runs: {walls} s, first job on a fresh host first) | "
               f"{app['checks_total']} checks | {app['findings']} findings, {app['skipped']} skipped | "
               f"host peak RSS {peak_rss:.0f} MB | target: "
-              f"{app['peak_concurrent']} concurrent sessions at most, {app['sessions_opened']} opened")
+              f"{app['peak_concurrent']} sessions working at once at most ({app['peak_held']} rows incl. closing), "
+              f"{app['sessions_opened']} opened")
         print(f"      best run:  {app['timeline']}")
         print(f"      first run: {apps[0]['timeline']}")
         print(f"  ratio app / direct: {app['wall'] / direct['wall']:.2f}x best of {RUNS} each "
