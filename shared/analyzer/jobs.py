@@ -141,7 +141,7 @@ def record_outcomes(db: Database, job_id: str, outcomes: list[CheckOutcome], *, 
                 "INSERT INTO analysis_outcomes (job_id, check_id, skipped, findings_json, finding_count, "
                 "duration_ms, recorded_at, connection_lost) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (job_id, outcome.check_id, outcome.skipped,
-                 _compact([f.to_json() for f in outcome.findings]), len(outcome.findings),
+                 "[" + ",".join(_compact(f.to_json()) for f in outcome.findings) + "]", len(outcome.findings),
                  int(outcome.duration_ms), now, 1 if outcome.connection_lost else 0))
             added += 0 if replaced else 1
         db.execute("UPDATE analysis_jobs SET checks_completed = checks_completed + ?, reconnects = reconnects + ?, "

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from shared.analyzer import catalog, handlers
 from shared.analyzer.connstr import redact
@@ -72,11 +73,13 @@ def run_check(session: AnalysisSession, check: Check, schemas: list[str] | None 
         outcome.skipped = reason
         return outcome
     try:
+        rows: Iterable[dict[str, Any]]
         if check.kind == "python":
             rows = handlers.get(check.handler or "")(session, check)
         else:
-            rows = session.query(catalog.sql_text(check))
+            rows = session.iter_rows(catalog.sql_text(check))
         findings = rows_to_findings(check, rows)
+        del rows
         if schemas:
             wanted = {s.lower() for s in schemas}
             findings = [f for f in findings
