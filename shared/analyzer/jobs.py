@@ -216,9 +216,16 @@ def save_report_text(db: Database, job_id: str, text: str) -> None:
                    (job_id, text, now_iso()))
 
 
-def get_report(db: Database, job_id: str) -> dict[str, Any] | None:
+def get_report_text(db: Database, job_id: str) -> str | None:
+    """The stored report JSON as text: the JSON rendering serves it as is (no parse of thousands of findings into
+    objects and re-encode, which cost the host several times the report's size per request)."""
     row = db.query_one("SELECT report_json FROM analysis_reports WHERE job_id = ?", (job_id,))
-    return json.loads(row["report_json"]) if row else None
+    return str(row["report_json"]) if row else None
+
+
+def get_report(db: Database, job_id: str) -> dict[str, Any] | None:
+    text = get_report_text(db, job_id)
+    return json.loads(text) if text is not None else None
 
 
 # -- queue messages ----------------------------------------------------------------------------------------------
