@@ -143,8 +143,9 @@ def test_the_target_never_sees_more_working_sessions_than_the_cap(host: LocalHos
                                                                    postgres_db: Callable[..., str]) -> None:
     """ANALYZER_MAX_CONNECTIONS (2 on this host) bounds the job's sessions on the target, read from the target's own
     view: pg_stat_activity rows of this database with the analyzer's application_name that are inside a statement
-    or a transaction, sampled from another session for the whole job. (A plain row count would also catch
-    backends whose client already disconnected and that have not exited yet: closed sessions, not open ones.)
+    or a transaction, sampled from another session for the whole job. Only client backends are sessions: parallel
+    query workers carry their leader's application_name (a large catalog showed 2 sessions as 6 rows), and a
+    backend whose client already disconnected stays listed, idle, until it exits.
     The database has enough tables for several batches, so sessions are opened and closed many times."""
     conn = planted(postgres_db("cap"), [
         "DO $$ BEGIN FOR i IN 1..150 LOOP EXECUTE format('CREATE TABLE t%s (id int, ref int, note text); "
@@ -159,6 +160,7 @@ def test_the_target_never_sees_more_working_sessions_than_the_cap(host: LocalHos
             while not done.is_set():
                 observed.append(int(monitor.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = ? AND application_name = 'sql-analyzer' "
+                    "AND backend_type = 'client backend' "
                     "AND state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')",
                     database).fetchone()[0]))
                 done.wait(0.01)
