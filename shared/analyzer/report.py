@@ -12,8 +12,9 @@ connection kept dropping): the score then covers only the checks that ran, so it
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,6 +114,21 @@ def _compact(value: Any) -> str:
     return json.dumps(value, default=str, separators=(",", ":"))
 
 
+_DECODER = json.JSONDecoder()
+
+
+def _array_items(text: str) -> Iterator[Any]:
+    """The items of a JSON array, decoded one at a time (a check's 100,000 findings never exist as dicts at once)."""
+    at, end = text.index("[") + 1, len(text)
+    while True:
+        while at < end and text[at] in " \t\r\n,":
+            at += 1
+        if at >= end or text[at] == "]":
+            return
+        item, at = _DECODER.raw_decode(text, at)
+        yield item
+
+
 def write_report(job: dict[str, Any], server: dict[str, Any], heads: list[CheckOutcome],
                  findings_json: Callable[[list[str]], Iterable[tuple[str, str]]], completed_at: str, *,
                  partial_reason: str | None = None) -> WrittenReport:
@@ -130,32 +146,41 @@ def write_report(job: dict[str, Any], server: dict[str, Any], heads: list[CheckO
     buckets = {severity: tempfile.TemporaryFile("w+", encoding="utf-8") for severity in SEVERITIES}
     try:
         for check_id, text in findings_json(ids):
-            found: list[dict[str, Any]] = json.loads(text) if text else []
+            check = checks.get(check_id)
+            stamp = check is not None and check.usage_based and stats_since
+            # (object, severity, output text): one finding is a dict only while it is re-encoded.
+            found: list[tuple[str, str, str]] = []
+            for item in _array_items(text or "[]"):
+                finding = Finding.from_json(item)
+                if stamp:
+                    finding.details.setdefault("statisticsSince", stats_since)
+                found.append((finding.object, finding.severity, _compact(finding.to_json())))
             if not found:
                 continue
-            check = checks.get(check_id)
-            worst = max(SEVERITIES[f["severity"]] for f in found)
+            worst = max(SEVERITIES[severity] for _, severity, _ in found)
             weight = SEVERITY_WEIGHTS[_BY_RANK[worst]] * min(2.0, 1.0 + 0.25 * (len(found) - 1))
             value *= max(0.0, 1.0 - weight)
-            found.sort(key=lambda f: f["object"])
-            for item in found:
-                finding = Finding.from_json(item)
-                if check is not None and check.usage_based and stats_since:
-                    finding.details.setdefault("statisticsSince", stats_since)
-                out = buckets[finding.severity]
-                out.write(("," if counts[finding.severity] else "") + _compact(finding.to_json()))
-                counts[finding.severity] += 1
-        parts = []
-        for severity in sorted(SEVERITIES, key=lambda s: -SEVERITIES[s]):
-            if counts[severity]:
-                buckets[severity].seek(0)
-                parts.append(buckets[severity].read())
+            found.sort(key=lambda entry: entry[0])
+            for _, severity, encoded in found:
+                buckets[severity].write(("," if counts[severity] else "") + encoded)
+                counts[severity] += 1
+        final = max(0, min(100, round(value * 100)))
+        head = _compact(_head(job, server, heads, completed_at, final, partial_reason, counts))
+        with tempfile.TemporaryFile("w+", encoding="utf-8") as document:  # assembled on disk, read once
+            document.write(head[:-1] + ',"findings":[')
+            first = True
+            for severity in sorted(SEVERITIES, key=lambda s: -SEVERITIES[s]):
+                if counts[severity]:
+                    document.write("" if first else ",")
+                    buckets[severity].seek(0)
+                    shutil.copyfileobj(buckets[severity], document)
+                    first = False
+            document.write('],"skipped":' + _compact(_skipped(heads)) + "}")
+            document.seek(0)
+            text = document.read()
     finally:
         for out in buckets.values():
             out.close()
-    final = max(0, min(100, round(value * 100)))
-    head = _compact(_head(job, server, heads, completed_at, final, partial_reason, counts))
-    text = "".join([head[:-1], ',"findings":[', ",".join(parts), '],"skipped":', _compact(_skipped(heads)), "}"])
     return WrittenReport(text, sum(counts.values()), final)
 
 
