@@ -220,7 +220,7 @@ def finalize(db: Database, request: FinalizeInput) -> dict[str, Any]:
     report = write_report(asdict(job), server, heads,
                           lambda ids: jobs.iter_findings_json(db, request.job_id, ids), completed_at,
                           partial_reason=partial_reason)
-    jobs.save_report_text(db, request.job_id, report.text)
+    jobs.save_report_text(db, request.job_id, report.text, score=report.score, findings=report.findings)
     jobs.finish(db, request.job_id, "Completed", step="completed (partial)" if partial_reason else "completed",
                 partial_reason=partial_reason)
     secrets.delete_secret(db, job.secret_ref)

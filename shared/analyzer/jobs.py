@@ -199,21 +199,19 @@ def last_durations(db: Database, *, engine: str, target: str, before_job: str) -
 
 # -- reports -----------------------------------------------------------------------------------------------------
 def save_report(db: Database, job_id: str, report: dict[str, Any]) -> None:
-    with db.transaction():
-        db.execute("DELETE FROM analysis_reports WHERE job_id = ?", (job_id,))
-        db.execute("INSERT INTO analysis_reports (job_id, report_json, created_at) VALUES (?, ?, ?)",
-                   (job_id, _compact(report), now_iso()))
-        # The score beside the job row: the target's history is then one indexed query (0009_analysis_history).
-        db.execute("UPDATE analysis_jobs SET score = ?, findings_total = ? WHERE job_id = ?",
-                   (report.get("score"), len(report.get("findings") or []), job_id))
+    save_report_text(db, job_id, _compact(report), score=report.get("score"),
+                     findings=len(report.get("findings") or []))
 
 
-def save_report_text(db: Database, job_id: str, text: str) -> None:
+def save_report_text(db: Database, job_id: str, text: str, *, score: int | None, findings: int) -> None:
     """A report already serialised (streamed by `report.write_report`): stored as is, not parsed and re-encoded."""
     with db.transaction():
         db.execute("DELETE FROM analysis_reports WHERE job_id = ?", (job_id,))
         db.execute("INSERT INTO analysis_reports (job_id, report_json, created_at) VALUES (?, ?, ?)",
                    (job_id, text, now_iso()))
+        # The score beside the job row: the target's history is then one indexed query (0009_analysis_history).
+        db.execute("UPDATE analysis_jobs SET score = ?, findings_total = ? WHERE job_id = ?",
+                   (score, findings, job_id))
 
 
 def get_report_text(db: Database, job_id: str) -> str | None:

@@ -138,3 +138,7 @@ def test_streamed_report_equals_the_report_built_in_memory(db: Database) -> None
     assert json.loads(written.text) == expected
     assert written.findings == len(expected["findings"]) > 40 and written.score == expected["score"]
     assert expected["partial"] and any("statisticsSince" in f["details"] for f in expected["findings"])
+    jobs.save_report_text(db, job_id, written.text, score=written.score, findings=written.findings)
+    assert jobs.get_report(db, job_id) == expected
+    row = db.query_one("SELECT score, findings_total FROM analysis_jobs WHERE job_id = ?", (job_id,))
+    assert (row["score"], row["findings_total"]) == (expected["score"], len(expected["findings"]))
