@@ -26,7 +26,7 @@ from shared.analyzer.models import (
     Plan,
 )
 from shared.analyzer.records import AnalysisJob
-from shared.analyzer.report import build_report, partial_reason_for
+from shared.analyzer.report import partial_reason_for, write_report
 from shared.analyzer.requests import connection_problem
 from shared.analyzer.runner import run_checks
 from shared.analyzer.session import AnalysisSession, TargetError
@@ -165,9 +165,14 @@ def run_batch(db: Database, batch: BatchInput) -> BatchResult:
             session.open()
             return session
 
+        def store(outcome: CheckOutcome) -> None:
+            """Each check's findings go to the application database the moment the check ends (an upsert, so a
+            retried batch stores them once): the batch never holds more than one check's findings."""
+            jobs.record_outcomes(db, batch.job_id, [outcome])
+
         run = run_checks(open_session, [checks[i] for i in batch.check_ids], schemas or None,
                          reconnects=settings.analyzer_reconnect_attempts(),
-                         reconnect_delay_s=settings.analyzer_reconnect_delay_ms() / 1000)
+                         reconnect_delay_s=settings.analyzer_reconnect_delay_ms() / 1000, on_outcome=store)
     except ConnectionGone as exc:
         return BatchResult(False, str(exc))
     except TargetError as exc:
@@ -177,9 +182,10 @@ def run_batch(db: Database, batch: BatchInput) -> BatchResult:
     if run.reconnects:
         log.warning("analysis %s batch %s: connection lost, %d new session(s), %d check(s) still lost",
                     batch.job_id, batch.index, run.reconnects, run.lost)
-    jobs.record_outcomes(db, batch.job_id, run.outcomes, reconnects=run.reconnects)
+    if run.reconnects:
+        jobs.record_outcomes(db, batch.job_id, [], reconnects=run.reconnects)
     publish_analysis_job(db, batch.job_id)
-    return BatchResult(True, None, len(run.outcomes), sum(len(o.findings) for o in run.outcomes),
+    return BatchResult(True, None, len(run.outcomes), run.findings,
                        sum(1 for o in run.outcomes if o.skipped), run.reconnects, run.lost)
 
 
@@ -209,12 +215,14 @@ def finalize(db: Database, request: FinalizeInput) -> dict[str, Any]:
         return {"status": "Failed"}
     server = job.server
     completed_at = jobs.now_iso()
-    outcomes = jobs.outcomes(db, request.job_id)
-    partial_reason = partial_reason_for(outcomes, job.reconnects)
-    report = build_report(asdict(job), server, outcomes, completed_at, partial_reason=partial_reason)
-    jobs.save_report(db, request.job_id, report)
+    heads = jobs.outcome_heads(db, request.job_id)
+    partial_reason = partial_reason_for(heads, job.reconnects)
+    report = write_report(asdict(job), server, heads,
+                          lambda ids: jobs.iter_findings_json(db, request.job_id, ids), completed_at,
+                          partial_reason=partial_reason)
+    jobs.save_report_text(db, request.job_id, report.text, score=report.score, findings=report.findings)
     jobs.finish(db, request.job_id, "Completed", step="completed (partial)" if partial_reason else "completed",
                 partial_reason=partial_reason)
     secrets.delete_secret(db, job.secret_ref)
     publish_analysis_job(db, request.job_id)
-    return {"status": "Completed", "findings": len(report["findings"]), "score": report["score"]}
+    return {"status": "Completed", "findings": report.findings, "score": report.score}

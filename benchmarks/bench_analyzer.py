@@ -5,8 +5,10 @@ the app on the local host (POST /api/v1/analysis/start, long-poll the status unt
 and app runs alternating, best of BENCH_RUNS (3) each.
 
 Prints the wall time of each and their ratio (aim: app ≤ 1.5 × floor), the host's peak RSS (psutil, sampled every
-50 ms, children included), the most `sql-analyzer` sessions seen at once on the target (pg_stat_activity sampled
-every 50 ms from another database) and the sessions opened (pg_stat_database.sessions delta, PostgreSQL 14+).
+50 ms, children included), the most `sql-analyzer` sessions working at once on the target (pg_stat_activity client
+backends in a statement or transaction, sampled every 50 ms from another database; parallel query workers, which
+carry their leader's application_name, are not sessions) and the sessions opened (pg_stat_database.sessions delta,
+PostgreSQL 14+).
 The database holds planted defects (foreign keys without an index, duplicate indexes, views with leading-wildcard
 LIKE) so both runs produce findings, and the two finding counts are printed side by side as a sanity check.
 After all scales ran, the growth from ×1 to ×10 is printed (wall time and RSS per scale, and the time ratio against
@@ -129,15 +131,23 @@ def target_monitor(database: str) -> Iterator[dict[str, Any]]:
             return int(monitor.execute(sql, database).fetchone()[0] or 0)
 
     sessions_sql = "SELECT sessions FROM pg_stat_database WHERE datname = ?"
-    concurrent_sql = (f"SELECT count(*) FROM pg_stat_activity WHERE datname = ? "
-                      f"AND application_name = '{APPLICATION_NAME}'")
+    # A session is a client backend: PostgreSQL's parallel query workers appear in pg_stat_activity with their
+    # leader's datname and application_name (at x10 the big catalog queries run with two workers each, so 2 sessions
+    # showed as 6 rows: the "6 sessions" once reported). Of those, count the ones inside a statement or a
+    # transaction ("working"); a backend whose client already disconnected stays (idle) until it exits. The plain
+    # row count is printed too.
+    working_sql = (f"SELECT count(*) FROM pg_stat_activity WHERE datname = ? AND application_name = "
+                   f"'{APPLICATION_NAME}' AND backend_type = 'client backend' AND state IN ('active', "
+                   f"'idle in transaction', 'idle in transaction (aborted)')")
+    held_sql = f"SELECT count(*) FROM pg_stat_activity WHERE datname = ? AND application_name = '{APPLICATION_NAME}'"
     figures: dict[str, Any] = {}
     before = scalar(sessions_sql)
     try:
-        with Sampler(lambda: scalar(concurrent_sql)) as sampler:
+        with Sampler(lambda: scalar(working_sql)) as working, Sampler(lambda: scalar(held_sql)) as held:
             yield figures
         time.sleep(0.5)  # ended sessions are counted when their backends exit
-        figures["peak_concurrent"] = int(sampler.peak)
+        figures["peak_concurrent"] = int(working.peak)
+        figures["peak_held"] = int(held.peak)
         figures["sessions_opened"] = scalar(sessions_sql) - before
     finally:
         monitor.close()
@@ -321,7 +331,9 @@ def bench_scale(host: Any, scale: int) -> dict[str, Any]:
         print(f"  (b) through the app:     {app['wall']:6.2f} s (runs: {walls} s, first job on a fresh host first) | "
               f"{app['checks_total']} checks | {app['findings']} findings, {app['skipped']} skipped | "
               f"host peak RSS {peak_rss:.0f} MB | target: "
-              f"{app['peak_concurrent']} concurrent sessions at most, {app['sessions_opened']} opened")
+              f"{app['peak_concurrent']} sessions working at once at most ({app['peak_held']} pg_stat_activity rows "
+              f"incl. parallel workers and closing backends), "
+              f"{app['sessions_opened']} opened")
         print(f"      best run:  {app['timeline']}")
         print(f"      first run: {apps[0]['timeline']}")
         print(f"  ratio app / direct: {app['wall'] / direct['wall']:.2f}x best of {RUNS} each "

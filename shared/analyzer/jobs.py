@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -140,7 +141,7 @@ def record_outcomes(db: Database, job_id: str, outcomes: list[CheckOutcome], *, 
                 "INSERT INTO analysis_outcomes (job_id, check_id, skipped, findings_json, finding_count, "
                 "duration_ms, recorded_at, connection_lost) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (job_id, outcome.check_id, outcome.skipped,
-                 _compact([f.to_json() for f in outcome.findings]), len(outcome.findings),
+                 "[" + ",".join(_compact(f.to_json()) for f in outcome.findings) + "]", len(outcome.findings),
                  int(outcome.duration_ms), now, 1 if outcome.connection_lost else 0))
             added += 0 if replaced else 1
         db.execute("UPDATE analysis_jobs SET checks_completed = checks_completed + ?, reconnects = reconnects + ?, "
@@ -159,6 +160,30 @@ def outcomes(db: Database, job_id: str) -> list[CheckOutcome]:
             for r in rows]
 
 
+def outcome_heads(db: Database, job_id: str) -> list[CheckOutcome]:
+    """Every outcome of a job WITHOUT its findings (check, skip reason, lost or not): what the report's counts,
+    partial reason and skipped list need, a few hundred small rows whatever the number of findings."""
+    rows = db.query("SELECT check_id, skipped, duration_ms, connection_lost FROM analysis_outcomes "
+                    "WHERE job_id = ?", (job_id,))
+    return [CheckOutcome(r["check_id"], [], r["skipped"], float(r["duration_ms"] or 0),
+                         bool(r["connection_lost"])) for r in rows]
+
+
+def iter_findings_json(db: Database, job_id: str, check_ids: list[str], page: int = 16) -> Iterator[tuple[str, str]]:
+    """(check id, its stored findings JSON) in the order of `check_ids`, read `page` checks at a time, so building
+    a report holds a page of findings text, never all of them (the order is the caller's: a database collation
+    must not decide it)."""
+    for start in range(0, len(check_ids), page):
+        wanted = check_ids[start:start + page]
+        marks = ", ".join("?" for _ in wanted)
+        rows = {r["check_id"]: r["findings_json"] for r in
+                db.query(f"SELECT check_id, findings_json FROM analysis_outcomes WHERE job_id = ? AND check_id IN "
+                         f"({marks})", (job_id, *wanted))}
+        for check_id in wanted:
+            if check_id in rows:
+                yield check_id, rows.pop(check_id)
+
+
 def last_durations(db: Database, *, engine: str, target: str, before_job: str) -> dict[str, int]:
     """How long each check took in the last completed analysis of the same target (ms), for ordering the batches
     of the next one; empty when there is none. Two small reads: the newest such job (status, created_at index),
@@ -174,18 +199,31 @@ def last_durations(db: Database, *, engine: str, target: str, before_job: str) -
 
 # -- reports -----------------------------------------------------------------------------------------------------
 def save_report(db: Database, job_id: str, report: dict[str, Any]) -> None:
+    save_report_text(db, job_id, _compact(report), score=report.get("score"),
+                     findings=len(report.get("findings") or []))
+
+
+def save_report_text(db: Database, job_id: str, text: str, *, score: int | None, findings: int) -> None:
+    """A report already serialised (streamed by `report.write_report`): stored as is, not parsed and re-encoded."""
     with db.transaction():
         db.execute("DELETE FROM analysis_reports WHERE job_id = ?", (job_id,))
         db.execute("INSERT INTO analysis_reports (job_id, report_json, created_at) VALUES (?, ?, ?)",
-                   (job_id, _compact(report), now_iso()))
+                   (job_id, text, now_iso()))
         # The score beside the job row: the target's history is then one indexed query (0009_analysis_history).
         db.execute("UPDATE analysis_jobs SET score = ?, findings_total = ? WHERE job_id = ?",
-                   (report.get("score"), len(report.get("findings") or []), job_id))
+                   (score, findings, job_id))
+
+
+def get_report_text(db: Database, job_id: str) -> str | None:
+    """The stored report JSON as text: the JSON rendering serves it as is (no parse of thousands of findings into
+    objects and re-encode, which cost the host several times the report's size per request)."""
+    row = db.query_one("SELECT report_json FROM analysis_reports WHERE job_id = ?", (job_id,))
+    return str(row["report_json"]) if row else None
 
 
 def get_report(db: Database, job_id: str) -> dict[str, Any] | None:
-    row = db.query_one("SELECT report_json FROM analysis_reports WHERE job_id = ?", (job_id,))
-    return json.loads(row["report_json"]) if row else None
+    text = get_report_text(db, job_id)
+    return json.loads(text) if text is not None else None
 
 
 # -- queue messages ----------------------------------------------------------------------------------------------

@@ -61,7 +61,8 @@ class Check:
         return {"id": self.id, "title": self.title, "category": self.category, "severity": self.severity,
                 "priority": self.priority, "engines": [self.engine], "analysisTypes": self.analysis_types(),
                 "description": self.description, "recommendation": self.recommendation, "docs": self.docs,
-                "minVersion": self.min_version, "usageBased": self.usage_based}
+                "minVersion": self.min_version, "usageBased": self.usage_based, "source": self.source or None,
+                "parameters": dict(self.parameters)}
 
 
 @dataclass

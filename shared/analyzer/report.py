@@ -11,12 +11,18 @@ connection kept dropping): the score then covers only the checks that ran, so it
 """
 from __future__ import annotations
 
+import json
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from shared.analyzer import catalog
 from shared.analyzer.model import SEVERITIES, CheckOutcome, Finding
 
 SEVERITY_WEIGHTS: dict[str, float] = {"critical": 0.25, "high": 0.12, "medium": 0.05, "low": 0.015, "info": 0.0}
+_BY_RANK = {rank: severity for severity, rank in SEVERITIES.items()}
 
 
 def score(outcomes: list[CheckOutcome]) -> int:
@@ -48,21 +54,9 @@ def partial_reason_for(outcomes: list[CheckOutcome], reconnects: int = 0) -> str
             f"({names}); the score covers only the checks that ran")
 
 
-def build_report(job: dict[str, Any], server: dict[str, Any], outcomes: list[CheckOutcome],
-                 completed_at: str, *, partial_reason: str | None = None) -> dict[str, Any]:
-    """The report resource (the shape of the issue, plus a few fields that make it self-explanatory)."""
-    checks = catalog.by_id()
-    stats_since = server.get("statsSince")
-    findings: list[Finding] = []
-    for outcome in outcomes:
-        check = checks.get(outcome.check_id)
-        for finding in outcome.findings:
-            if check is not None and check.usage_based and stats_since:
-                finding.details.setdefault("statisticsSince", stats_since)
-            findings.append(finding)
-    findings.sort(key=lambda f: (-SEVERITIES[f.severity], f.check_id, f.object))
-    skipped = sorted(({"checkId": o.check_id, "reason": o.skipped} for o in outcomes if o.skipped),
-                     key=lambda s: s["checkId"])
+def _head(job: dict[str, Any], server: dict[str, Any], outcomes: list[CheckOutcome], completed_at: str,
+          value: int, partial_reason: str | None, counts: dict[str, int]) -> dict[str, Any]:
+    """Every field of the report before `findings`, in the resource's order."""
     return {
         "jobId": job["job_id"],
         "engine": server.get("engine") or job["engine"],
@@ -73,17 +67,121 @@ def build_report(job: dict[str, Any], server: dict[str, Any], outcomes: list[Che
         "analysisType": job["analysis_type"],
         "startedAt": job["started_at"] or job["created_at"],
         "completedAt": completed_at,
-        "statisticsSince": stats_since,
+        "statisticsSince": server.get("statsSince"),
         "objectCount": server.get("objectCount"),
         "checksRun": sum(1 for o in outcomes if not o.skipped),
-        "score": score(outcomes),
+        "score": value,
         "partial": partial_reason is not None,
         "partialReason": partial_reason,
         "checksLost": sum(1 for o in outcomes if o.connection_lost),
-        "summary": summary(findings),
-        "findings": [f.to_json() for f in findings],
-        "skipped": skipped,
+        "summary": counts,
     }
+
+
+def _skipped(outcomes: list[CheckOutcome]) -> list[dict[str, Any]]:
+    return sorted(({"checkId": o.check_id, "reason": o.skipped} for o in outcomes if o.skipped),
+                  key=lambda s: s["checkId"])
+
+
+def build_report(job: dict[str, Any], server: dict[str, Any], outcomes: list[CheckOutcome],
+                 completed_at: str, *, partial_reason: str | None = None) -> dict[str, Any]:
+    """The report resource (the shape of the issue, plus a few fields that make it self-explanatory), from
+    outcomes in memory; `write_report` builds the same document streaming, for jobs of any size."""
+    checks = catalog.by_id()
+    stats_since = server.get("statsSince")
+    findings: list[Finding] = []
+    for outcome in outcomes:
+        check = checks.get(outcome.check_id)
+        for finding in outcome.findings:
+            if check is not None and check.usage_based and stats_since:
+                finding.details.setdefault("statisticsSince", stats_since)
+            findings.append(finding)
+    findings.sort(key=lambda f: (-SEVERITIES[f.severity], f.check_id, f.object))
+    return {**_head(job, server, outcomes, completed_at, score(outcomes), partial_reason, summary(findings)),
+            "findings": [f.to_json() for f in findings], "skipped": _skipped(outcomes)}
+
+
+@dataclass(frozen=True)
+class WrittenReport:
+    """A report serialised by `write_report`: its JSON text and the two figures the job's result shows."""
+
+    text: str
+    findings: int
+    score: int
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, default=str, separators=(",", ":"))
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _array_items(text: str) -> Iterator[Any]:
+    """The items of a JSON array, decoded one at a time (a check's 100,000 findings never exist as dicts at once)."""
+    at, end = text.index("[") + 1, len(text)
+    while True:
+        while at < end and text[at] in " \t\r\n,":
+            at += 1
+        if at >= end or text[at] == "]":
+            return
+        item, at = _DECODER.raw_decode(text, at)
+        yield item
+
+
+def write_report(job: dict[str, Any], server: dict[str, Any], heads: list[CheckOutcome],
+                 findings_json: Callable[[list[str]], Iterable[tuple[str, str]]], completed_at: str, *,
+                 partial_reason: str | None = None) -> WrittenReport:
+    """The same document as `build_report` (same fields, same order, same score), built without holding the
+    findings as objects: `heads` are the outcomes without findings, `findings_json(check_ids)` yields each check's
+    stored findings JSON in the order asked. One check is parsed at a time; its findings, sorted by object, are
+    appended as compact JSON to a temporary file per severity, and since checks come in id order the files hold
+    the report's order (severity, check, object) without a global sort. Memory: one check's findings plus the
+    final text, instead of every finding as an object, a dict and the text (~5 kB per finding, measured)."""
+    checks = catalog.by_id()
+    stats_since = server.get("statsSince")
+    counts = dict.fromkeys(SEVERITIES, 0)
+    value = 1.0
+    ids = sorted(o.check_id for o in heads)
+    buckets = {severity: tempfile.TemporaryFile("w+", encoding="utf-8") for severity in SEVERITIES}
+    try:
+        for check_id, text in findings_json(ids):
+            check = checks.get(check_id)
+            stamp = check is not None and check.usage_based and stats_since
+            # (object, severity, output text): one finding is a dict only while it is re-encoded.
+            found: list[tuple[str, str, str]] = []
+            for item in _array_items(text or "[]"):
+                finding = Finding.from_json(item)
+                if stamp:
+                    finding.details.setdefault("statisticsSince", stats_since)
+                found.append((finding.object, finding.severity, _compact(finding.to_json())))
+            if not found:
+                continue
+            worst = max(SEVERITIES[severity] for _, severity, _ in found)
+            weight = SEVERITY_WEIGHTS[_BY_RANK[worst]] * min(2.0, 1.0 + 0.25 * (len(found) - 1))
+            value *= max(0.0, 1.0 - weight)
+            found.sort(key=lambda entry: entry[0])
+            for _, severity, encoded in found:
+                buckets[severity].write(("," if counts[severity] else "") + encoded)
+                counts[severity] += 1
+        final = max(0, min(100, round(value * 100)))
+        head = _compact(_head(job, server, heads, completed_at, final, partial_reason, counts))
+        with tempfile.TemporaryFile("w+", encoding="utf-8") as document:  # assembled on disk, read once
+            document.write(head[:-1] + ',"findings":[')
+            first = True
+            for severity in sorted(SEVERITIES, key=lambda s: -SEVERITIES[s]):
+                if counts[severity]:
+                    document.write("" if first else ",")
+                    buckets[severity].seek(0)
+                    shutil.copyfileobj(buckets[severity], document)
+                    first = False
+            document.write('],"skipped":' + _compact(_skipped(heads)) + "}")
+            document.seek(0)
+            text = document.read()
+    finally:
+        for out in buckets.values():
+            out.close()
+    return WrittenReport(text, sum(counts.values()), final)
 
 
 def rules_for(report: dict[str, Any]) -> list[dict[str, Any]]:

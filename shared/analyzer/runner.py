@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from shared.analyzer import catalog, handlers
 from shared.analyzer.connstr import redact
@@ -72,11 +73,13 @@ def run_check(session: AnalysisSession, check: Check, schemas: list[str] | None 
         outcome.skipped = reason
         return outcome
     try:
+        rows: Iterable[dict[str, Any]]
         if check.kind == "python":
             rows = handlers.get(check.handler or "")(session, check)
         else:
-            rows = session.query(catalog.sql_text(check))
+            rows = session.iter_rows(catalog.sql_text(check))
         findings = rows_to_findings(check, rows)
+        del rows
         if schemas:
             wanted = {s.lower() for s in schemas}
             findings = [f for f in findings
@@ -105,10 +108,13 @@ def _reset_after_error(session: AnalysisSession) -> None:
 
 @dataclass(frozen=True)
 class BatchRun:
-    """Outcomes in the order of the checks given, and how many new sessions were opened after a lost connection."""
+    """Outcomes in the order of the checks given, how many new sessions were opened after a lost connection, and
+    how many findings the outcomes had. With `on_outcome`, the outcomes kept here are stripped of their findings
+    (the callback has stored them): a batch holds one check's findings at a time, not the whole batch's."""
 
     outcomes: list[CheckOutcome]
     reconnects: int
+    findings: int = 0
 
     @property
     def lost(self) -> int:
@@ -116,12 +122,27 @@ class BatchRun:
 
 
 def run_checks(open_session: Callable[[], AnalysisSession], checks: list[Check], schemas: list[str] | None = None,
-               *, reconnects: int = 2, reconnect_delay_s: float = 1.0) -> BatchRun:
+               *, reconnects: int = 2, reconnect_delay_s: float = 1.0,
+               on_outcome: Callable[[CheckOutcome], None] | None = None) -> BatchRun:
     """Run `checks` on one session, and after a lost connection the remaining ones (starting with the check that
     lost it) on a new session, at most `reconnects` times. The first open's `TargetError` is raised (the activity's
     retry policy handles an unreachable target); a failed reopen uses up one reconnect. Checks still not run at the
-    end are recorded as `connection_lost`, with the reason, never silently skipped."""
+    end are recorded as `connection_lost`, with the reason, never silently skipped.
+
+    `on_outcome` receives each final outcome as soon as it exists (checks lost for good: at the end); the
+    findings are then dropped from the kept outcome, so memory holds one check's findings, whatever the batch."""
     done: dict[str, CheckOutcome] = {}
+    finding_count = 0
+
+    def keep(outcome: CheckOutcome) -> None:
+        nonlocal finding_count
+        finding_count += len(outcome.findings)
+        if on_outcome is not None:
+            on_outcome(outcome)
+            outcome = CheckOutcome(outcome.check_id, [], outcome.skipped, outcome.duration_ms,
+                                   outcome.connection_lost)
+        done[outcome.check_id] = outcome
+
     pending = list(checks)
     opened = 0
     reason = LOST_REASON
@@ -141,13 +162,14 @@ def run_checks(open_session: Callable[[], AnalysisSession], checks: list[Check],
                 outcome = run_check(session, pending[0], schemas)
                 if outcome.connection_lost:
                     break  # this check and the rest go to the next session
-                done[pending.pop(0).id] = outcome
+                pending.pop(0)
+                keep(outcome)
         finally:
             _close_quietly(session)
     attempts = f"(tried on {opened} session{'s' if opened != 1 else ''})"
     for check in pending:
-        done[check.id] = CheckOutcome(check.id, skipped=f"{reason} {attempts}", connection_lost=True)
-    return BatchRun([done[c.id] for c in checks], max(0, opened - 1))
+        keep(CheckOutcome(check.id, skipped=f"{reason} {attempts}", connection_lost=True))
+    return BatchRun([done[c.id] for c in checks], max(0, opened - 1), finding_count)
 
 
 def _close_quietly(session: AnalysisSession) -> None:

@@ -12,6 +12,7 @@ under the same id.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 import time
@@ -196,11 +197,17 @@ async def reconcile_active(client: StatusReader) -> int:
 # -- report ------------------------------------------------------------------------------------------------------
 async def report(job_id: str) -> tuple[AnalysisJob, dict[str, Any]]:
     """The job and its stored report; Conflict while the job has not completed."""
+    job, text = await report_text(job_id)
+    return job, await asyncio.to_thread(json.loads, text)
+
+
+async def report_text(job_id: str) -> tuple[AnalysisJob, str]:
+    """The job and its stored report as JSON text (the JSON rendering, served without a decode/encode round)."""
     job = await load(job_id)
     if job.status != JobStatus.COMPLETED:
         raise Conflict(f"analysis job {job_id} is {job.status}; the report exists once it is Completed",
                        jobStatus=job.status.value)
-    stored = await asyncio.to_thread(jobs.get_report, _db(), job_id)
+    stored = await asyncio.to_thread(jobs.get_report_text, _db(), job_id)
     if stored is None:
         raise Conflict(f"analysis job {job_id} has no stored report", jobStatus=job.status.value)
     return job, stored

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -216,6 +216,23 @@ class AnalysisSession:
         return ServerInfo(self.engine, flavor, version, str(row.get("db") or self.info.database or ""))
 
     # -- queries -------------------------------------------------------------------------------------------------
+    def iter_rows(self, sql: str, params: Sequence[Any] = (), page: int = 500) -> Iterator[dict[str, Any]]:
+        """The rows of `sql`, fetched `page` at a time: a check that returns 100,000 rows (every column of a large
+        catalog) is mapped to findings as it is read, never held as rows and findings at once."""
+        cur = self.conn.cursor()
+        try:
+            cur.execute(sql, tuple(params))
+            while cur.description is None and cur.nextset():  # as in `query`: the first result set with columns
+                pass
+            if cur.description is None:
+                return
+            names = [d[0].lower() for d in cur.description]
+            while batch := cur.fetchmany(page):
+                for row in batch:
+                    yield dict(zip(names, row, strict=True))
+        finally:
+            cur.close()
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         cur = self.conn.cursor()
         try:

@@ -103,3 +103,42 @@ def test_last_durations_come_from_the_newest_completed_job_of_the_same_target(db
     assert jobs.last_durations(db, engine="mysql", target="samples/shop.db", before_job=current) == {}
     assert jobs.last_durations(db, engine="sqlite", target="samples/shop.db", before_job=newest) == \
         {"a": 500, "b": 10}
+
+
+def test_streamed_report_equals_the_report_built_in_memory(db: Database) -> None:
+    """`write_report` (finalize's path: stored rows read a page of checks at a time, findings never all in memory)
+    must produce exactly the document `build_report` produces from the same outcomes: same fields, order, score,
+    summary, skipped list and usage statistics date. More checks than one page, ids whose SQL collation order could
+    differ from Python's, severities mixed within one check."""
+    import json
+    from dataclasses import asdict
+
+    from shared.analyzer.report import build_report, partial_reason_for, write_report
+
+    job_id = new_job(db)
+    jobs.mark_running(db, job_id, checks_total=40, server={"engine": "sqlite"})
+    severities = ["critical", "high", "medium", "low", "info"]
+    outcomes = [CheckOutcome(check_id, [Finding(check_id, "schema", severities[(i * 3 + k) % 5], f"obj{(7 * k) % 5}",
+                                                f"m{k}", "r", {"n": k}) for k in range(i % 6)])
+                for i, check_id in enumerate([f"Check_{i:02d}" for i in range(20)] + [f"check-{i:02d}" for i in range(18)]
+                                             + ["mssql-unused-index"])]
+    outcomes.append(CheckOutcome("skipped-one", skipped="permission denied"))
+    outcomes.append(CheckOutcome("lost-one", skipped="the connection to the target was lost", connection_lost=True))
+    for outcome in outcomes:
+        jobs.record_outcomes(db, job_id, [outcome])
+    job = jobs.get_job(db, job_id)
+    server = {"engine": "sqlite", "version": "3", "statsSince": "2026-11-01T00:00:00+00:00"}
+    heads = jobs.outcome_heads(db, job_id)
+    reason = partial_reason_for(heads, 1)
+    written = write_report(asdict(job), server, heads, lambda ids: jobs.iter_findings_json(db, job_id, ids, page=4),
+                           "2026-11-22T06:01:00+00:00", partial_reason=reason)
+    expected = build_report(asdict(job), server, jobs.outcomes(db, job_id), "2026-11-22T06:01:00+00:00",
+                            partial_reason=reason)
+    assert list(json.loads(written.text)) == list(expected)  # field order too
+    assert json.loads(written.text) == expected
+    assert written.findings == len(expected["findings"]) > 40 and written.score == expected["score"]
+    assert expected["partial"] and any("statisticsSince" in f["details"] for f in expected["findings"])
+    jobs.save_report_text(db, job_id, written.text, score=written.score, findings=written.findings)
+    assert jobs.get_report(db, job_id) == expected
+    row = db.query_one("SELECT score, findings_total FROM analysis_jobs WHERE job_id = ?", (job_id,))
+    assert (row["score"], row["findings_total"]) == (expected["score"], len(expected["findings"]))

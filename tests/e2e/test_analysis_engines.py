@@ -137,3 +137,42 @@ def test_the_schema_filter_applies_in_every_batch(host: LocalHost, postgres_db: 
     objects = {f["object"] for f in findings if f["checkId"] == "pg-table-without-primary-key"}
     assert objects == {"wanted.no_key"}
     assert all(f["details"].get("schema_name", "wanted") == "wanted" for f in findings)
+
+
+def test_the_target_never_sees_more_working_sessions_than_the_cap(host: LocalHost,
+                                                                   postgres_db: Callable[..., str]) -> None:
+    """ANALYZER_MAX_CONNECTIONS (2 on this host) bounds the job's sessions on the target, read from the target's own
+    view: pg_stat_activity rows of this database with the analyzer's application_name that are inside a statement
+    or a transaction, sampled from another session for the whole job. Only client backends are sessions: parallel
+    query workers carry their leader's application_name (a large catalog showed 2 sessions as 6 rows), and a
+    backend whose client already disconnected stays listed, idle, until it exits.
+    The database has enough tables for several batches, so sessions are opened and closed many times."""
+    conn = planted(postgres_db("cap"), [
+        "DO $$ BEGIN FOR i IN 1..150 LOOP EXECUTE format('CREATE TABLE t%s (id int, ref int, note text); "
+        "CREATE INDEX t%s_a ON t%s (ref); CREATE INDEX t%s_b ON t%s (ref)', i, i, i, i, i); END LOOP; END $$",
+    ])
+    database = dict(p.split("=", 1) for p in conn.strip(";").split(";"))["Database"]
+    observed: list[int] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        with pyodbc.connect(conn.replace(f"Database={database}", "Database=postgres"), autocommit=True) as monitor:
+            while not done.is_set():
+                observed.append(int(monitor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = ? AND application_name = 'sql-analyzer' "
+                    "AND backend_type = 'client backend' "
+                    "AND state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')",
+                    database).fetchone()[0]))
+                done.wait(0.01)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        accepted = start(host, {"connectionString": conn, "analysisType": "comprehensive"})
+        final = wait_final(host, accepted["jobId"])[-1]
+    finally:
+        done.set()
+        sampler.join()
+    assert final["status"] == "Completed", final
+    assert max(observed) >= 1, "the sampler never saw the job's sessions (wrong database or application_name?)"
+    assert max(observed) <= 2, f"the target saw {max(observed)} analyzer sessions at once; the cap is 2"

@@ -61,6 +61,10 @@ def test_check_catalog_listing(host: LocalHost) -> None:
     items = response.json()["items"]
     assert items and all(i["engines"] == ["postgresql"] for i in items)
     assert "pg-table-without-primary-key" in {i["id"] for i in items}
+    by_id = {i["id"]: i for i in items}  # the catalog's source and thresholds, as declared in its YAML
+    assert by_id["pg-sequence-near-overflow"]["source"] == "pg-index-health SEQUENCE_OVERFLOW"
+    assert by_id["pg-sequence-near-overflow"]["parameters"] == {"percent_used": 75, "critical_percent": 90}
+    assert by_id["pg-table-without-index"]["source"] is None
     everything = host.get("/api/v1/analysis/checks").json()["items"]
     quick = host.get("/api/v1/analysis/checks?analysisType=quick").json()["items"]
     assert 0 < len(quick) < len(everything) and all("quick" in i["analysisTypes"] for i in quick)
