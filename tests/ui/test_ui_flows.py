@@ -40,7 +40,7 @@ def test_a_wrong_key_is_refused_at_the_field_and_the_right_one_opens_the_dashboa
     assert "Enter the function key" in tab.text_content("#key-error")
     tab.fill("#key-input", "not-the-key")
     tab.click("#key-form button[type=submit]")
-    tab.wait_for_function("() => document.querySelector('#key-error').textContent.includes('refused')")
+    tab.wait_for_function("() => document.querySelector('#key-error')?.textContent.includes('refused')")
     assert tab.get_attribute("#key-input", "aria-invalid") == "true"
     tab.fill("#key-input", ui_host.function_key)
     tab.click("#key-form button[type=submit]")
@@ -59,12 +59,13 @@ def test_start_an_analysis_from_the_form_and_watch_it_reach_100_percent(page: An
     page.wait_for_url("**/#/analysis/jobs/analysis-*")
     job_url = page.url
     page.wait_for_selector("#live-indicator[data-mode=signalr]")
+    page.wait_for_selector("#job-progress")
     seen: list[int] = []
     page.expose_function("recordProgress", lambda value: seen.append(int(value)))
     page.evaluate("""() => new MutationObserver(() => window.recordProgress(
         document.querySelector('#job-progress').getAttribute('aria-valuenow'))).observe(
         document.querySelector('#job-progress'), {attributes: true})""")
-    page.wait_for_function("() => document.querySelector('#job-progress').getAttribute('aria-valuenow') === '100'", timeout=90_000)
+    page.wait_for_function("() => document.querySelector('#job-progress')?.getAttribute('aria-valuenow') === '100'", timeout=90_000)
     page.wait_for_selector("#job-report:not([hidden])")
     assert page.url == job_url, "the page reloaded or navigated while the job ran"
     assert seen == sorted(seen) and seen[-1] == 100, seen
@@ -101,14 +102,14 @@ def test_bad_input_shows_at_the_field_and_starts_nothing(page: Any, ui_host: Any
     assert "Choose a configured connection" in page.text_content("#connection-name-error")
     page.fill("#connection-string", "Driver={PostgreSQL Unicode};Server=10.0.0.1;Port=5432;Database=x;")
     page.click("#start-analysis")
-    page.wait_for_function("() => document.querySelector('#connection-string-error').textContent.length > 0")
+    page.wait_for_function("() => document.querySelector('#connection-string-error')?.textContent.length > 0")
     assert page.get_attribute("#connection-string", "aria-invalid") == "true"
     page.fill("#connection-string", "")
     page.select_option("#connection-name", "shop")
     page.click("text=Options")
     page.fill("#opt-timeout", "9999")
     page.click("#start-analysis")
-    page.wait_for_function("() => document.querySelector('#opt-timeout-error').textContent.length > 0")
+    page.wait_for_function("() => document.querySelector('#opt-timeout-error')?.textContent.length > 0")
     assert analyses_total(ui_host) == before
     assert "/analysis/new" in page.url
 
@@ -145,7 +146,7 @@ def test_the_realtime_graph_moves_and_a_failed_job_can_be_retried(page: Any, ui_
     assert response.status_code == 202, response.text
     job_id = response.json()["jobId"]
     page.goto(ui_host.url("/api/ui/#/jobs"))
-    page.wait_for_function("() => Number(document.querySelector('#realtime-graph').dataset.samples) >= 3", timeout=30_000)
+    page.wait_for_function("() => Number(document.querySelector('#realtime-graph')?.dataset.samples) >= 3", timeout=30_000)
     screenshot(page, "jobs")
     page.goto(ui_host.url("/api/ui/#/jobs/state/Failed"))
     page.wait_for_selector(f"#jobs-table a[href='#/jobs/{job_id}']", timeout=60_000)
@@ -155,7 +156,7 @@ def test_the_realtime_graph_moves_and_a_failed_job_can_be_retried(page: Any, ui_
     assert page.query_selector_all("#state-timeline li")
     screenshot(page, "job-detail")
     page.click("#detail-retry")
-    page.wait_for_function(f"() => document.querySelector('#toast').textContent.includes('Retried as {job_id}')")
+    page.wait_for_function(f"() => document.querySelector('#toast')?.textContent.includes('Retried as {job_id}')")
     attempt = ui_host.get(f"/api/v1/analysis/status/{job_id}").json()["attempt"]
     assert attempt == 2
 
@@ -170,7 +171,7 @@ def test_trigger_a_schedule_now_and_disable_it_from_the_recurring_jobs_page(page
     assert "daily-scan (built-in)" in page.text_content("#schedules")
     screenshot(page, "recurring")
     page.click("button.trigger-now[data-id='ui-shop-nightly']")
-    page.wait_for_function("() => document.querySelector('#toast').textContent.includes('Triggered: analysis-')")
+    page.wait_for_function("() => document.querySelector('#toast')?.textContent.includes('Triggered: analysis-')")
     job_id = page.text_content("#toast").split("Triggered: ")[1].strip()
     page.wait_for_selector(f"#schedules a[href='#/jobs/{job_id}']")
     page.click("button.toggle[data-id='ui-shop-nightly']")
