@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.e2e.analysis_support import wait_final
 from tests.ui.conftest import screenshot, serious_accessibility_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live, pytest.mark.ui]
@@ -180,9 +181,22 @@ def test_trigger_a_schedule_now_and_disable_it_from_the_recurring_jobs_page(page
     assert ui_host.get("/api/v1/schedules/ui-shop-nightly").json()["enabled"] is False
 
 
+def test_history_charts_the_score_of_each_target_and_shows_what_changed(page: Any, ui_host: Any) -> None:
+    for _ in range(2):  # two completed analyses of the same target, whatever ran before in this module
+        job_id = ui_host.post("/api/v1/analysis/start", json={"connectionName": "shop", "analysisType": "quick"}).json()["jobId"]
+        assert wait_final(ui_host, job_id)[-1]["status"] == "Completed"
+    page.goto(ui_host.url("/api/ui/#/analysis/history"))
+    page.wait_for_selector("section.history svg.chart polyline", state="attached")
+    page.wait_for_selector(f"#diff-{job_id}")
+    assert "resolved" in page.text_content(f"#diff-{job_id}")
+    assert page.query_selector_all("section.history tbody tr")
+    screenshot(page, "analysis-history")
+
+
 @pytest.mark.parametrize("route,ready", [
     ("#/jobs", "#realtime-graph svg"), ("#/analysis/new", "#start-analysis"), ("#/policy", "#scan-now"),
     ("#/policy/policies", "table"), ("#/servers", "#servers"), ("#/recurring", "#schedules"),
+    ("#/analysis/history", "main h1"),
 ])
 def test_pages_have_no_serious_accessibility_violations(browser: Any, ui_host: Any, route: str, ready: str) -> None:
     violations = serious_accessibility_violations(browser, ui_host.url(f"/api/ui/{route}"), ui_host.function_key, ready)

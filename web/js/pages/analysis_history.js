@@ -26,10 +26,10 @@ export async function render(main) {
     append(main, section);
     const latest = target.runs[0];
     if (target.runs.length > 1) {
-      api(`v1/analysis/${latest.jobId}/diff`).then(diff => append(section, h("div", {class: "diff"},
-        h("h3", {}, `Since the previous analysis: score ${diff.scoreBefore ?? "?"} → ${diff.scoreAfter ?? "?"}`),
-        h("p", {}, `${(diff.new || []).length} new, ${(diff.resolved || []).length} resolved, ${(diff.unchanged || []).length ?? diff.unchangedCount} unchanged`),
-        list("New", diff.new), list("Resolved", diff.resolved)))).catch(() => { /* the diff API is optional */ });
+      api(`v1/analysis/${latest.jobId}/diff`).then(diff => append(section, h("div", {class: "diff", id: `diff-${latest.jobId}`},
+        h("h3", {}, `Since the previous analysis: score ${diff.score.before ?? "?"} → ${diff.score.after}`),
+        h("p", {}, `${diff.counts.new} new, ${diff.counts.resolved} resolved, ${diff.counts.unchanged} unchanged`),
+        list("New", diff.new), list("Resolved", diff.resolved)))).catch(() => { /* no diff: nothing to add */ });
     }
   }
 }
