@@ -18,27 +18,13 @@ from pathlib import Path
 
 from devhost.azurite import Azurite
 from tests.e2e.analysis_support import host_env, start, status, wait_final
+from tests.support.fixtures import hanging_listener
 from tests.support.local_host import LocalHost
 
 ROUNDS = 5
 PG = "Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=%d;Database=postgres;Uid=postgres;Pwd=x;"
 
 
-def _hanging_listener() -> socket.socket:
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(50)
-    held: list[socket.socket] = []
-
-    def accept() -> None:
-        while True:
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                return
-
-    threading.Thread(target=accept, daemon=True).start()
-    return server
 
 
 def _closed_port() -> int:
@@ -74,7 +60,7 @@ def _round(host: LocalHost, port: int) -> tuple[float, float]:
 def main(rounds: int = ROUNDS) -> dict[str, float]:
     folder = Path(tempfile.mkdtemp(prefix="bench-cancel-"))
     azurite = Azurite(folder / "azurite").start()
-    listener = _hanging_listener()
+    listener, _ = hanging_listener()
     host = LocalHost(app="function_app:app", env={**host_env(), "FUNCTIONS_DEVHOST_LOG_LEVEL": "WARNING"},
                      storage_connection_string=azurite.connection_string, workdir=folder / "host", grace=3)
     try:

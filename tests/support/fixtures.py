@@ -72,10 +72,9 @@ def sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., str]:
     return SqliteDatabases(tmp_path_factory.mktemp("sqlite"))
 
 
-@pytest.fixture(scope="module")
-def hanging_port() -> Iterator[int]:
-    """A TCP port that accepts connections and never answers (a hung or firewalled database server): clients wait
-    for their login timeout, which is how tests hold a job in "connecting" or prove that timeouts fire."""
+def hanging_listener() -> tuple[socket.socket, list[socket.socket]]:
+    """A listening socket on a free loopback port that accepts connections and never answers, and the accepted
+    connections (close them all to stop)."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(50)
@@ -89,6 +88,14 @@ def hanging_port() -> Iterator[int]:
                 return
 
     threading.Thread(target=accept, daemon=True).start()
+    return server, held
+
+
+@pytest.fixture(scope="module")
+def hanging_port() -> Iterator[int]:
+    """A TCP port that accepts connections and never answers (a hung or firewalled database server): clients wait
+    for their login timeout, which is how tests hold a job in "connecting" or prove that timeouts fire."""
+    server, held = hanging_listener()
     yield server.getsockname()[1]
     server.close()
     for conn in held:
