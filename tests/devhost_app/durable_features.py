@@ -216,12 +216,6 @@ def entity_add_one(context: df.DurableOrchestrationContext):
     return new_value
 
 
-@bp.orchestration_trigger(context_name="context", orchestration="df_call_http")
-def call_http(context: df.DurableOrchestrationContext):
-    response = yield context.call_http("GET", "https://example.invalid/status")
-    return response.status_code
-
-
 @bp.entity_trigger(context_name="context", entity_name="df_counter_entity")
 def counter_entity(context: df.DurableEntityContext) -> None:
     current = context.get_state(lambda: 0)
