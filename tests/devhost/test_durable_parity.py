@@ -189,6 +189,9 @@ CASES = [
     pytest.param("df_approval", 0, {}, True, id="timer-wins"),
     pytest.param("df_approval", 30, {"Approval": {"by": "ops"}}, False, id="event-wins-timer-cancelled"),
     pytest.param("df_progress", None, {"Go": "went"}, True, id="custom-status-and-event"),
+    pytest.param("df_human_interaction", {"who": "ops", "seconds": 0}, {}, True, id="human-interaction-deadline"),
+    pytest.param("df_human_interaction", {"who": "ops", "seconds": 30}, {"Answer": "alice"}, False,
+                 id="human-interaction-answer"),
 ]
 
 
