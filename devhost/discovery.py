@@ -5,13 +5,16 @@ drift from what Azure would run.
 """
 from __future__ import annotations
 
+import dis
 import importlib
 import importlib.util
 import inspect
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import CodeType
 from typing import Any, Callable
 
 TRIGGER_KINDS = {"httpTrigger": "http", "timerTrigger": "timer", "queueTrigger": "queue",
@@ -90,6 +93,59 @@ def app_directory(spec: str) -> Path:
     return Path(found.origin).resolve().parent
 
 
+# Orchestration context methods the local host does not emulate, and why: what the start-up error says after the name.
+UNEMULATED_CONTEXT_METHODS = {
+    "call_http": "durable HTTP is run by the Durable extension itself in Azure (202 polling, managed-identity "
+                 "tokens), which the local host does not emulate; make the request in an activity instead "
+                 "(docs/local-host.md)",
+}
+
+
+class IndexingError(Exception):
+    """The app cannot run on the local host as written; the message is the real host's indexing error form."""
+
+
+def _code_objects(code: CodeType) -> Iterator[CodeType]:
+    """The code object and every one nested in it: inner functions, lambdas, comprehensions, generator bodies."""
+    yield code
+    for constant in code.co_consts:
+        if isinstance(constant, CodeType):
+            yield from _code_objects(constant)
+
+
+def unemulated_calls(function: Callable[..., Any]) -> list[tuple[str, int | None]]:
+    """(method, line) of every attribute access to an unemulated context method in the function's own code.
+
+    Attribute loads only (`context.call_http`), not any name: a module function the app happens to call `call_http`
+    is no durable HTTP call. Helpers the orchestrator calls are not followed; calling the method from one still fails
+    the orchestration at run time with the same reason (devhost.durable.context)."""
+    code = getattr(inspect.unwrap(function), "__code__", None)
+    if not isinstance(code, CodeType):
+        return []
+    found: list[tuple[str, int | None]] = []
+    for nested in _code_objects(code):
+        if not UNEMULATED_CONTEXT_METHODS.keys() & set(nested.co_names):
+            continue
+        for instruction in dis.get_instructions(nested):
+            if instruction.opname in ("LOAD_ATTR", "LOAD_METHOD") and instruction.argval in UNEMULATED_CONTEXT_METHODS:
+                found.append((instruction.argval, instruction.positions.lineno if instruction.positions else None))
+    return found
+
+
+def refuse_unemulated(function_name: str, orchestrator: Callable[..., Any]) -> None:
+    """Stop the start when an orchestrator uses what the local host cannot run, as the real host stops on an
+    indexing error: better one clear line at start-up than an orchestration that fails minutes into a test."""
+    calls = unemulated_calls(orchestrator)
+    if not calls:
+        return
+    method, line = calls[0]
+    code = inspect.unwrap(orchestrator).__code__
+    where = f"{code.co_filename}:{line}" if line else code.co_filename
+    raise IndexingError(f"Error indexing method 'Functions.{function_name}': the orchestrator uses "
+                        f"context.{method} ({where}), which the local host (devhost) does not emulate: "
+                        f"{UNEMULATED_CONTEXT_METHODS[method]}")
+
+
 class IndexedApp:
     """The app with its functions indexed once: `FunctionApp.get_functions()` fails when called a second time
     (it re-validates names against those it already saw), yet both the host and the durable engine need them."""
@@ -113,6 +169,10 @@ def discover(app: Any) -> list[FunctionInfo]:
         trigger = next((b for b in bindings if b["type"].endswith("Trigger")), None)
         kind = TRIGGER_KINDS.get(trigger["type"], "unsupported") if trigger else "unsupported"
         user_function = function.get_user_function()
+        if trigger and trigger["type"] == "orchestrationTrigger":
+            # df.Orchestrator.create() wraps the generator for the Azure worker; the generator is what to inspect.
+            refuse_unemulated(function.get_function_name(),
+                              getattr(user_function, "orchestrator_function", user_function))
         target = getattr(user_function, "client_function", user_function)
         try:
             parameters = list(inspect.signature(target).parameters)

@@ -106,8 +106,10 @@ class Host:
         app = discovery.IndexedApp(app)
         try:
             self.functions = discovery.discover(app)
-        except KeyError as exc:
+        except KeyError as exc:   # an unresolved %SETTING%
             raise HostStartError(str(exc.args[0])) from None
+        except discovery.IndexingError as exc:
+            raise HostStartError(str(exc)) from None
         self.app_obj = app
         return app_dir
 

@@ -108,7 +108,9 @@ def history_payload(events: list[Any], show_output: bool) -> list[dict[str, Any]
     """`historyEvents` in the documented shape of the extension's HTTP API (`showHistory=true`): one row per event
     that matters to a reader, in order; `TaskCompleted`/`TaskFailed` and the sub-orchestration outcomes carry the
     `FunctionName` and `ScheduledTime` of their scheduling event, `ExecutionCompleted` its `OrchestrationStatus`;
-    `Result`/`Input` only with `showHistoryOutput=true`."""
+    `Result` only with `showHistoryOutput=true`. As the extension's DurableClient does, `ExecutionStarted` and
+    `EventRaised` never show their `Input` and `TimerFired` drops its `TimerId`; a failed `ExecutionCompleted` has
+    the failure message as its `Result` (with `showHistoryOutput`) and the serialized exception in `Details`."""
     scheduled: dict[int, Any] = {e.event_id: e for e in events if isinstance(e, _SCHEDULING)}
     rows: list[dict[str, Any]] = []
     for event in events:
@@ -118,8 +120,6 @@ def history_payload(events: list[Any], show_output: bool) -> list[dict[str, Any]
         row: dict[str, Any] = {"EventType": kind}
         if isinstance(event, dt_history.ExecutionStartedEvent):
             row["FunctionName"] = event.name
-            if show_output:
-                row["Input"] = plain_json(event.input)
         elif isinstance(event, (dt_history.TaskCompletedEvent, dt_history.TaskFailedEvent,
                                 dt_history.SubOrchestrationInstanceCompletedEvent,
                                 dt_history.SubOrchestrationInstanceFailedEvent)):
@@ -134,19 +134,18 @@ def history_payload(events: list[Any], show_output: bool) -> list[dict[str, Any]
         elif isinstance(event, dt_history.ExecutionCompletedEvent):
             row["OrchestrationStatus"] = _status_name(event.orchestration_status)
             if event.failure_details is not None:
-                row.update(_failure_fields(event.failure_details))
+                failure = _failure_fields(event.failure_details)
+                if show_output:
+                    row["Result"] = failure["Reason"]
+                row["Details"] = failure["Details"]
             elif show_output:
                 row["Result"] = plain_json(event.result)
         elif isinstance(event, (dt_history.TimerCreatedEvent, dt_history.TimerFiredEvent)):
             row["FireAt"] = _iso_precise(event.fire_at)
-            if isinstance(event, dt_history.TimerFiredEvent):
-                row["TimerId"] = event.timer_id
         elif isinstance(event, (dt_history.EventRaisedEvent, dt_history.EventSentEvent)):
             row["Name"] = event.name
             if isinstance(event, dt_history.EventSentEvent):
                 row["InstanceId"] = event.instance_id
-            if show_output:
-                row["Input"] = plain_json(event.input)
         elif isinstance(event, (dt_history.ExecutionTerminatedEvent, dt_history.ExecutionSuspendedEvent,
                                 dt_history.ExecutionResumedEvent)):
             row["Input"] = plain_json(event.input)   # the operator's reason, shown by the extension too

@@ -24,7 +24,7 @@ from devhost.discovery import IndexedApp
 from devhost.durable import DurableEngine, durable_functions_of
 from devhost.durable.client import LocalDurableOrchestrationClient
 from devhost.durable.discovery import entity_functions_of
-from tests.devhost_app import durable_features
+from tests.devhost_app import call_http_app, durable_features
 from tests.support.waiting import HANG_GUARD_S
 
 BASE_URL = "http://127.0.0.1:7071"
@@ -540,8 +540,19 @@ def test_an_entity_serializes_concurrent_operations(client):
     assert run(client.read_entity_state(df.EntityId("df_counter_entity", "serial"))).entity_state == 20
 
 
-def test_call_http_fails_the_orchestration_with_a_clear_message(client):
-    status = start_and_wait(client, "df_call_http")
+def test_call_http_fails_the_orchestration_with_a_clear_message():
+    """The run-time backstop behind the start-up refusal (devhost.discovery.refuse_unemulated), which does not see a
+    call made from a helper: run on the engine alone, the orchestrator the host refuses fails with the reason."""
+    app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+    app.register_functions(call_http_app.bp)
+    orchestrators, activities = durable_functions_of(IndexedApp(app))
+    engine = DurableEngine(orchestrators=orchestrators, activities=activities, max_concurrent_activities=1,
+                           max_concurrent_orchestrators=1)
+    engine.start()
+    try:
+        status = start_and_wait(engine.client(BASE_URL), "df_call_http")
+    finally:
+        engine.stop(grace_seconds=2)
     assert status.runtime_status is Status.Failed
     assert "call_http('GET', 'https://example.invalid/status') is not emulated by the local host" in status.output
 

@@ -189,6 +189,9 @@ CASES = [
     pytest.param("df_approval", 0, {}, True, id="timer-wins"),
     pytest.param("df_approval", 30, {"Approval": {"by": "ops"}}, False, id="event-wins-timer-cancelled"),
     pytest.param("df_progress", None, {"Go": "went"}, True, id="custom-status-and-event"),
+    pytest.param("df_human_interaction", {"who": "ops", "seconds": 0}, {}, True, id="human-interaction-deadline"),
+    pytest.param("df_human_interaction", {"who": "ops", "seconds": 30}, {"Answer": "alice"}, False,
+                 id="human-interaction-answer"),
 ]
 
 
@@ -241,12 +244,24 @@ def test_new_uuid_matches_dfs_algorithm_for_the_same_instance_and_clock():
 # get_status_all, terminate, create_check_status_response; plus raise_event, get_status_by and purge, which the
 # durable starters and operators use.
 HISTORY_DOCUMENTED = {
-    # The extension's documented `showHistory=true&showHistoryOutput=true` rows (HTTP API reference, "Get instance
-    # status"): no episode bookends, no TaskScheduled; completions carry FunctionName and ScheduledTime.
-    "ExecutionStarted": {"EventType", "FunctionName", "Timestamp", "Input"},
+    # The extension's `showHistory=true&showHistoryOutput=true` rows: the HTTP API reference's example ("Get instance
+    # status") for the first three; the rest follow the extension's DurableClient.GetDurableOrchestrationStatusAsync
+    # rules over DurableTask.Core's event fields: no episode bookends, no TaskScheduled/SubOrchestrationInstanceCreated
+    # (their FunctionName and ScheduledTime move to the outcome), `Input` dropped from ExecutionStarted and
+    # EventRaised, `TimerId` from TimerFired, `EventId`/`IsPlayed` from every row.
+    "ExecutionStarted": {"EventType", "FunctionName", "Timestamp"},
     "TaskCompleted": {"EventType", "FunctionName", "Result", "ScheduledTime", "Timestamp"},
     "ExecutionCompleted": {"EventType", "OrchestrationStatus", "Result", "Timestamp"},
+    "TaskFailed": {"EventType", "FunctionName", "ScheduledTime", "Reason", "Details", "Timestamp"},
+    "SubOrchestrationInstanceCompleted": {"EventType", "FunctionName", "Result", "ScheduledTime", "Timestamp"},
+    "SubOrchestrationInstanceFailed": {"EventType", "FunctionName", "ScheduledTime", "Reason", "Details",
+                                       "Timestamp"},
+    "TimerCreated": {"EventType", "FireAt", "Timestamp"},
+    "TimerFired": {"EventType", "FireAt", "Timestamp"},
+    "EventRaised": {"EventType", "Name", "Timestamp"},
 }
+# A failed orchestration's ExecutionCompleted also carries DurableTask.Core's `Details` (the serialized exception).
+FAILED_COMPLETION = HISTORY_DOCUMENTED["ExecutionCompleted"] | {"Details"}
 
 
 def _real_client(base: str, local: Any) -> Any:
@@ -377,6 +392,77 @@ def test_every_client_call_the_app_makes_matches_the_real_client(engine):
             ra, rb = real.create_check_status_response(request, a), local.create_check_status_response(request, a)
             assert (ra.status_code, dict(ra.headers), json.loads(ra.get_body())) == \
                 (rb.status_code, dict(rb.headers), json.loads(rb.get_body()))
+        finally:
+            session = http_utils._client_session
+            if session is not None:
+                await session.close()
+            http_utils._client_session = None
+            await server.close()
+
+    asyncio.run(go())
+
+
+HISTORY_CASES = [
+    # (orchestrator, input, event to raise once its timer exists, the event types expected in order)
+    ("df_human_interaction", {"who": "ops", "seconds": 3600}, ("Answer", "alice"),
+     ["ExecutionStarted", "TaskCompleted", "TimerCreated", "EventRaised", "TaskCompleted", "ExecutionCompleted"]),
+    ("df_human_interaction", {"who": "ops", "seconds": 0}, None,
+     ["ExecutionStarted", "TaskCompleted", "TimerCreated", "TimerFired", "TaskCompleted", "ExecutionCompleted"]),
+    ("df_sub_orchestrations", [4, 5], None,
+     ["ExecutionStarted", "SubOrchestrationInstanceCompleted", "SubOrchestrationInstanceCompleted",
+      "ExecutionCompleted"]),
+    ("df_uncaught_failure", "history shape", None,
+     ["ExecutionStarted", "TaskCompleted", "TaskFailed", "ExecutionCompleted"]),
+    ("df_slow_parent", 0, None, ["ExecutionStarted", "SubOrchestrationInstanceCompleted", "ExecutionCompleted"]),
+]
+
+
+@pytest.mark.live  # an in-process HTTP server on a loopback port
+def test_completed_history_parsed_by_the_real_client_has_the_extension_fields_row_by_row(engine):
+    """Each finished instance's `showHistory` (with and without output), fetched and parsed by azure-functions-durable's
+    own `DurableOrchestrationClient`, has exactly the extension's fields per event type, in the expected order."""
+    from aiohttp import web as aioweb
+    from aiohttp.test_utils import TestServer
+    from azure.durable_functions.models.utils import http_utils
+
+    async def go() -> None:
+        app = aioweb.Application()
+        server = TestServer(app)
+        engine.add_management_routes(app, base_url_for=lambda request: str(request.url.origin()))
+        await server.start_server()
+        try:
+            base = str(server.make_url("")).rstrip("/")
+            real = _real_client(base, engine.client(base))
+            for name, payload, event, expected in HISTORY_CASES:
+                instance_id = await real.start_new(name, None, payload)
+                deadline = time.monotonic() + HANG_GUARD_S
+                while True:
+                    status = await real.get_status(instance_id, show_history=True, show_history_output=True)
+                    rows = status.historyEvents or []
+                    if event and any(r["EventType"] == "TimerCreated" for r in rows) and status.runtime_status \
+                            is Status.Running:
+                        await real.raise_event(instance_id, *event)
+                        event = None
+                    if status.runtime_status in {Status.Completed, Status.Failed}:
+                        break
+                    assert time.monotonic() < deadline, f"{name}: {status.runtime_status}"
+                    await asyncio.sleep(0.02)
+                assert [r["EventType"] for r in rows] == expected, name
+                for row in rows:
+                    kind = row["EventType"]
+                    failed_end = kind == "ExecutionCompleted" and row["OrchestrationStatus"] == "Failed"
+                    assert set(row) == (FAILED_COMPLETION if failed_end else HISTORY_DOCUMENTED[kind]), (name, row)
+                    assert "Traceback" not in json.dumps(row)
+                    moments = [row[k] for k in ("ScheduledTime", "Timestamp") if k in row]
+                    assert all(m.endswith("Z") for m in moments) and moments == sorted(moments), row
+                stamps = [datetime.fromisoformat(r["Timestamp"].replace("Z", "+00:00")) for r in rows]
+                assert stamps == sorted(stamps) and stamps[0] >= status.created_time.replace(microsecond=0)
+                assert rows[-1]["OrchestrationStatus"] == status.runtime_status.value
+                if status.runtime_status is Status.Completed:
+                    assert rows[-1]["Result"] == status.output
+                bare = await real.get_status(instance_id, show_history=True)
+                assert [r["EventType"] for r in bare.historyEvents] == expected
+                assert all("Result" not in r and "Input" not in r for r in bare.historyEvents), name
         finally:
             session = http_utils._client_session
             if session is not None:

@@ -124,6 +124,32 @@ def approval(context: df.DurableOrchestrationContext):
     return {"timed_out": True}
 
 
+@bp.orchestration_trigger(context_name="context", orchestration="df_human_interaction")
+def human_interaction(context: df.DurableOrchestrationContext):
+    """Microsoft's human-interaction pattern: ask someone, then act on their answer or escalate at the deadline,
+    whichever comes first (a durable timer racing an external event)."""
+    spec = context.get_input()
+    yield context.call_activity("df_echo", {"asked": spec["who"]})
+    deadline = context.create_timer(context.current_utc_datetime + timedelta(seconds=spec["seconds"]))
+    answer = context.wait_for_external_event("Answer")
+    winner = yield context.task_any([answer, deadline])
+    if winner == answer:
+        deadline.cancel()
+        outcome = yield context.call_activity("df_echo", {"approved_by": answer.result})
+    else:
+        outcome = yield context.call_activity("df_echo", {"escalated": spec["who"]})
+    return outcome
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="df_sub_orchestrations")
+def sub_orchestrations(context: df.DurableOrchestrationContext):
+    """Microsoft's sub-orchestration pattern: a parent runs one child orchestration per item, in parallel, and
+    gathers their results in the order it started them."""
+    children = [context.call_sub_orchestrator("df_child", value) for value in context.get_input()]
+    results = yield context.task_all(children)
+    return results
+
+
 @bp.orchestration_trigger(context_name="context", orchestration="df_progress")
 def progress(context: df.DurableOrchestrationContext):
     context.set_custom_status({"stage": "started"})
@@ -214,12 +240,6 @@ def entity_add_one(context: df.DurableOrchestrationContext):
     """Many instances add to one counter: the entity applies them one at a time, so none is lost."""
     new_value = yield context.call_entity(df.EntityId("df_counter_entity", context.get_input()), "add", 1)
     return new_value
-
-
-@bp.orchestration_trigger(context_name="context", orchestration="df_call_http")
-def call_http(context: df.DurableOrchestrationContext):
-    response = yield context.call_http("GET", "https://example.invalid/status")
-    return response.status_code
 
 
 @bp.entity_trigger(context_name="context", entity_name="df_counter_entity")
