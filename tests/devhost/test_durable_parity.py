@@ -272,6 +272,18 @@ def _real_client(base: str, local: Any) -> Any:
         "rpcBaseUrl": f"{base}/runtime/webhooks/durabletask/"}))
 
 
+async def _close_real_client(server: Any) -> None:
+    """Close the real client's module-level HTTP session (azure-functions-durable keeps one per process) and the
+    server it talked to, so the next test starts from a fresh session."""
+    from azure.durable_functions.models.utils import http_utils
+
+    session = http_utils._client_session
+    if session is not None:
+        await session.close()
+    http_utils._client_session = None
+    await server.close()
+
+
 def _comparable(status: Any) -> dict[str, Any]:
     data = status.to_json()
     # `input` is left out: the real client posts df_dumps(input) as a JSON string, which the extension keeps as is
@@ -393,11 +405,7 @@ def test_every_client_call_the_app_makes_matches_the_real_client(engine):
             assert (ra.status_code, dict(ra.headers), json.loads(ra.get_body())) == \
                 (rb.status_code, dict(rb.headers), json.loads(rb.get_body()))
         finally:
-            session = http_utils._client_session
-            if session is not None:
-                await session.close()
-            http_utils._client_session = None
-            await server.close()
+            await _close_real_client(server)
 
     asyncio.run(go())
 
@@ -464,10 +472,6 @@ def test_completed_history_parsed_by_the_real_client_has_the_extension_fields_ro
                 assert [r["EventType"] for r in bare.historyEvents] == expected
                 assert all("Result" not in r and "Input" not in r for r in bare.historyEvents), name
         finally:
-            session = http_utils._client_session
-            if session is not None:
-                await session.close()
-            http_utils._client_session = None
-            await server.close()
+            await _close_real_client(server)
 
     asyncio.run(go())
