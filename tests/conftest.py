@@ -28,6 +28,7 @@ SLOW_FIXTURES = frozenset({"local_host"})
 LIVE_MODULES = frozenset({"analyzer/test_checks_postgresql.py", "analyzer/test_checks_mysql.py",
                           "analyzer/test_connstr_bypasses.py",  # listeners that must receive nothing
                           "analyzer/test_checks_sqlserver_live.py", "policies/test_no_duplicate_issues.py",
+                          "policies/test_fault_hardening.py", "policies/test_file_checks_live.py",  # githubsim
                           "storage/test_etag_cache.py"})
 LIVE_DIRS = ("github/", "githubsim/",  # PyGithub / HTTP against an in-process githubsim server
              "notifications/")  # a real SMTP server (aiosmtpd) and a webhook receiver on loopback ports
