@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from shared.analyzer.model import SEVERITIES, Check, Finding
@@ -83,5 +83,12 @@ def row_to_finding(check: Check, row: Mapping[str, Any]) -> Finding:
                    check.recommendation.format_map(values), details)
 
 
+def iter_findings(check: Check, rows: Iterable[Mapping[str, Any]]) -> Iterator[Finding]:
+    """One finding per row, mapped as the row arrives: the caller decides whether to keep them (tests, the
+    benchmark's floor) or encode each one and let it go (a job, see `runner.run_check(encode=True)`)."""
+    for row in rows:
+        yield row_to_finding(check, {k.lower(): v for k, v in row.items()})
+
+
 def rows_to_findings(check: Check, rows: Iterable[Mapping[str, Any]]) -> list[Finding]:
-    return [row_to_finding(check, {k.lower(): v for k, v in row.items()}) for row in rows]
+    return list(iter_findings(check, rows))

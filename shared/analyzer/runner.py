@@ -17,9 +17,10 @@ from typing import Any
 
 from shared.analyzer import catalog, handlers
 from shared.analyzer.connstr import redact
-from shared.analyzer.mappers import rows_to_findings
-from shared.analyzer.model import Check, CheckOutcome
+from shared.analyzer.mappers import iter_findings
+from shared.analyzer.model import Check, CheckOutcome, Finding, encode_findings
 from shared.analyzer.session import AnalysisSession, TargetError
+from shared.memory import release_free_memory
 
 _PERMISSION = re.compile(r"42501|permission denied|access denied|command denied|not have permission|"
                          r"VIEW SERVER STATE|VIEW DATABASE STATE|1142|1227", re.I)
@@ -33,6 +34,7 @@ _CONNECTION_LOST_TEXT = re.compile(r"connection (?:has been |was )?lost|connecti
                                    r"communication link failure|connection not open|connection is closed|"
                                    r"\(2006\)|\(2013\)", re.IGNORECASE)
 LOST_REASON = "the connection to the target was lost"
+_LARGE = 1000  # findings: after storing a check this large, hand its freed memory back (shared.memory)
 _LOCK = re.compile(r"55P03|lock timeout|1205|Lock wait timeout|database is locked", re.I)
 
 
@@ -64,7 +66,11 @@ def is_connection_lost(exc: BaseException) -> bool:
     return bool(_CONNECTION_LOST_STATE.match(state)) or bool(_CONNECTION_LOST_TEXT.search(text))
 
 
-def run_check(session: AnalysisSession, check: Check, schemas: list[str] | None = None) -> CheckOutcome:
+def run_check(session: AnalysisSession, check: Check, schemas: list[str] | None = None, *,
+              encode: bool = False) -> CheckOutcome:
+    """Run one check. With `encode`, each finding is encoded to its stored JSON as its row arrives and only the
+    text is kept (`CheckOutcome.findings_json`): rows stream from the driver a page at a time, through the mapper,
+    into text, so a job never holds a check's rows or `Finding` objects, only its findings' text."""
     started = time.perf_counter()
     outcome = CheckOutcome(check.id)
     assert session.server is not None
@@ -78,16 +84,21 @@ def run_check(session: AnalysisSession, check: Check, schemas: list[str] | None 
             rows = handlers.get(check.handler or "")(session, check)
         else:
             rows = session.iter_rows(catalog.sql_text(check))
-        findings = rows_to_findings(check, rows)
-        del rows
+        findings: Iterable[Finding] = iter_findings(check, rows)
         if schemas:
             wanted = {s.lower() for s in schemas}
-            findings = [f for f in findings
-                        if str(f.details.get("schema_name", "")).lower() in wanted or "schema_name" not in f.details]
-        outcome.findings = findings
+            findings = (f for f in findings
+                        if str(f.details.get("schema_name", "")).lower() in wanted or "schema_name" not in f.details)
+        if encode:
+            outcome.findings_json, outcome.finding_count = encode_findings(findings)
+        else:
+            outcome.findings = list(findings)
+        del rows, findings
     except handlers.SkipCheck as exc:
         outcome.skipped = str(exc)
+        outcome.findings_json, outcome.finding_count = None, 0
     except Exception as exc:  # noqa: BLE001 - any failure of one check is recorded, never fatal
+        outcome.findings_json, outcome.finding_count = None, 0
         if is_connection_lost(exc):
             outcome.skipped, outcome.connection_lost = LOST_REASON, True
         else:
@@ -129,18 +140,23 @@ def run_checks(open_session: Callable[[], AnalysisSession], checks: list[Check],
     retry policy handles an unreachable target); a failed reopen uses up one reconnect. Checks still not run at the
     end are recorded as `connection_lost`, with the reason, never silently skipped.
 
-    `on_outcome` receives each final outcome as soon as it exists (checks lost for good: at the end); the
-    findings are then dropped from the kept outcome, so memory holds one check's findings, whatever the batch."""
+    `on_outcome` receives each final outcome as soon as it exists (checks lost for good: at the end), its
+    findings already encoded as their stored JSON (`run_check(encode=True)`); the text is then dropped from the kept
+    outcome, so memory holds one check's findings text, whatever the batch."""
     done: dict[str, CheckOutcome] = {}
     finding_count = 0
 
     def keep(outcome: CheckOutcome) -> None:
         nonlocal finding_count
-        finding_count += len(outcome.findings)
+        finding_count += outcome.count
         if on_outcome is not None:
             on_outcome(outcome)
-            outcome = CheckOutcome(outcome.check_id, [], outcome.skipped, outcome.duration_ms,
-                                   outcome.connection_lost)
+            # Emptied in place, not copied: the loop's own reference would otherwise keep this check's text alive
+            # while the next check runs (two checks' findings per batch at the peak instead of one).
+            large = outcome.count >= _LARGE
+            outcome.findings, outcome.findings_json = [], None
+            if large:
+                release_free_memory()  # the text is gone; its pages would otherwise stay in this thread's arena
         done[outcome.check_id] = outcome
 
     pending = list(checks)
@@ -159,7 +175,7 @@ def run_checks(open_session: Callable[[], AnalysisSession], checks: list[Check],
             continue
         try:
             while pending:
-                outcome = run_check(session, pending[0], schemas)
+                outcome = run_check(session, pending[0], schemas, encode=on_outcome is not None)
                 if outcome.connection_lost:
                     break  # this check and the rest go to the next session
                 pending.pop(0)
