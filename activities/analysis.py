@@ -30,6 +30,7 @@ from shared.analyzer.report import partial_reason_for, write_report
 from shared.analyzer.requests import connection_problem
 from shared.analyzer.runner import run_checks
 from shared.analyzer.session import AnalysisSession, TargetError
+from shared.memory import release_free_memory
 from shared.realtime.publisher import publish_analysis_job  # real-time progress (best effort, never blocks)
 from shared.status import JobStatus
 from shared.storage.db import Database, get_database
@@ -220,9 +221,12 @@ def finalize(db: Database, request: FinalizeInput) -> dict[str, Any]:
     report = write_report(asdict(job), server, heads,
                           lambda ids: jobs.iter_findings_json(db, request.job_id, ids), completed_at,
                           partial_reason=partial_reason)
-    jobs.save_report_text(db, request.job_id, report.text, score=report.score, findings=report.findings)
+    findings, score = report.findings, report.score
+    jobs.save_report_text(db, request.job_id, report.stored, score=score, findings=findings)
+    del report
+    release_free_memory()  # the finalize thread's arena held the report's pages
     jobs.finish(db, request.job_id, "Completed", step="completed (partial)" if partial_reason else "completed",
                 partial_reason=partial_reason)
     secrets.delete_secret(db, job.secret_ref)
     publish_analysis_job(db, request.job_id)
-    return {"status": "Completed", "findings": report.findings, "score": report.score}
+    return {"status": "Completed", "findings": findings, "score": score}

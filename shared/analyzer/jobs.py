@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
+from shared.analyzer import packing
 from shared.analyzer.model import CheckOutcome
+from shared.analyzer.model import compact_json as _compact
 from shared.analyzer.models import AnalysisOptions, Progress
 from shared.analyzer.records import AnalysisJob, JobView
 from shared.status import ACTIVE_SQL
@@ -21,11 +23,6 @@ from shared.storage.db import Database, IntegrityError
 JOB_PREFIX = "analysis-"
 INTERRUPTED = "interrupted by a host restart; restart it with POST /api/v1/analysis/{jobId}/restart"
 
-
-def _compact(value: Any) -> str:
-    """Stored JSON without the spaces after separators: about 6 % fewer bytes to encode, write and read back for a
-    report of thousands of findings. `default=str` keeps driver values such as Decimal and datetime readable."""
-    return json.dumps(value, default=str, separators=(",", ":"))
 
 
 def now_iso() -> str:
@@ -141,7 +138,7 @@ def record_outcomes(db: Database, job_id: str, outcomes: list[CheckOutcome], *, 
                 "INSERT INTO analysis_outcomes (job_id, check_id, skipped, findings_json, finding_count, "
                 "duration_ms, recorded_at, connection_lost) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (job_id, outcome.check_id, outcome.skipped,
-                 "[" + ",".join(_compact(f.to_json()) for f in outcome.findings) + "]", len(outcome.findings),
+                 outcome.stored_findings_json(), outcome.count,
                  int(outcome.duration_ms), now, 1 if outcome.connection_lost else 0))
             added += 0 if replaced else 1
         db.execute("UPDATE analysis_jobs SET checks_completed = checks_completed + ?, reconnects = reconnects + ?, "
@@ -169,12 +166,26 @@ def outcome_heads(db: Database, job_id: str) -> list[CheckOutcome]:
                          bool(r["connection_lost"])) for r in rows]
 
 
-def iter_findings_json(db: Database, job_id: str, check_ids: list[str], page: int = 16) -> Iterator[tuple[str, str]]:
-    """(check id, its stored findings JSON) in the order of `check_ids`, read `page` checks at a time, so building
-    a report holds a page of findings text, never all of them (the order is the caller's: a database collation
-    must not decide it)."""
-    for start in range(0, len(check_ids), page):
-        wanted = check_ids[start:start + page]
+def iter_findings_json(db: Database, job_id: str, check_ids: list[str], page: int = 16,
+                       budget: int = 2000) -> Iterator[tuple[str, str]]:
+    """(check id, its stored findings JSON) in the order of `check_ids`, read at most `page` checks and about
+    `budget` findings at a time (a check larger than the budget is read alone), so building a report holds a few
+    small checks' text or one large check's, never all of them: at x10 one page of 16 held 70 MB of text. The
+    order is the caller's: a database collation must not decide it."""
+    sizes = {r["check_id"]: int(r["finding_count"] or 0) for r in
+             db.query("SELECT check_id, finding_count FROM analysis_outcomes WHERE job_id = ?", (job_id,))}
+    pages: list[list[str]] = [[]]
+    held = 0
+    for check_id in check_ids:
+        size = sizes.get(check_id, 0)
+        if pages[-1] and (len(pages[-1]) >= page or held + size > budget):
+            pages.append([])
+            held = 0
+        pages[-1].append(check_id)
+        held += size
+    for wanted in pages:
+        if not wanted:
+            continue
         marks = ", ".join("?" for _ in wanted)
         rows = {r["check_id"]: r["findings_json"] for r in
                 db.query(f"SELECT check_id, findings_json FROM analysis_outcomes WHERE job_id = ? AND check_id IN "
@@ -182,6 +193,7 @@ def iter_findings_json(db: Database, job_id: str, check_ids: list[str], page: in
         for check_id in wanted:
             if check_id in rows:
                 yield check_id, rows.pop(check_id)
+        del rows
 
 
 def last_durations(db: Database, *, engine: str, target: str, before_job: str) -> dict[str, int]:
@@ -204,7 +216,8 @@ def save_report(db: Database, job_id: str, report: dict[str, Any]) -> None:
 
 
 def save_report_text(db: Database, job_id: str, text: str, *, score: int | None, findings: int) -> None:
-    """A report already serialised (streamed by `report.write_report`): stored as is, not parsed and re-encoded."""
+    """A report already serialised (streamed by `report.write_report`, `WrittenReport.stored`: plain JSON or
+    packed, see `packing`): stored as is, not parsed and re-encoded."""
     with db.transaction():
         db.execute("DELETE FROM analysis_reports WHERE job_id = ?", (job_id,))
         db.execute("INSERT INTO analysis_reports (job_id, report_json, created_at) VALUES (?, ?, ?)",
@@ -218,7 +231,7 @@ def get_report_text(db: Database, job_id: str) -> str | None:
     """The stored report JSON as text: the JSON rendering serves it as is (no parse of thousands of findings into
     objects and re-encode, which cost the host several times the report's size per request)."""
     row = db.query_one("SELECT report_json FROM analysis_reports WHERE job_id = ?", (job_id,))
-    return str(row["report_json"]) if row else None
+    return packing.unpack(str(row["report_json"])) if row else None
 
 
 def get_report(db: Database, job_id: str) -> dict[str, Any] | None:

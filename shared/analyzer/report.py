@@ -18,11 +18,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from shared.analyzer import catalog
+from shared.analyzer import catalog, packing
 from shared.analyzer.model import SEVERITIES, CheckOutcome, Finding
+from shared.analyzer.model import compact_json as _compact
 
 SEVERITY_WEIGHTS: dict[str, float] = {"critical": 0.25, "high": 0.12, "medium": 0.05, "low": 0.015, "info": 0.0}
 _BY_RANK = {rank: severity for severity, rank in SEVERITIES.items()}
+_SEVERITY_NAME = {severity: severity for severity in SEVERITIES}  # one shared string per severity, not one per finding
 
 
 def score(outcomes: list[CheckOutcome]) -> int:
@@ -103,30 +105,34 @@ def build_report(job: dict[str, Any], server: dict[str, Any], outcomes: list[Che
 
 @dataclass(frozen=True)
 class WrittenReport:
-    """A report serialised by `write_report`: its JSON text and the two figures the job's result shows."""
+    """A report serialised by `write_report`: its stored form (`packing.pack`: the JSON text, compressed when
+    large) and the two figures the job's result shows."""
 
-    text: str
+    stored: str
     findings: int
     score: int
 
-
-def _compact(value: Any) -> str:
-    return json.dumps(value, default=str, separators=(",", ":"))
+    @property
+    def text(self) -> str:
+        """The report's JSON text (unpacked: as large as the report; for tests and small reports)."""
+        return packing.unpack(self.stored)
 
 
 _DECODER = json.JSONDecoder()
 
 
-def _array_items(text: str) -> Iterator[Any]:
-    """The items of a JSON array, decoded one at a time (a check's 100,000 findings never exist as dicts at once)."""
+def _array_items(text: str) -> Iterator[tuple[Any, int, int]]:
+    """(item, where its text starts, where it ends) for each item of a JSON array, decoded one at a time (a
+    check's 100,000 findings never exist as dicts at once)."""
     at, end = text.index("[") + 1, len(text)
     while True:
         while at < end and text[at] in " \t\r\n,":
             at += 1
         if at >= end or text[at] == "]":
             return
+        start = at
         item, at = _DECODER.raw_decode(text, at)
-        yield item
+        yield item, start, at
 
 
 def write_report(job: dict[str, Any], server: dict[str, Any], heads: list[CheckOutcome],
@@ -136,8 +142,9 @@ def write_report(job: dict[str, Any], server: dict[str, Any], heads: list[CheckO
     findings as objects: `heads` are the outcomes without findings, `findings_json(check_ids)` yields each check's
     stored findings JSON in the order asked. One check is parsed at a time; its findings, sorted by object, are
     appended as compact JSON to a temporary file per severity, and since checks come in id order the files hold
-    the report's order (severity, check, object) without a global sort. Memory: one check's findings plus the
-    final text, instead of every finding as an object, a dict and the text (~5 kB per finding, measured)."""
+    the report's order (severity, check, object) without a global sort; the document is assembled on disk and
+    packed from there (`packing.pack`). Memory: one check's findings text plus the packed report, instead of
+    every finding as an object, a dict and the text (~5 kB per finding, measured), or the whole text twice."""
     checks = catalog.by_id()
     stats_since = server.get("statsSince")
     counts = dict.fromkeys(SEVERITIES, 0)
@@ -148,22 +155,31 @@ def write_report(job: dict[str, Any], server: dict[str, Any], heads: list[CheckO
         for check_id, text in findings_json(ids):
             check = checks.get(check_id)
             stamp = check is not None and check.usage_based and stats_since
-            # (object, severity, output text): one finding is a dict only while it is re-encoded.
-            found: list[tuple[str, str, str]] = []
-            for item in _array_items(text or "[]"):
-                finding = Finding.from_json(item)
+            # (object, severity, output): the output is the stored text's span when the finding goes out unchanged
+            # (it was encoded by the same `to_json` + `compact_json`), so a check's findings are held as its one
+            # text and small tuples; only usage-based checks, stamped with `statisticsSince`, are re-encoded.
+            found: list[tuple[str, str, tuple[int, int] | str]] = []
+            for item, start, end in _array_items(text or "[]"):
                 if stamp:
+                    finding = Finding.from_json(item)
                     finding.details.setdefault("statisticsSince", stats_since)
-                found.append((finding.object, finding.severity, _compact(finding.to_json())))
+                    found.append((finding.object, _SEVERITY_NAME[finding.severity], _compact(finding.to_json())))
+                else:
+                    found.append((item["object"], _SEVERITY_NAME[item["severity"]], (start, end)))
             if not found:
+                text = ""
                 continue
             worst = max(SEVERITIES[severity] for _, severity, _ in found)
             weight = SEVERITY_WEIGHTS[_BY_RANK[worst]] * min(2.0, 1.0 + 0.25 * (len(found) - 1))
             value *= max(0.0, 1.0 - weight)
             found.sort(key=lambda entry: entry[0])
-            for _, severity, encoded in found:
-                buckets[severity].write(("," if counts[severity] else "") + encoded)
+            for _, severity, output in found:
+                if counts[severity]:
+                    buckets[severity].write(",")
+                buckets[severity].write(output if isinstance(output, str) else text[output[0]:output[1]])
                 counts[severity] += 1
+            del found
+            text = ""  # not held while the next page is read
         final = max(0, min(100, round(value * 100)))
         head = _compact(_head(job, server, heads, completed_at, final, partial_reason, counts))
         with tempfile.TemporaryFile("w+", encoding="utf-8") as document:  # assembled on disk, read once
@@ -177,11 +193,11 @@ def write_report(job: dict[str, Any], server: dict[str, Any], heads: list[CheckO
                     first = False
             document.write('],"skipped":' + _compact(_skipped(heads)) + "}")
             document.seek(0)
-            text = document.read()
+            stored = packing.pack(document)
     finally:
         for out in buckets.values():
             out.close()
-    return WrittenReport(text, sum(counts.values()), final)
+    return WrittenReport(stored, sum(counts.values()), final)
 
 
 def rules_for(report: dict[str, Any]) -> list[dict[str, Any]]:
