@@ -95,16 +95,20 @@ def drop_database(name: str) -> None:
 
 # -- measurements ------------------------------------------------------------------------------------------------
 class Sampler:
-    """Polls `probe` every 50 ms on a thread and keeps the maximum it returned."""
+    """Polls `probe` every 50 ms on a thread and keeps the maximum it returned, and every sample with its time
+    (`perf_counter`), so a peak can be placed on the job's timeline."""
 
     def __init__(self, probe: Callable[[], float]) -> None:
         self.probe, self.peak, self._stop = probe, 0.0, threading.Event()
+        self.samples: list[tuple[float, float]] = []
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.peak = max(self.peak, float(self.probe()))
+                value = float(self.probe())
+                self.samples.append((time.perf_counter(), value))
+                self.peak = max(self.peak, value)
             except Exception:  # noqa: BLE001 - a process exiting between samples is not a failure
                 pass
             self._stop.wait(SAMPLE_S)
@@ -237,6 +241,28 @@ class LogTimeline:
         return out
 
 
+def memory_by_phase(samples: list[tuple[float, float]], invocations: list[tuple[str, float, float, int]],
+                    started: float) -> str:
+    """Where the host's peak RSS was reached: the highest sample while check batches ran and while the report was
+    finalized (and the activities running at the overall peak), so a change can be aimed at the phase that sets it."""
+    if not samples:
+        return "no samples"
+    finalize = [(b, e) for name, b, e, _ in invocations if name == "analysis_finalize"]
+    final_from = min((b for b, _ in finalize), default=float("inf"))
+
+    def peak(selected: list[tuple[float, float]]) -> str:
+        return f"{max(v for _, v in selected) / 2**20:.0f} MB" if selected else "-"
+
+    at, _ = max(samples, key=lambda s: s[1])
+    rel = at - started
+    running = sorted({name for name, b, e, _ in invocations if b - SAMPLE_S <= rel <= e + SAMPLE_S
+                      and name != "analysis_orchestrator"})
+    return (f"peak while checks ran {peak([s for s in samples if s[0] - started < final_from])}, while finalizing "
+            f"{peak([s for s in samples if s[0] - started >= final_from])}; overall peak at {rel:.1f} s "
+            f"(running: {', '.join(running) or 'none'}); RSS at start {samples[0][1] / 2**20:.0f} MB, "
+            f"at end {samples[-1][1] / 2**20:.0f} MB")
+
+
 def summarize_timeline(invocations: list[tuple[str, float, float, int]], wall: float) -> str:
     per_name: dict[str, list[int]] = {}
     for name, _, _, ms in invocations:
@@ -295,10 +321,12 @@ def run_through_app(host: Any, database: str) -> dict[str, Any]:
         wall = time.perf_counter() - started
     assert status["status"] == "Completed", status
     report = host.get(f"/api/v1/analysis/{job_id}/report", timeout=60).json()
+    invocations = timeline.invocations(job_id, started)
     return {"wall": wall, "peak_rss_mb": memory.peak / 2**20, **target,
+            "memory": memory_by_phase(memory.samples, invocations, started),
             "findings": len(report["findings"]), "skipped": len(report["skipped"]),
             "checks_total": status.get("checksTotal"),
-            "timeline": summarize_timeline(timeline.invocations(job_id, started), wall)}
+            "timeline": summarize_timeline(invocations, wall)}
 
 
 def bench_scale(host: Any, scale: int) -> dict[str, Any]:
@@ -334,6 +362,8 @@ def bench_scale(host: Any, scale: int) -> dict[str, Any]:
               f"{app['peak_concurrent']} sessions working at once at most ({app['peak_held']} pg_stat_activity rows "
               f"incl. parallel workers and closing backends), "
               f"{app['sessions_opened']} opened")
+        for number, run in enumerate(apps, 1):
+            print(f"      memory, job {number}: {run['peak_rss_mb']:.0f} MB peak; {run['memory']}")
         print(f"      best run:  {app['timeline']}")
         print(f"      first run: {apps[0]['timeline']}")
         print(f"  ratio app / direct: {app['wall'] / direct['wall']:.2f}x best of {RUNS} each "
