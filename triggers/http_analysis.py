@@ -11,12 +11,13 @@ import json
 import azure.durable_functions as df
 import azure.functions as func
 
-from shared.analyzer import catalog, jobs, service
+from shared.analyzer import catalog, jobs, packing, service
 from shared.analyzer.connstr import ENGINES
 from shared.analyzer.model import ANALYSIS_TYPES
 from shared.analyzer.models import STATUSES
 from shared.analyzer.render import FORMATS, render
 from shared.analyzer.requests import parse_start_request
+from shared.api.encoding import accepts_gzip
 from shared.api.paging import int_param, parse_page
 from shared.api.problems import bad_request, conflict, not_found
 from shared.errors import Conflict
@@ -68,13 +69,21 @@ async def analysis_report(req: func.HttpRequest) -> func.HttpResponse:
     if fmt not in FORMATS:
         raise bad_request("format", f"must be one of {', '.join(FORMATS)}")
     try:
-        _, text = await service.report_text(job_id)
+        _, stored = await service.report_stored(job_id)
     except Conflict as exc:
         if "jobStatus" in exc.facts and exc.facts["jobStatus"] != "Completed":
             raise conflict(exc.detail, **exc.facts, statusUrl=links(base_url(req), job_id)["statusUrl"]) from None
         raise
     if fmt == "json":  # the stored document is the resource: served as stored
-        return func.HttpResponse(text, status_code=200, mimetype="application/json", charset="utf-8")
+        gzipped = packing.gzip_body(stored) if accepts_gzip(req.headers.get("Accept-Encoding")) else None
+        if gzipped is not None:  # a large report, packed: its bytes as they are (~20x smaller, never inflated here)
+            return func.HttpResponse(gzipped, status_code=200, mimetype="application/json", charset="utf-8",
+                                     headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+        text = await asyncio.to_thread(packing.unpack, stored)
+        return func.HttpResponse(text, status_code=200, mimetype="application/json", charset="utf-8",
+                                 headers={"Vary": "Accept-Encoding"})
+    text = await asyncio.to_thread(packing.unpack, stored)
+    del stored
     body, media = await asyncio.to_thread(lambda: render(json.loads(text), fmt))
     return func.HttpResponse(body, status_code=200, mimetype=media, charset="utf-8")
 

@@ -227,11 +227,17 @@ def save_report_text(db: Database, job_id: str, text: str, *, score: int | None,
                    (score, findings, job_id))
 
 
+def get_report_stored(db: Database, job_id: str) -> str | None:
+    """The report as stored: plain JSON, or packed (`packing`) when large."""
+    row = db.query_one("SELECT report_json FROM analysis_reports WHERE job_id = ?", (job_id,))
+    return str(row["report_json"]) if row else None
+
+
 def get_report_text(db: Database, job_id: str) -> str | None:
     """The stored report JSON as text: the JSON rendering serves it as is (no parse of thousands of findings into
     objects and re-encode, which cost the host several times the report's size per request)."""
-    row = db.query_one("SELECT report_json FROM analysis_reports WHERE job_id = ?", (job_id,))
-    return packing.unpack(str(row["report_json"])) if row else None
+    stored = get_report_stored(db, job_id)
+    return packing.unpack(stored) if stored is not None else None
 
 
 def get_report(db: Database, job_id: str) -> dict[str, Any] | None:

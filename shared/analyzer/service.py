@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from shared import secrets, settings
-from shared.analyzer import admission, jobs
+from shared.analyzer import admission, jobs, packing
 from shared.analyzer.connections import NamedConnection, named_connections
 from shared.analyzer.models import AnalysisInput, ConnectionRef
 from shared.analyzer.records import AnalysisJob, JobView, live_progress
@@ -203,11 +203,18 @@ async def report(job_id: str) -> tuple[AnalysisJob, dict[str, Any]]:
 
 async def report_text(job_id: str) -> tuple[AnalysisJob, str]:
     """The job and its stored report as JSON text (the JSON rendering, served without a decode/encode round)."""
+    job, stored = await report_stored(job_id)
+    return job, await asyncio.to_thread(packing.unpack, stored)
+
+
+async def report_stored(job_id: str) -> tuple[AnalysisJob, str]:
+    """The job and its report as stored (plain JSON or packed, see `packing`): a large report can then go to a
+    client that accepts gzip as the stored bytes, never decompressed in the host."""
     job = await load(job_id)
     if job.status != JobStatus.COMPLETED:
         raise Conflict(f"analysis job {job_id} is {job.status}; the report exists once it is Completed",
                        jobStatus=job.status.value)
-    stored = await asyncio.to_thread(jobs.get_report_text, _db(), job_id)
+    stored = await asyncio.to_thread(jobs.get_report_stored, _db(), job_id)
     if stored is None:
         raise Conflict(f"analysis job {job_id} has no stored report", jobStatus=job.status.value)
     return job, stored
