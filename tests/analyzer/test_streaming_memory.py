@@ -24,6 +24,7 @@ from shared.analyzer.report import build_report, write_report
 from shared.analyzer.requests import parse_start_request
 from shared.analyzer.runner import run_check, run_checks
 from shared.analyzer.session import AnalysisSession
+from shared.api.encoding import accepts_gzip
 from shared.api.problems import Problem
 from shared.storage.db import Database
 
@@ -137,3 +138,12 @@ def test_a_large_report_is_stored_packed_and_read_back_as_the_same_text(tmp_path
     assert jobs.get_report_text(db, job_id) == compact_json(expected)
     assert jobs.get_report(db, job_id) == expected
     assert packing.unpack(packing.pack(io.StringIO("{}"))) == "{}"  # small documents stay plain
+
+
+@pytest.mark.parametrize(("header", "gzip"), [
+    (None, False), ("", False), ("gzip", True), ("gzip, deflate, br", True), ("deflate", False),
+    ("gzip;q=0", False), ("*", True), ("*;q=0.5, gzip;q=0", False), ("identity", False), ("x-gzip", True),
+    ("GZIP;Q=0.8", True), ("gzip;q=bad", False),
+])
+def test_gzip_is_sent_only_to_clients_that_accept_it(header: str | None, gzip: bool) -> None:
+    assert accepts_gzip(header) is gzip

@@ -176,3 +176,34 @@ def test_the_target_never_sees_more_working_sessions_than_the_cap(host: LocalHos
     assert final["status"] == "Completed", final
     assert max(observed) >= 1, "the sampler never saw the job's sessions (wrong database or application_name?)"
     assert max(observed) <= 2, f"the target saw {max(observed)} analyzer sessions at once; the cap is 2"
+
+
+def test_a_large_report_is_sent_gzip_as_stored_and_plain_to_a_client_without_gzip(
+        host: LocalHost, postgres_db: Callable[..., str]) -> None:
+    """Issue 12 (x10 memory): a report over 256 KB is stored packed; a client that accepts gzip gets the stored bytes
+    with `Content-Encoding: gzip` (the host never inflates them), one that does not gets the same JSON plain."""
+    import gzip
+    import json
+
+    import requests
+
+    from tests.support.openapi_contract import assert_matches_openapi
+
+    conn = planted(postgres_db("large_report"), [
+        "DO $$ BEGIN FOR i IN 1..400 LOOP EXECUTE format('CREATE TABLE no_key_%s (a int, b text)', i); END LOOP; "
+        "END $$"])
+    accepted = start(host, {"connectionString": conn, "analysisType": "schema"})
+    assert wait_final(host, accepted["jobId"])[-1]["status"] == "Completed"
+    url = host.url(f"/api/v1/analysis/{accepted['jobId']}/report")
+    raw = requests.get(url, headers={"x-functions-key": host.function_key, "Accept-Encoding": "gzip"}, timeout=30,
+                       stream=True)
+    assert raw.status_code == 200 and raw.headers["Content-Encoding"] == "gzip"
+    compressed = raw.raw.read(decode_content=False)
+    packed = json.loads(gzip.decompress(compressed))
+    plain = requests.get(url, headers={"x-functions-key": host.function_key, "Accept-Encoding": "identity"},
+                         timeout=30)
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+    assert_matches_openapi(plain)
+    assert len(plain.content) > 256 * 1024 > len(compressed)
+    assert packed == plain.json() and len(packed["findings"]) >= 400
+    assert {"pg-table-without-primary-key"} <= {f["checkId"] for f in packed["findings"]}
