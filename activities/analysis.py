@@ -30,7 +30,7 @@ from shared.analyzer.report import partial_reason_for, write_report
 from shared.analyzer.requests import connection_problem
 from shared.analyzer.runner import run_checks
 from shared.analyzer.session import AnalysisSession, TargetError
-from shared.memory import release_free_memory
+from shared.memory import release_free_memory, return_large_blocks_to_the_os
 from shared.realtime.publisher import publish_analysis_job  # real-time progress (best effort, never blocks)
 from shared.status import JobStatus
 from shared.storage.db import Database, get_database
@@ -54,6 +54,7 @@ def _warm_up() -> None:
 
 
 _warm_up()
+return_large_blocks_to_the_os()  # the worker's allocator, once: a check's freed text must not stay in the process
 
 
 class ConnectionGone(Exception):
