@@ -147,3 +147,12 @@ def test_a_large_report_is_stored_packed_and_read_back_as_the_same_text(tmp_path
 ])
 def test_gzip_is_sent_only_to_clients_that_accept_it(header: str | None, gzip: bool) -> None:
     assert accepts_gzip(header) is gzip
+
+
+def test_the_allocator_knobs_exist_where_the_workers_run() -> None:
+    """Azure Functions' Python workers run on Linux with glibc, as here: both knobs must take effect, not silently
+    fall back to the no-op meant for other C libraries."""
+    from shared import memory
+
+    assert memory.return_large_blocks_to_the_os()
+    memory.release_free_memory()
