@@ -66,11 +66,6 @@ class Dialect:
     # Appended to every rebuilt string (safety settings). Each is also an allowed keyword with that one value, so a
     # rebuilt string parses again to itself (stored secrets and named connections are re-checked before use).
     fixed: tuple[tuple[str, str], ...] = ()
-    # Appended only when the analyzer itself connects (`Connection.session_odbc`): driver behaviour its memory
-    # bound relies on. Deliberately NOT allowed keywords and not part of `odbc`: a caller cannot turn them off or
-    # set them to something harmful (`Fetch=1`, a round trip per row), and the stored string stays what the caller
-    # was allowed to give, so it still parses to itself when it is re-checked before each use.
-    session_options: tuple[tuple[str, str], ...] = ()
     keyword_map: dict[str, Keyword] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -90,10 +85,6 @@ DIALECTS: tuple[Dialect, ...] = (
             keywords=(_DRIVER, Keyword("Server", Role.HOST), Keyword("Port", Role.PORT),
                       Keyword("Database", Role.DATABASE), Keyword("Uid", Role.USER), Keyword("Pwd", Role.SECRET),
                       _SSLMODE),
-            # psqlODBC otherwise reads a whole result set into client memory at execute (fetchmany only hands
-            # out what it already holds): a 37,600-row check held ~10 MB in the driver. With a server-side cursor
-            # the driver holds one page of 500 rows (AnalysisSession.iter_rows fetches the same 500).
-            session_options=(("UseDeclareFetch", "1"), ("Fetch", "500")),
             default_port=5432),
     Dialect("maodbc", "mysql", ("MariaDB Unicode", "MariaDB", "MySQL ODBC 8.0 Unicode Driver",
                                 "MySQL ODBC 8.0 ANSI Driver", "MySQL ODBC 9.0 Unicode Driver"),
@@ -177,15 +168,8 @@ class Connection:
     hosts: tuple[tuple[str, str], ...]  # (keyword, host)
     files: tuple[tuple[str, str], ...]  # (keyword, path)
 
-    session_options: tuple[tuple[str, str], ...] = ()
-
     def __repr__(self) -> str:  # the rebuilt string holds the password
         return f"Connection({self.info!r})"
-
-    @property
-    def session_odbc(self) -> str:
-        """`odbc` plus the driver options the analyzer's own sessions use (`Dialect.session_options`)."""
-        return self.odbc + "".join(f"{k}={v};" for k, v in self.session_options)
 
 
 def configured_driver_names() -> dict[str, Dialect]:
@@ -377,8 +361,7 @@ def _check_and_rebuild(dialect: Dialect, driver_name: str, values: dict[str, tup
         raise ConnectionStringError("the Server keyword is required", "Server")
     info = ConnectionInfo(dialect.engine, driver_name, host, (port or dialect.default_port) if host else None,
                           database, dialect.name)
-    return Connection(info, ";".join(f"{k}={_quote(v, b)}" for k, v, b in out) + ";", tuple(hosts), tuple(files),
-                      dialect.session_options)
+    return Connection(info, ";".join(f"{k}={_quote(v, b)}" for k, v, b in out) + ";", tuple(hosts), tuple(files))
 
 
 def _port(value: str, keyword: str) -> int:

@@ -22,9 +22,6 @@ _SESSION_SETUP: dict[str, tuple[str, ...]] = {
         "SET lock_timeout = {lock_ms}",
         "SET idle_in_transaction_session_timeout = 60000",
         "SET application_name = 'sql-analyzer'",
-        # psqlODBC runs each query through a cursor (UseDeclareFetch, see connstr): plan it for all its rows, as
-        # the plain SELECT it is, not for the first 10 % (the default fraction, which favours nested loops).
-        "SET cursor_tuple_fraction = 1.0",
     ),
     "mysql": (
         "SET SESSION TRANSACTION READ ONLY",
@@ -167,8 +164,7 @@ class AnalysisSession:
     def open(self) -> None:
         import pyodbc
 
-        # ApplicationIntent=ReadOnly is part of the SQL Server rebuild; psqlODBC gets its cursor-fetch options
-        conn_str = self._connection.session_odbc
+        conn_str = self._connection.odbc  # ApplicationIntent=ReadOnly is part of the SQL Server rebuild
         try:
             self.conn = _connect_with_deadline(conn_str, self.connect_timeout_s)
         except _ConnectDeadline:
