@@ -6,7 +6,8 @@ and app runs alternating, best of BENCH_RUNS (3) each.
 
 Prints the wall time of each and their ratio (aim: app ≤ 1.5 × floor), the host's peak RSS (psutil, sampled every
 50 ms, children included; per job also the peak while checks ran and while finalizing, what ran at the peak and
-RSS at the job's start and end, since the jobs share one host and what one leaves behind starts the next), the most `sql-analyzer` sessions working at once on the target (pg_stat_activity client
+RSS at the job's start and end, since the jobs share one host and what one leaves behind starts the next), the
+most `sql-analyzer` sessions working at once on the target (pg_stat_activity client
 backends in a statement or transaction, sampled every 50 ms from another database; parallel query workers, which
 carry their leader's application_name, are not sessions) and the sessions opened (pg_stat_database.sessions delta,
 PostgreSQL 14+).
