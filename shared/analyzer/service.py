@@ -16,6 +16,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -30,6 +31,7 @@ from shared.durable import Controller, Purger, Starter, StatusReader, runtime_na
 from shared.errors import Conflict, NotFound
 from shared.status import ACTIVE_STATUSES, JobStatus
 from shared.storage.db import Database, get_database
+from shared.storage.group_commit import GroupCommitter
 
 log = logging.getLogger(__name__)
 
@@ -69,20 +71,22 @@ def _purge_due() -> bool:
         return True
 
 
-def _create(request: StartRequest, source: str, job_id: str) -> str | None:
-    """The encrypted secret, the job row and its admission entry in one transaction (one commit, one turn at
-    SQLite's write lock)."""
-    db = _db()
-    if _purge_due():
-        secrets.purge_expired(db)
-    with db.transaction():
+def _creator(request: StartRequest, source: str, job_id: str) -> Callable[[Database], str | None]:
+    """The start's writes: the encrypted secret, the job row and its admission entry. They run inside a transaction
+    shared with the starts that arrive at the same time (`_starts`), so a burst pays one commit per batch, not one
+    per start; run again alone if the shared transaction fails."""
+    def create(db: Database) -> str | None:
         secret_ref = secrets.store_secret(db, request.connection_string.reveal()) \
             if request.connection_string else None
         jobs.create_job(db, job_id, analysis_type=request.analysis_type, engine=request.info.engine,
                         target=request.target, options=request.options, source=source, secret_ref=secret_ref,
                         connection_name=request.connection_name)
         admission.enqueue(db, job_id, admission.server_key(request.info.engine, request.target), request.priority)
-    return secret_ref
+        return secret_ref
+    return create
+
+
+_starts = GroupCommitter(_db)
 
 
 def _abandon(job_id: str, secret_ref: str | None, error: str) -> None:
@@ -94,7 +98,9 @@ def _abandon(job_id: str, secret_ref: str | None, error: str) -> None:
 async def start(client: Starter, request: StartRequest, *, source: str, job_id: str | None = None) -> str:
     """Store the secret, create the job row, start the orchestration (no connection to the target yet)."""
     job_id = job_id or jobs.new_job_id()
-    secret_ref = await asyncio.to_thread(_create, request, source, job_id)
+    if _purge_due():
+        await asyncio.to_thread(secrets.purge_expired, _db())
+    secret_ref = await _starts.run(_creator(request, source, job_id))
     payload = AnalysisInput(job_id, request.analysis_type, ConnectionRef(secret_ref, request.connection_name),
                             request.options, request.priority)
     try:
