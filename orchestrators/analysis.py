@@ -17,10 +17,12 @@ from typing import Any
 import azure.durable_functions as df
 
 from shared.analyzer.models import AnalysisInput, BatchInput, BatchResult, FinalizeInput, Plan, Progress
+from shared.analyzer.watchdog import RETRY_ATTEMPTS, RETRY_FIRST_INTERVAL_MS, WAIT_UNTIL_KEY
 
 bp = df.Blueprint()
 
-RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=1000, max_number_of_attempts=3)
+RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=RETRY_FIRST_INTERVAL_MS,
+                        max_number_of_attempts=RETRY_ATTEMPTS)
 # A job waiting for its target server asks again soon when it is next in line (one poller per server), and after
 # 0.5 s per job waiting in front of it otherwise (at most 8 s): a freed slot is taken within ~0.1 s, while a line
 # of hundreds costs a few activity calls a second.
@@ -82,9 +84,11 @@ def analysis_orchestrator(context: df.DurableOrchestrationContext) -> Generator[
         if not plan.waiting:
             break
         # Not admitted yet (the target server is busy, or others are ahead): wait on a durable timer, ask again.
-        context.set_custom_status(Progress.of(plan.waiting, 0, 0).to_json())
+        # `waitUntil` tells the watchdog (shared.analyzer.watchdog) that this wait is deliberate.
         wait = WAIT_NEXT_SECONDS if plan.ahead == 0 else min(WAIT_MAX_SECONDS, WAIT_PER_JOB_AHEAD_SECONDS * plan.ahead)
-        yield context.create_timer(context.current_utc_datetime + timedelta(seconds=wait))
+        wake = context.current_utc_datetime + timedelta(seconds=wait)
+        context.set_custom_status({**Progress.of(plan.waiting, 0, 0).to_json(), WAIT_UNTIL_KEY: wake.isoformat()})
+        yield context.create_timer(wake)
     if not plan.ok:
         error = plan.error or "planning failed"
     else:

@@ -246,6 +246,13 @@ def notify_webhook_allowed_hosts() -> list[str]:
     return _list("NOTIFY_WEBHOOK_ALLOWED_HOSTS", "*.webhook.office.com,*.logic.azure.com,hooks.slack.com")
 
 
+def analyzer_stall_timeout_seconds() -> int:
+    """An analysis whose orchestration and job row show no progress for this long (outside a deliberate wait) is
+    reported as stalled and failed, so it never stays Running forever nor holds its admission slot. It must exceed
+    the longest batch of checks (a batch records its outcomes when it ends)."""
+    return max(2, _int("ANALYZER_STALL_TIMEOUT_SECONDS", 1800))
+
+
 def policy_stall_timeout_seconds() -> int:
     """A scan or act run whose orchestration shows no progress for this long (outside a deliberate wait) is
     reported as stalled and failed, so it never stays Running forever nor holds the scan lock."""

@@ -6,8 +6,9 @@ errors (`shared.errors`). Database work runs in a worker thread (`asyncio.to_thr
 database never stalls the event loop the triggers share.
 
 A job whose orchestration no longer exists (the local engine keeps instances in memory) is marked Failed
-"interrupted by a host restart" when observed, so it never stays Running forever, and `restart` runs it again
-under the same id.
+"interrupted by a host restart" when observed, and one whose orchestration shows no progress for
+`ANALYZER_STALL_TIMEOUT_SECONDS` is marked Failed "stalled: ..." and its orchestration terminated
+(`shared.analyzer.watchdog`), so it never stays Running forever; `restart` runs either again under the same id.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from shared import secrets, settings
-from shared.analyzer import admission, jobs
+from shared.analyzer import admission, jobs, watchdog
 from shared.analyzer.connections import NamedConnection, named_connections
 from shared.analyzer.models import AnalysisInput, ConnectionRef
 from shared.analyzer.records import AnalysisJob, JobView, live_progress
@@ -133,6 +134,7 @@ async def start_from_queue(client: Starter, request: StartRequest, message_id: s
 def _mark_failed(job: AnalysisJob, error: str, step: str) -> AnalysisJob:
     db = _db()
     if jobs.finish(db, job.job_id, JobStatus.FAILED, error, step=step):
+        admission.release(db, job.job_id)  # the next in line need not wait for a sweep of ended jobs
         secrets.expire_secret(db, job.secret_ref, timedelta(hours=settings.analyzer_failed_secret_ttl_hours()))
         log.warning("analysis %s: %s; marked Failed", job.job_id, error)
     return jobs.get_job(db, job.job_id) or job
@@ -155,7 +157,26 @@ async def reconcile(client: StatusReader, job: AnalysisJob) -> JobView:
     if runtime in ("Failed", "Terminated", "Canceled"):
         error = f"the orchestration ended as {runtime}; see the host log"
         return JobView(await asyncio.to_thread(_mark_failed, job, error, "failed"))
-    return JobView(job, live_progress(getattr(status, "custom_status", None)))
+    custom = getattr(status, "custom_status", None)
+    stalled = watchdog.stall_reason(job, getattr(status, "last_updated_time", None), custom,
+                                    datetime.now(timezone.utc),
+                                    timedelta(seconds=settings.analyzer_stall_timeout_seconds()))
+    if stalled:
+        # Failed first (the row is what counts), then the orchestration stopped, so nothing of it runs on.
+        view = JobView(await asyncio.to_thread(_mark_failed, job, stalled, watchdog.STALLED_STEP))
+        await _terminate_quietly(client, job.job_id, stalled)
+        return view
+    return JobView(job, live_progress(custom))
+
+
+async def _terminate_quietly(client: StatusReader, job_id: str, reason: str) -> None:
+    terminate = getattr(client, "terminate", None)  # every durable client has it; a bare status reader may not
+    if terminate is None:
+        return
+    try:
+        await terminate(job_id, reason)
+    except Exception as exc:  # noqa: BLE001 - ended meanwhile: the row is failed all the same
+        log.info("analysis %s: terminate after a stall: %s", job_id, type(exc).__name__)
 
 
 async def status(client: StatusReader, job_id: str, wait_seconds: int = 0) -> JobView:
