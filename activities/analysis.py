@@ -112,8 +112,7 @@ def plan(db: Database, request: AnalysisInput) -> Plan:
                                    settings.analyzer_max_jobs())
     if admitted.gone:
         return Plan.failed("the job is no longer active")
-    if not admitted.granted:
-        jobs.set_step(db, request.job_id, admitted.step)
+    if not admitted.granted:  # try_admit wrote the job's place in line as its step
         return Plan(False, None, waiting=admitted.step, ahead=admitted.waiting_ahead)
     jobs.mark_started(db, request.job_id, "connecting and planning")
     publish_analysis_job(db, request.job_id)
