@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -24,7 +25,9 @@ T = TypeVar("T")
 MAX_BATCH = 64  # bounds one transaction's length (and how long it holds SQLite's writer lock): ~64 × 0.4 ms
 # Batches written at once, each on its own worker thread and connection: a server database overlaps their round
 # trips (a batch of 64 is ~200 statements one after the other); SQLite takes them in turn at its writer lock,
-# the next batch filling while the previous one commits.
+# the next batch filling while the previous one commits. The threads are the committer's own: batches waiting for
+# SQLite's writer lock must not hold the loop's default executor, which the durable client's calls and every other
+# `asyncio.to_thread` of the handlers share.
 MAX_IN_FLIGHT = 4
 
 
@@ -48,6 +51,7 @@ class GroupCommitter:
         self._database = database
         self._max_batch = max(1, max_batch)
         self._max_in_flight = max(1, max_in_flight)
+        self._executor = ThreadPoolExecutor(max_workers=self._max_in_flight, thread_name_prefix="group-commit")
         self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = \
             weakref.WeakKeyDictionary()
 
@@ -70,7 +74,8 @@ class GroupCommitter:
             batch = state.pending[:self._max_batch]
             del state.pending[:self._max_batch]
             try:
-                outcomes = await asyncio.to_thread(self._write_batch, [item.write for item in batch])
+                outcomes = await asyncio.get_running_loop().run_in_executor(
+                    self._executor, self._write_batch, [item.write for item in batch])
             except BaseException as exc:  # noqa: BLE001 - the thread itself failed: every waiter learns it
                 outcomes = [(False, exc)] * len(batch)
             for item, (ok, value) in zip(batch, outcomes, strict=True):
