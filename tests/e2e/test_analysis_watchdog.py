@@ -1,15 +1,17 @@
 """The analyzer's watchdog through the local host (issue 7, item 3): an analysis whose activity hangs (a target that
 accepts TCP and never answers) ends reported as stalled instead of Running forever, its orchestration is
 terminated, and the admission slot it held goes to the job waiting behind it, which was not judged stalled while
-it waited on purpose."""
+it waited on purpose. Nobody has to read the stalled job: the minute tick sweeps active jobs too."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.e2e.analysis_support import FINAL, host_env, start, status, wait_final
 from tests.support.local_host import LocalHost
@@ -62,3 +64,31 @@ def test_a_hung_analysis_is_reported_stalled_terminated_and_frees_its_slot(host:
     assert after[-1]["status"] == "Completed", after[-1]
     assert after[-1]["startedAt"] >= final["completedAt"]
     assert status(host, hung)["status"] == "Failed"  # stays Failed; restartable like any failed job
+
+
+def _row_status(host: LocalHost, job_id: str) -> tuple[str, str | None]:
+    """The job row as stored, read past the API (whose reads would reconcile the job themselves)."""
+    path = host.env["APP_DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        status, error = conn.execute("SELECT status, error FROM analysis_jobs WHERE job_id = ?", (job_id,)).fetchone()
+    return status, error
+
+
+def test_the_minute_tick_fails_a_stalled_job_nobody_reads_and_the_line_moves_on(host: LocalHost) -> None:
+    hung = start(host, {"connectionName": "hung", "analysisType": "quick"})["jobId"]
+    deadline = time.monotonic() + HANG_GUARD_S
+    while _row_status(host, hung)[0] != "Running":
+        assert time.monotonic() < deadline, _row_status(host, hung)
+        time.sleep(0.1)
+    behind = start(host, {"connectionName": "shop", "analysisType": "quick"})["jobId"]
+    time.sleep(STALL_S + 2)  # at least the timeout and the retry allowance without progress (a lower bound)
+    while _row_status(host, hung)[0] == "Running":
+        assert time.monotonic() < deadline, _row_status(host, hung)
+        response = requests.post(host.url("/admin/functions/schedules_tick"), json={"input": ""},
+                                 headers={"x-functions-key": host.master_key}, timeout=10)
+        assert response.status_code == 202, response.text
+        time.sleep(0.5)
+    state, error = _row_status(host, hung)
+    assert state == "Failed" and error is not None and error.startswith("stalled:"), (state, error)
+    after = wait_final(host, behind)  # only the job behind is read through the API
+    assert after[-1]["status"] == "Completed", after[-1]
