@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import signal
 import sqlite3
@@ -36,7 +37,9 @@ EVENTS = 100
 # a rate the service and 500 clients on this 2-core machine can follow while it is shared, so the tail measures
 # delivery, not a queue that grows (at 20/s under a load average of 8-10 it sometimes does: p50 then in seconds).
 INTERVAL = 0.1
-JOBS = 24   # pairs: runs vary by ±20 % on the shared cores, so 1.05 and 1.10 need this many
+# Pairs of jobs: one job's wall time varies by ±30 % on the shared cores, so a figure precise to ±0.03 takes about
+# a hundred pairs; `make bench` runs 24 (BENCH_REALTIME_PAIRS for more) and prints the interval it achieved.
+JOBS = int(os.environ.get("BENCH_REALTIME_PAIRS") or 24)
 TABLES = 1500   # a job of about a second: events are a fixed cost per batch, so tiny jobs magnify it
 
 
@@ -178,6 +181,14 @@ def _job_seconds(host: LocalHost, target: Path) -> float:
     return (datetime.fromisoformat(status["completedAt"]) - datetime.fromisoformat(status["createdAt"])).total_seconds()
 
 
+def _bootstrap_median(values: list[float], rounds: int = 2000) -> tuple[float, float]:
+    """A 90 % interval for the median of `values` (resampled with replacement): says whether the runs can tell
+    1.05x from 1.10x at all on a machine as loaded as it was."""
+    rng = random.Random(9)
+    medians = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(rounds))
+    return medians[int(rounds * 0.05)], medians[int(rounds * 0.95) - 1]
+
+
 def job_wall_times(folder: Path, azurite: Azurite, signalr: str, pairs: int = JOBS) -> dict[str, object]:
     """Two hosts side by side, one with SignalR configured, jobs one at a time in pairs whose order alternates
     (ABBA): what a host still does after its job's completedAt (orchestration end, the long poll's answer) then
@@ -198,13 +209,14 @@ def job_wall_times(folder: Path, azurite: Azurite, signalr: str, pairs: int = JO
                 times[host is pushed].append(_job_seconds(host, target))
                 cpu[host is pushed] += _cpu_seconds(host.process.pid) - before
         ratios = [b / a for a, b in zip(times[False], times[True], strict=True)]
+        low, high = _bootstrap_median(ratios)
         print("analysis wall time per pair (without / with SignalR, s): " + ", ".join(
             f"{a:.2f}/{b:.2f}" for a, b in zip(times[False], times[True], strict=True)), flush=True)
         ratio = statistics.median(times[True]) / statistics.median(times[False])
         print(f"analysis wall time (SQLite, {pairs} pairs, ABBA order, load average {os.getloadavg()[0]:.1f}): "
               f"median without SignalR {statistics.median(times[False]):.3f} s, with "
               f"{statistics.median(times[True]):.3f} s, {ratio:.3f}x; median of pair ratios "
-              f"{statistics.median(ratios):.3f}x; host CPU per job "
+              f"{statistics.median(ratios):.3f}x (90 % bootstrap interval {low:.3f}-{high:.3f}); host CPU per job "
               f"{cpu[False] / pairs * 1000:.0f} ms without, {cpu[True] / pairs * 1000:.0f} ms with", flush=True)
         return {"ratio": ratio, "pair_ratio": statistics.median(ratios), "plain": times[False],
                 "pushed": times[True], "cpu_plain_ms": cpu[False] / pairs * 1000,
