@@ -194,7 +194,7 @@ def job_wall_times(folder: Path, azurite: Azurite, signalr: str, pairs: int = JO
     """Two hosts side by side, one with SignalR configured, jobs one at a time in pairs whose order alternates
     (ABBA): what a host still does after its job's completedAt (orchestration end, the long poll's answer) then
     falls on the other host's job as often in one order as in the other. The earlier fixed order (plain, then
-    SignalR) charged that tail to SignalR every time. Reports every pair, the ratio of the medians and the median
+    SignalR) could charge that tail to SignalR every time. Reports every pair, the ratio of the medians and the median
     of the per-pair ratios, and the CPU each host used per job (its own process: load-independent)."""
     target = _target(folder)
     plain, pushed = _host(folder, azurite, None), _host(folder, azurite, signalr)
