@@ -92,7 +92,7 @@ def analysis_orchestrator(context: df.DurableOrchestrationContext) -> Generator[
         admitted = context.wait_for_external_event(ADMITTED_EVENT)
         fallback = context.create_timer(context.current_utc_datetime + timedelta(seconds=wait))
         winner = yield context.task_any([admitted, fallback])
-        if winner is not fallback:
+        if winner is not fallback and not fallback.is_completed:  # both may land in one episode
             fallback.cancel()
     if not plan.ok:
         error = plan.error or "planning failed"

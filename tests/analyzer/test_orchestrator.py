@@ -233,6 +233,7 @@ class WaitingContext(Context):
     def create_timer(self, fire_at: Any) -> Task:
         self.waits.append((fire_at - self.current_utc_datetime).total_seconds())
         timer = Task(lambda: None)
+        timer.is_completed = False  # type: ignore[attr-defined]
         timer.cancel = lambda: setattr(self, "canceled", self.canceled + 1)  # type: ignore[attr-defined]
         return timer
 
