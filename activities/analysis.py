@@ -105,8 +105,10 @@ def _active(db: Database, job_id: str) -> AnalysisJob | None:
 @bp.durable_client_input(client_name="client")
 async def analysis_plan(payload: dict[str, Any], client: df.DurableOrchestrationClient) -> dict[str, Any]:
     woken: list[str] = []
-    result = await asyncio.to_thread(plan, get_database(), AnalysisInput.from_json(payload), woken)
-    await service.wake(client, woken)
+    try:
+        result = await asyncio.to_thread(plan, get_database(), AnalysisInput.from_json(payload), woken)
+    finally:  # slots granted before a connection error are still theirs: tell them now, not at their timer
+        await service.wake(client, woken)
     return result.to_json()
 
 
