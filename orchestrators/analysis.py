@@ -21,11 +21,11 @@ from shared.analyzer.models import ADMITTED_EVENT, AnalysisInput, BatchInput, Ba
 bp = df.Blueprint()
 
 RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=1000, max_number_of_attempts=3)
-# A job waiting in line is woken by an external event (`admission.ADMITTED_EVENT`) from the activity that freed a
-# slot and granted it; the durable timer is only the fallback for an event that never came (a crash between the
-# grant's commit and the event, a slot freed without a release: a job marked lost, a changed limit). So it is
-# long: 5 s for the head of a line plus 1 s per job in front, at most a minute, which keeps a line of hundreds
-# to a few activity calls a second.
+# A job waiting in line is woken by an external event (`ADMITTED_EVENT`, raised by `service.wake`) from the activity
+# that freed a slot and granted it; the durable timer is only the fallback for an event that never came (a crash
+# between the grant's commit and the event, a slot freed without a release: a job marked lost, a changed limit).
+# So it is long: 5 s for the head of a line plus 1 s per job in front, at most a minute, which keeps a line of
+# hundreds to a few activity calls a second.
 WAIT_FALLBACK_SECONDS = 5.0
 WAIT_PER_JOB_AHEAD_SECONDS = 1.0
 WAIT_MAX_SECONDS = 60.0
