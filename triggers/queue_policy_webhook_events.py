@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 async def policy_webhook_events(msg: func.QueueMessage, client: df.DurableOrchestrationClient) -> None:
     repository = str(json.loads(msg.get_body().decode("utf-8"))["repository"])
     db = get_database()
-    batches = webhooks.take_due(db, repository)
+    batches = webhooks.take_due(db, repository, debounce_seconds=settings.policy_webhook_debounce_seconds())
     if not batches:
         return
     config = load_config_file(settings.policy_config_path())

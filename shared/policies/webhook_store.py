@@ -70,15 +70,16 @@ def take_pending(db: Database, repository: str) -> dict[str, Any] | None:
     return row if taken == 1 else None
 
 
-def take_due(db: Database, repository: str, limit: int) -> list[dict[str, Any]]:
+def take_due(db: Database, repository: str, limit: int, ahead_seconds: float = 0.0) -> list[dict[str, Any]]:
     """Take the repository's pending row and every other single-repository row already due, up to `limit` rows.
 
     Evaluations that come due together (a burst across many repositories) are taken by whichever queue message
     runs first and evaluated as one batch scan with one act run, instead of one orchestration per repository; the
-    other messages then find their rows gone and do nothing. Rows still inside their debounce stay. A row is only
-    returned when this call deleted it, so two consumers never both take one.
+    other messages then find their rows gone and do nothing. Rows due within `ahead_seconds` go along (their debounce
+    is cut by at most that much); later ones stay. A row is only returned when this call deleted it, so two
+    consumers never both take one.
     """
-    now = _now().isoformat()
+    now = (_now() + timedelta(seconds=ahead_seconds)).isoformat()
     rows = db.query("SELECT * FROM policy_webhook_pending WHERE repository = ? OR (due_at <= ? AND repository <> ?) "
                     "ORDER BY due_at, repository", (repository, now, ORG_WIDE))
     rows = sorted(rows, key=lambda r: r["repository"] != repository)[:max(1, limit)]

@@ -237,11 +237,12 @@ class DueEvaluation:
 MAX_BATCH = 5000  # repositories in one webhook evaluation (one scan, one act run)
 
 
-def take_due(db: Database, repository: str, limit: int = MAX_BATCH) -> list[DueEvaluation]:
-    """Take the repository's pending evaluation and every other one already due, grouped into batches that ask for
-    the same checks (a burst across repositories becomes one scan and one act run, not one per repository). Empty
-    when another message took them already."""
-    rows = webhook_store.take_due(db, repository, 1 if repository == ORG_WIDE else limit)
+def take_due(db: Database, repository: str, limit: int = MAX_BATCH, debounce_seconds: float = 0.0
+             ) -> list[DueEvaluation]:
+    """Take the repository's pending evaluation and every other one already due (or due within half the debounce),
+    grouped into batches that ask for the same checks: a burst across repositories becomes a few scans and act
+    runs, not one per repository. Empty when another message took them already."""
+    rows = webhook_store.take_due(db, repository, 1 if repository == ORG_WIDE else limit, debounce_seconds / 2)
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in rows:
         checks = tuple(sorted(json.loads(row["policies_json"])))

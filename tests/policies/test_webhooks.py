@@ -268,3 +268,17 @@ def test_without_a_configured_secret_every_delivery_is_401_and_says_why(db: Data
         body=body, enqueue=Recorder(), debounce_seconds=3)
     assert answer.status == 401 and "GITHUB_WEBHOOK_SECRET" in answer.body["detail"]
     assert webhook_store.list_deliveries(db) == []
+
+
+def test_a_row_due_within_half_the_debounce_goes_with_the_batch_and_a_later_one_waits(db: Database) -> None:
+    sent = Recorder()
+    for name in ("first", "soon", "later"):
+        _deliver(db, sent, "repository", {"action": "created", "repository": _repo(name)}, f"d-{name}")
+    db.execute("UPDATE policy_webhook_pending SET due_at = '2000-01-01T00:00:00+00:00' WHERE repository = 'first'")
+    [due] = webhooks.take_due(db, "first", debounce_seconds=8)  # rows due within 4 s go along (the others: 3 s)
+    assert sorted(due.repositories) == ["first", "later", "soon"]
+    for name in ("a", "b"):
+        _deliver(db, sent, "repository", {"action": "created", "repository": _repo(name)}, f"d-{name}")
+    db.execute("UPDATE policy_webhook_pending SET due_at = '2000-01-01T00:00:00+00:00' WHERE repository = 'a'")
+    [only] = webhooks.take_due(db, "a", debounce_seconds=2)  # "b" is due in 3 s, beyond 1 s: it waits
+    assert only.repositories == ("a",)
