@@ -54,13 +54,15 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def _stored_at(db_path: Path, names: set[str]) -> dict[str, float]:
-    """When each repository's failing result was stored (the violation is written in the same transaction)."""
+def _stored_at(db_path: Path, names: set[str]) -> dict[str, tuple[float, float]]:
+    """When each repository's failing result was stored (the violation is written in the same transaction), and
+    when its evaluation was taken from the debounce (the webhook scan's `created_at`)."""
     with sqlite3.connect(db_path) as conn:
-        rows = conn.execute("SELECT r.repository, MIN(r.evaluated_at) FROM policy_results r JOIN policy_scans s "
-                            "ON s.scan_id = r.scan_id WHERE s.trigger_kind = 'webhook' AND r.outcome = 'fail' "
-                            "GROUP BY r.repository").fetchall()
-    return {name: datetime.fromisoformat(at).timestamp() for name, at in rows if name in names}
+        rows = conn.execute("SELECT r.repository, MIN(r.evaluated_at), MIN(s.created_at) FROM policy_results r "
+                            "JOIN policy_scans s ON s.scan_id = r.scan_id WHERE s.trigger_kind = 'webhook' "
+                            "AND r.outcome = 'fail' GROUP BY r.repository").fetchall()
+    return {name: (datetime.fromisoformat(at).timestamp(), datetime.fromisoformat(taken).timestamp())
+            for name, at, taken in rows if name in names}
 
 
 def _issue_opened_at(log: list[dict[str, Any]]) -> dict[str, float]:
@@ -130,7 +132,10 @@ def _events(host: LocalHost, sim: Any, db_path: Path, count: int) -> dict[str, f
     time.sleep(2)  # the last act runs finish their bookkeeping
     log = sim.requests(since)
     stored_at, opened_at = _stored_at(db_path, set(names)), _issue_opened_at(log)
-    stored = [stored_at[n] - changed[n] - DEBOUNCE_SECONDS for n in names]
+    # The deliberate wait is the debounce, as far as the repository actually waited: a batch takes rows due within
+    # half the debounce with it, so a repository can be taken before its full debounce.
+    stored = [stored_at[n][0] - changed[n] - min(DEBOUNCE_SECONDS, stored_at[n][1] - changed[n]) for n in names]
+    raw = [stored_at[n][0] - changed[n] for n in names]
     opened = [opened_at[n] - changed[n] for n in names]
     counted = [r for r in log if r["counted"]]
     evaluation = sum(1 for r in counted if not _is_act(r)) / count
@@ -142,9 +147,9 @@ def _events(host: LocalHost, sim: Any, db_path: Path, count: int) -> dict[str, f
                "opened_p50_s": statistics.median(opened), "opened_p99_s": percentile(opened, 0.99),
                "evaluation_requests": evaluation, "act_requests": acting, "webhook_scans": scans}
     print(f"{count} events, one every {EVENT_GAP_SECONDS} s ({scans} webhook evaluations: batches of the events "
-          f"due together); debounce {DEBOUNCE_SECONDS} s (excluded from 'stored'):\n"
+          f"due together); debounce {DEBOUNCE_SECONDS} s (excluded from 'stored' as far as waited):\n"
           f"  change → violation stored: p50 {figures['stored_p50_s']:.2f} s, p99 {figures['stored_p99_s']:.2f} s "
-          f"(aim p50 ≤ 2 s)\n"
+          f"(aim p50 ≤ 2 s); debounce included: p50 {statistics.median(raw):.2f} s, p99 {percentile(raw, 0.99):.2f} s\n"
           f"  change → issue opened (debounce included): p50 {figures['opened_p50_s']:.2f} s, "
           f"p99 {figures['opened_p99_s']:.2f} s\n"
           f"  rate-limited GitHub requests per repository event: evaluation {evaluation:.2f} (aim ≤ 5), "
