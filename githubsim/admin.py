@@ -9,7 +9,7 @@
     GET    /_sim/repos/<name>        the repository's internal state (issues, labels, archived, ...)
     PUT    /_sim/repos/<name>        create/replace a repository from a seed entry (webhook: repository created/…)
     DELETE /_sim/repos/<name>        delete a repository (webhook: repository deleted)
-    POST   /_sim/state {"webhook": {"url", "secret", "maxAttempts"} | null}   send signed webhooks for changes
+    POST   /_sim/state {"webhook": {"url", "secret", "maxAttempts", "concurrency"} | null}   send signed webhooks
                                      (repository, branch_protection_rule, repository_ruleset for repository and
                                      organization rulesets, member for collaborators, push for files)
     GET    /_sim/webhooks/deliveries                      every delivery (id, event, attempts, statuses, payload)

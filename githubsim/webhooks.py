@@ -62,17 +62,22 @@ class WebhookSender:
         self.retry_pause_seconds = retry_pause_seconds
         self.deliveries: list[Delivery] = []
         self._queue: queue.Queue[Delivery | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     def configure(self, config: dict[str, Any] | None) -> None:
+        """`{url, secret, maxAttempts, concurrency}`; `concurrency` (default 1: in order) deliveries at a time, as
+        GitHub's many senders do (GitHub does not promise order)."""
         with self.lock:
             self.url = (config or {}).get("url") or None
             self.secret = str((config or {}).get("secret") or "")
             if config and "maxAttempts" in config:
                 self.max_attempts = int(config["maxAttempts"])
-            if self.url and self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="githubsim-webhooks", daemon=True)
-                self._thread.start()
+            wanted = max(1, int((config or {}).get("concurrency") or 1)) if self.url else 0
+            while len(self._threads) < wanted:
+                thread = threading.Thread(target=self._run, name=f"githubsim-webhooks-{len(self._threads)}",
+                                          daemon=True)
+                self._threads.append(thread)
+                thread.start()
 
     @property
     def enabled(self) -> bool:
@@ -107,7 +112,8 @@ class WebhookSender:
             self.deliveries.clear()
 
     def stop(self) -> None:
-        self._queue.put(None)
+        for _ in self._threads:
+            self._queue.put(None)
 
     def _run(self) -> None:
         while True:

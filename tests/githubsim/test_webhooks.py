@@ -187,3 +187,17 @@ def test_ruleset_changes_send_repository_ruleset_events_for_the_repository_and_t
     for payload in payloads:
         assert set(payload["repository_ruleset"]) >= {"id", "name", "target", "source_type", "source",
                                                       "enforcement", "conditions", "rules"}
+
+
+def test_deliveries_can_go_out_concurrently_each_once(receiver: Receiver) -> None:
+    sim = start_githubsim({**seed([repo("alpha")]),
+                           "webhook": {"url": receiver.url, "secret": SECRET, "concurrency": 4}})
+    try:
+        for n in range(12):
+            sim.put_repo(f"many-{n}", repo(f"many-{n}"))
+        got = receiver.wait(12)
+        names = sorted(json.loads(r["body"])["repository"]["name"] for r in got)
+        assert names == sorted(f"many-{n}" for n in range(12))  # every change once; order is not promised
+        assert len({r["headers"]["x-github-delivery"] for r in got}) == 12
+    finally:
+        sim.stop()
