@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection
@@ -27,6 +28,8 @@ from shared.monitoring.stats import WINDOWS, percentile
 from shared.monitoring.summary import JobSummary, parse_time, summarize
 from shared.policies import service as policy_service
 from shared.storage.db import get_database
+
+log = logging.getLogger(__name__)
 
 
 def instance_payload(status: Any) -> dict[str, Any] | None:
@@ -216,33 +219,59 @@ def _seconds(timing: store.Timing) -> float | None:
 class _Memo:
     """One computed value and when it was computed (monotonic), shared by the requests of this process.
 
-    Within `MONITORING_STATS_CACHE_SECONDS` the last value is served; the lock makes concurrent misses share one
-    computation. The statistics' counting is a scan of each table's status index, so its cost grows with the jobs
-    kept (100,000 jobs: ~60 ms on SQLite, more on PostgreSQL); a dashboard polling every few seconds from several
-    browsers would pay it on every request. 0 turns the cache off (the tests' hosts do, so their counts are exact).
+    Within `MONITORING_STATS_CACHE_SECONDS` (ttl) the last value is served; the lock makes concurrent misses share
+    one computation. The statistics' counting is a scan of each table's status index, so its cost grows with the
+    jobs kept (100,000 jobs: 10-60 ms, more on a loaded PostgreSQL); a dashboard polling every few seconds from
+    several browsers would pay it on every request. A value older than the ttl but younger than `STALE_FACTOR` × ttl
+    is still served, and one refresh starts beside the request (stale-while-revalidate): no request waits for the
+    recount while the dashboard keeps polling; after a quiet spell longer than that, the request recomputes. 0 turns
+    the cache off (the tests' hosts do, so their counts are exact).
     """
+
+    STALE_FACTOR = 3
 
     def __init__(self) -> None:
         self.body: Any = None
         self.at = float("-inf")
         self.lock: asyncio.Lock | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.refresh: asyncio.Task[None] | None = None
 
     def guard(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
         if self.lock is None or self.loop is not loop:  # an asyncio.Lock belongs to one loop
             self.lock, self.loop = asyncio.Lock(), loop
+            self.refresh = None
         return self.lock
+
+    async def _recompute(self, compute: Callable[[], Awaitable[Any]]) -> None:
+        began = time.monotonic()
+        try:
+            body = await compute()
+        except Exception:  # the stale value stays; a request past STALE_FACTOR × ttl recomputes
+            log.warning("monitoring: refreshing cached counts failed", exc_info=True)
+            return
+        if began >= self.at:
+            self.body, self.at = body, began
 
     async def get(self, compute: Callable[[], Awaitable[Any]]) -> Any:
         """The value, computed again when older than the setting (callers check that it is not 0)."""
         ttl = settings.monitoring_stats_cache_seconds()
-        async with self.guard():
-            if self.body is None or time.monotonic() - self.at >= ttl:
-                began = time.monotonic()
-                self.body = await compute()
-                self.at = began
-            return copy.deepcopy(self.body)
+        lock = self.guard()
+        age = time.monotonic() - self.at
+        if self.body is not None and ttl <= age < ttl * self.STALE_FACTOR:
+            if self.refresh is None or self.refresh.done():
+                self.refresh = asyncio.get_running_loop().create_task(self._recompute(compute))
+        elif self.body is None or age >= ttl:
+            async with lock:
+                if self.body is None or time.monotonic() - self.at >= ttl:
+                    await self._recompute_now(compute)
+        return copy.deepcopy(self.body)
+
+    async def _recompute_now(self, compute: Callable[[], Awaitable[Any]]) -> None:
+        began = time.monotonic()
+        self.body = await compute()
+        self.at = began
 
 
 _StatsCache = _Memo  # the name the tests know

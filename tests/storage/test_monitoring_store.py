@@ -143,8 +143,19 @@ def test_stats_are_served_from_the_cache_within_its_age_and_exact_without_it(
     exact = asyncio.run(service.stats(Engine(), NOW))
     assert exact["total"] == 2 and exact["byStatus"]["Failed"] == 1
     monkeypatch.setenv("MONITORING_STATS_CACHE_SECONDS", "3600")
-    service._stats_cache.at -= 3600  # the cached answer is now as old as the setting allows: computed again
-    assert asyncio.run(service.stats(Engine(), NOW))["total"] == 2
+    service._stats_cache.at -= 3600  # older than the setting: served once more while it is computed beside it
+
+    async def stale_then_fresh() -> tuple[int, int]:
+        stale = (await service.stats(Engine(), NOW))["total"]
+        refresh = service._stats_cache.refresh
+        assert refresh is not None
+        await refresh
+        return stale, (await service.stats(Engine(), NOW))["total"]
+
+    assert asyncio.run(stale_then_fresh()) == (1, 2)
+    service._stats_cache.at -= 3 * 3600  # after a quiet spell (3 × the setting) the request computes it itself
+    analysis(app_db, 3, "Failed", 3, ended=2)
+    assert asyncio.run(service.stats(Engine(), NOW))["total"] == 3
 
 
 def test_an_ended_jobs_final_instance_is_asked_for_once_and_an_active_one_every_time(
