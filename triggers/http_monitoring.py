@@ -89,7 +89,7 @@ async def jobs_list(req: func.HttpRequest, client: df.DurableOrchestrationClient
 @api_handler
 async def jobs_stats(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     now = _now()
-    body, queues = await asyncio.gather(monitoring.stats(client, now), _queue_depths())
+    body, queues = await asyncio.gather(monitoring.stats(client, now), monitoring.queue_depths(_queue_depths))
     body["queues"] = queues
     body["generatedAt"] = now.isoformat()
     return json_response(body)
@@ -178,7 +178,7 @@ async def jobs_retry(req: func.HttpRequest, client: df.DurableOrchestrationClien
 @bp.route(route="v1/servers", methods=["GET"])
 @api_handler
 async def servers_get(req: func.HttpRequest) -> func.HttpResponse:
-    view, queues = await asyncio.gather(monitoring.servers(_now()), _queue_depths())
+    view, queues = await asyncio.gather(monitoring.servers(_now()), monitoring.queue_depths(_queue_depths))
     body = view.to_json()
     body["queues"] = queues
     body["generatedAt"] = _now().isoformat()

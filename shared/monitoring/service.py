@@ -277,6 +277,16 @@ class _Memo:
 _StatsCache = _Memo  # the name the tests know
 _stats_cache = _Memo()
 _counts_cache = _Memo()
+_queues_cache = _Memo()
+
+
+async def queue_depths(read: Callable[[], Awaitable[list[dict[str, Any]]]]) -> list[dict[str, Any]]:
+    """The job queues' approximate depths (`read` asks the storage account), as old as the counts may be: four
+    storage round trips were most of a cached stats request (p50 ~20 ms of ~25 on a loaded machine)."""
+    if settings.monitoring_stats_cache_seconds() <= 0:
+        return await read()
+    depths: list[dict[str, Any]] = await _queues_cache.get(read)
+    return depths
 
 
 async def _fresh_stats(client: StatusReader, now: datetime) -> dict[str, Any]:

@@ -57,6 +57,7 @@ def fresh_caches(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(service, "_stats_cache", service._Memo())
     monkeypatch.setattr(service, "_counts_cache", service._Memo())
     monkeypatch.setattr(service, "_ended_instances", service._EndedInstances())
+    monkeypatch.setattr(service, "_queues_cache", service._Memo())
 
 
 @pytest.fixture
@@ -230,3 +231,20 @@ def test_each_job_shows_its_priority_schedule_and_waiting_apart_from_running(app
     assert by_id[waiting]["waitingSeconds"] == 120.0 and by_id[waiting]["runningSeconds"] == 0.0
     detail = store.load_record(app_db, "analysis", waited)
     assert detail is not None and (detail.priority, detail.schedule_id) == ("high", "nightly-shop")
+
+
+def test_queue_depths_are_as_old_as_the_counts_may_be_and_read_every_time_without_a_cache(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[int] = []
+
+    async def read() -> list[dict[str, Any]]:
+        reads.append(1)
+        return [{"name": "analysis-requests", "poison": False, "depth": len(reads), "exists": True}]
+
+    async def twice() -> list[int]:
+        return [(await service.queue_depths(read))[0]["depth"] for _ in range(2)]
+
+    monkeypatch.setenv("MONITORING_STATS_CACHE_SECONDS", "3600")
+    assert asyncio.run(twice()) == [1, 1]
+    monkeypatch.setenv("MONITORING_STATS_CACHE_SECONDS", "0")
+    assert asyncio.run(twice()) == [2, 3]
