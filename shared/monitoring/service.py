@@ -133,7 +133,8 @@ class JobPage:
 
 
 async def _counts(client: StatusReader, types: Collection[str]) -> dict[str, dict[str, int]]:
-    """Per type, jobs by status, after reconciling the active ones; at most `MONITORING_STATS_CACHE_SECONDS` old.
+    """Per type, jobs by status, after reconciling the active ones; `MONITORING_STATS_CACHE_SECONDS` old at most
+    while requests keep coming (recounted beside them, see `_Memo`).
 
     Counting is a scan of each table's status index (100,000 jobs: 10-45 ms on a loaded machine, the largest part
     of a list request), and reconciling asks the engine about every active job; a dashboard polling a list needs
