@@ -8,7 +8,9 @@ host restart shows Failed here too) through their own services.
 from __future__ import annotations
 
 import asyncio
+import base64
 import copy
+import json
 import logging
 import time
 from collections import OrderedDict
@@ -130,6 +132,24 @@ class JobPage:
     total: int                             # jobs matching the filter
     counts: dict[str, dict[str, int]]      # per type, by status, before the status filter
     orchestrations: dict[str, int]         # the engine's runtime statuses of the jobs on the page
+    next_cursor: str | None = None         # the page after this one (None: this is the last)
+
+
+def encode_cursor(position: store.Position) -> str:
+    """An opaque `cursor` for the page after `position` (base64url of a small JSON array)."""
+    raw = json.dumps([position.created_at, position.id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> store.Position:
+    """The position a `cursor` names; ValueError when it is not one this API gave out."""
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError):
+        raise ValueError("not a cursor this API gave out") from None
+    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) and v for v in value)):
+        raise ValueError("not a cursor this API gave out")
+    return store.Position(value[0], value[1])
 
 
 async def _counts(client: StatusReader, types: Collection[str]) -> dict[str, dict[str, int]]:
@@ -153,18 +173,20 @@ async def _counts(client: StatusReader, types: Collection[str]) -> dict[str, dic
 
 
 async def list_jobs(client: StatusReader, types: Collection[str], status: str | None, offset: int, limit: int,
-                    now: datetime, search: str | None = None) -> JobPage:
+                    now: datetime, search: str | None = None, after: store.Position | None = None) -> JobPage:
     """One page of jobs, read fresh from the products' tables, with the counts (see `_counts`) and what the engine
-    says about the jobs shown."""
+    says about the jobs shown; `after` (a decoded cursor) replaces the offset."""
     db = get_database()
     counts = await _counts(client, types)
-    records = await asyncio.to_thread(store.page_records, db, types, status, offset, limit, search)
+    records = await asyncio.to_thread(store.page_records, db, types, status, offset, limit, search, after)
     if search:
         total = await asyncio.to_thread(store.count_matching, db, types, status, search)
     else:
         total = sum(n for per_type in counts.values() for s, n in per_type.items() if status is None or s == status)
     jobs = await summaries(client, records, now)
-    return JobPage(jobs, total, counts, runtime_counts(jobs))
+    last = records[-1] if len(records) == limit else None
+    next_cursor = encode_cursor(store.Position(last.created_at or "", last.id)) if last is not None else None
+    return JobPage(jobs, total, counts, runtime_counts(jobs), next_cursor)
 
 
 @dataclass(frozen=True)

@@ -94,20 +94,33 @@ def finished_per_day(db: Database, since_day: str) -> dict[str, dict[str, int]]:
     return days
 
 
+@dataclass(frozen=True)
+class Position:
+    """Where a page ended in the newest-first order: the last job's creation time and id (a keyset cursor)."""
+
+    created_at: str
+    id: str
+
+
 def page_records(db: Database, types: Collection[str], status: str | None, offset: int,
-                 limit: int, search: str | None = None) -> list[ProductRecord]:
+                 limit: int, search: str | None = None, after: Position | None = None) -> list[ProductRecord]:
     """One page of jobs of the given types, newest first (ties by id), optionally of one status.
 
     Each table is read newest first along its (status,) created_at, id index, `offset + limit` rows at most, and
     the streams are merged here: a planner-independent way to page a union (PostgreSQL sorts a whole UNION ALL
     of differently typed arms instead of merging its index scans). Page 1 reads 3 × `limit` rows whatever the
-    table sizes; a deep page reads up to its offset from each table.
+    table sizes; a deep page reads up to its offset from each table, while a page `after` a position (a cursor)
+    reads `limit` rows per table from there along the same index, however deep (the offset is then not used).
     """
     streams = []
+    offset = 0 if after is not None else offset
     for job_type in (t for t in _SELECTS if t in types):
         table, created = _TABLES[job_type]
         key = _KEYS[job_type]
         where, params = _where(status, search, job_type)
+        if after is not None:
+            where += (" AND " if where else " WHERE ") + f"({created} < ? OR ({created} = ? AND {key} < ?))"
+            params += (after.created_at, after.created_at, after.id)
         sql = db.limit(f"{_SELECTS[job_type]}{where} ORDER BY {created} DESC, {key} DESC", offset + limit)
         streams.append([_record(r) for r in db.query(sql, params)])
     merged = heapq.merge(*streams, key=lambda r: (r.created_at or "", r.id), reverse=True)

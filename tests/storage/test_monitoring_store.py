@@ -248,3 +248,28 @@ def test_queue_depths_are_as_old_as_the_counts_may_be_and_read_every_time_withou
     assert asyncio.run(twice()) == [1, 1]
     monkeypatch.setenv("MONITORING_STATS_CACHE_SECONDS", "0")
     assert asyncio.run(twice()) == [2, 3]
+
+
+def test_cursor_pages_tile_the_same_order_as_numbered_pages(app_db: Database, jobs: list[tuple[str, str]]) -> None:
+    class Engine:
+        async def get_status(self, instance_id: str, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    seen: list[str] = []
+    cursor: str | None = None
+    for _ in range(4):
+        after = service.decode_cursor(cursor) if cursor else None
+        page = asyncio.run(service.list_jobs(Engine(), TYPES, None, 0, 3, NOW, after=after))
+        seen += [j.id for j in page.jobs]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    numbered = [r.id for r in store.page_records(app_db, TYPES, None, 0, 100)]
+    assert seen == numbered and cursor is None   # 3 + 3 + 2: the short last page has no next cursor
+    failed = [r.id for r in store.page_records(app_db, TYPES, "Failed", 0, 100)]   # (the lost scan too, now)
+    first = store.page_records(app_db, TYPES, "Failed", 0, 1)[0]
+    after = store.Position(first.created_at or "", first.id)
+    assert [r.id for r in store.page_records(app_db, TYPES, "Failed", 0, 100, after=after)] == failed[1:]
+    for junk in ("x", "bm90IGpzb24", service.encode_cursor(store.Position("a", "b"))[:-2] + "!!"):
+        with pytest.raises(ValueError):
+            service.decode_cursor(junk)
