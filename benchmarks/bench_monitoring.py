@@ -119,14 +119,15 @@ def measure_first_views(host: LocalHost, count: int) -> list[float]:
 
 
 def measure_cursor_pages(host: LocalHost, count: int) -> list[float]:
-    """The pages after the first by `nextCursor` (keyset), each a first view as well."""
+    """Pages by `nextCursor` (keyset) from the act runs' page 10 on: jobs no earlier request showed (the numbered
+    first views cover the newest ~1,050 jobs, ~110 of them act runs), so each is a first view as well."""
     timings = []
     with requests.Session() as session:
         session.headers["x-functions-key"] = host.function_key
-        cursor = session.get(host.url("/api/v1/jobs?pageSize=50&status=Completed"), timeout=60).json()["nextCursor"]
+        cursor = session.get(host.url("/api/v1/jobs?pageSize=50&type=act&page=10"), timeout=60).json()["nextCursor"]
         for _ in range(count):
             started = time.perf_counter()
-            response = session.get(host.url(f"/api/v1/jobs?pageSize=50&status=Completed&cursor={cursor}"), timeout=60)
+            response = session.get(host.url(f"/api/v1/jobs?pageSize=50&type=act&cursor={cursor}"), timeout=60)
             timings.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, response.text
             cursor = response.json()["nextCursor"]
@@ -159,9 +160,9 @@ def run(backend: str, database_url: str, azurite: Azurite, folder: Path, count: 
               f"about): p50 {statistics.median(cold):.1f} ms, max {max(cold):.1f} ms", flush=True)
         keyset = measure_cursor_pages(host, FIRST_VIEWS)
         figures["cursor_p50_ms"], figures["cursor_max_ms"] = statistics.median(keyset), max(keyset)
-        print(f"[{backend}] GET /api/v1/jobs?pageSize=50&status=Completed&cursor=... {FIRST_VIEWS} pages on by "
-              f"nextCursor (first views): p50 {statistics.median(keyset):.1f} ms, max {max(keyset):.1f} ms",
-              flush=True)
+        print(f"[{backend}] GET /api/v1/jobs?pageSize=50&type=act&cursor=... {FIRST_VIEWS} pages on by "
+              f"nextCursor from page 10 (first views): p50 {statistics.median(keyset):.1f} ms, "
+              f"max {max(keyset):.1f} ms", flush=True)
         for label, path in PATHS:
             timings = measure(host, path, count)
             p50, p99 = statistics.median(timings), percentile(timings, 0.99)
