@@ -257,6 +257,16 @@ def github_webhook_secret() -> str:
     return _get("GITHUB_WEBHOOK_SECRET")
 
 
+def github_write_interval_seconds() -> float:
+    """Pause between two GitHub writes of this process (GitHub asks for content-creating requests a second
+    apart); a local simulator run (a benchmark) may shorten it, production should not."""
+    raw = _get("GITHUB_WRITE_INTERVAL_SECONDS")
+    try:
+        return max(0.0, float(raw)) if raw else 1.0
+    except ValueError:
+        raise ValueError("setting GITHUB_WRITE_INTERVAL_SECONDS must be a number of seconds") from None
+
+
 def policy_webhook_queue() -> str:
     return _get("POLICY_WEBHOOK_QUEUE", "policy-webhook-events")
 

@@ -22,11 +22,11 @@ from typing import Any
 from shared import secrets, settings
 from shared.analyzer import admission, jobs
 from shared.analyzer.connections import NamedConnection, named_connections
-from shared.analyzer.models import AnalysisInput, ConnectionRef
+from shared.analyzer.models import ADMITTED_EVENT, AnalysisInput, ConnectionRef
 from shared.analyzer.records import AnalysisJob, JobView, live_progress
 from shared.analyzer.requests import StartRequest
 from shared.analyzer.target_history import TargetHistory, group
-from shared.durable import Controller, Purger, Starter, StatusReader, runtime_name
+from shared.durable import Controller, EventRaiser, Purger, Starter, StatusReader, runtime_name
 from shared.errors import Conflict, NotFound
 from shared.status import ACTIVE_STATUSES, JobStatus
 from shared.storage.db import Database, get_database
@@ -214,10 +214,34 @@ async def report_text(job_id: str) -> tuple[AnalysisJob, str]:
 
 
 # -- cancel and restart ------------------------------------------------------------------------------------------
-def _cancel_row(job: AnalysisJob) -> None:
+def _cancel_row(job: AnalysisJob) -> list[str]:
+    """Canceled, and out of the line: a waiting job's place, or a running job's slot, goes to the next job now (the
+    terminated orchestration will never reach its finalize to release it)."""
     db = _db()
     jobs.finish(db, job.job_id, JobStatus.CANCELED, "canceled by request", step="canceled")
     secrets.delete_secret(db, job.secret_ref)
+    server = admission.server_of(db, job.job_id)
+    woken = admission.release(db, job.job_id, settings.analyzer_max_jobs_per_target(), settings.analyzer_max_jobs())
+    if server is not None:
+        admission.refresh_places(db, server)
+    return woken
+
+
+async def wake(client: EventRaiser, job_ids: list[str] | tuple[str, ...]) -> None:
+    """Tell the orchestrations of jobs just given a slot (`admission.release`/`try_admit`) that their turn came.
+
+    Best effort by design: the grant is already committed, so an event that cannot be delivered (the instance is
+    not created yet, the engine is briefly unreachable, this process dies now) only delays the job until its first
+    plan or its fallback timer, which find the slot theirs. An event reaching a job that no longer waits is ignored.
+    """
+    async def one(job_id: str) -> None:
+        try:
+            await client.raise_event(job_id, ADMITTED_EVENT, None)
+        except Exception as exc:  # noqa: BLE001 - see above: the fallback timer covers it
+            log.info("analysis %s: admission event not delivered (%s); its timer will find the slot",
+                     job_id, type(exc).__name__)
+
+    await asyncio.gather(*(one(job_id) for job_id in job_ids))
 
 
 async def cancel(client: Controller, job_id: str) -> JobView:
@@ -225,7 +249,8 @@ async def cancel(client: Controller, job_id: str) -> JobView:
     job = await load(job_id)
     if not job.active:
         raise Conflict(f"analysis job {job_id} already ended as {job.status}", jobStatus=job.status.value)
-    await asyncio.to_thread(_cancel_row, job)
+    woken = await asyncio.to_thread(_cancel_row, job)
+    await wake(client, woken)
     try:
         await client.terminate(job_id, "canceled by request")
     except Exception as exc:  # noqa: BLE001 - the instance may already be gone; the row is what counts

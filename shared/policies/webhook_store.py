@@ -9,6 +9,7 @@ from typing import Any
 from shared.storage.db import Database, IntegrityError
 
 MAX_DELIVERIES_PER_ROW = 100
+ORG_WIDE = "*"  # the pending row of an organization-wide evaluation (`webhooks.ORG_WIDE`)
 
 
 def _now() -> datetime:
@@ -28,30 +29,33 @@ def record_delivery(db: Database, delivery_id: str, event: str, action: str | No
 
 
 def coalesce(db: Database, org: str, repository: str, checks: tuple[str, ...], delivery_id: str,
-             debounce_seconds: int) -> bool:
-    """Add the event to the repository's pending evaluation; True when this event opened it (enqueue a message)."""
+             debounce_seconds: int, repository_json: str | None = None) -> bool:
+    """Add the event to the repository's pending evaluation; True when this event opened it (enqueue a message).
+
+    `repository_json`: the delivery's `repository` object; the newest one received is kept, so the evaluation can
+    use it as the snapshot instead of asking GitHub for the repository again."""
     now = _now()
     due = (now + timedelta(seconds=debounce_seconds)).isoformat()
+    insert = ("INSERT INTO policy_webhook_pending (repository, org, policies_json, deliveries_json, first_seen_at, "
+              "due_at, repository_json) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    values = (repository, org, json.dumps(sorted(set(checks))), json.dumps([delivery_id]), now.isoformat(), due,
+              repository_json)
     try:
-        db.execute("INSERT INTO policy_webhook_pending (repository, org, policies_json, deliveries_json, "
-                   "first_seen_at, due_at) VALUES (?, ?, ?, ?, ?, ?)",
-                   (repository, org, json.dumps(sorted(set(checks))), json.dumps([delivery_id]), now.isoformat(), due))
+        db.execute(insert, values)
         return True
     except IntegrityError:
         pass
     with db.transaction():
-        row = db.query_one("SELECT policies_json, deliveries_json FROM policy_webhook_pending WHERE repository = ?",
-                           (repository,))
+        row = db.query_one("SELECT policies_json, deliveries_json, repository_json FROM policy_webhook_pending "
+                           "WHERE repository = ?", (repository,))
         if row is None:  # taken meanwhile by its queue message: open a new one
-            db.execute("INSERT INTO policy_webhook_pending (repository, org, policies_json, deliveries_json, "
-                       "first_seen_at, due_at) VALUES (?, ?, ?, ?, ?, ?)",
-                       (repository, org, json.dumps(sorted(set(checks))), json.dumps([delivery_id]),
-                        now.isoformat(), due))
+            db.execute(insert, values)
             return True
         merged = sorted(set(json.loads(row["policies_json"])) | set(checks))
         deliveries = (json.loads(row["deliveries_json"]) + [delivery_id])[-MAX_DELIVERIES_PER_ROW:]
-        db.execute("UPDATE policy_webhook_pending SET policies_json = ?, deliveries_json = ? WHERE repository = ?",
-                   (json.dumps(merged), json.dumps(deliveries), repository))
+        db.execute("UPDATE policy_webhook_pending SET policies_json = ?, deliveries_json = ?, repository_json = ? "
+                   "WHERE repository = ?", (json.dumps(merged), json.dumps(deliveries),
+                                            repository_json or row["repository_json"], repository))
     return False
 
 
@@ -64,6 +68,28 @@ def take_pending(db: Database, repository: str) -> dict[str, Any] | None:
         taken = db.execute("DELETE FROM policy_webhook_pending WHERE repository = ? AND first_seen_at = ?",
                            (repository, row["first_seen_at"]))
     return row if taken == 1 else None
+
+
+def take_due(db: Database, repository: str, limit: int, ahead_seconds: float = 0.0) -> list[dict[str, Any]]:
+    """Take the repository's pending row and every other single-repository row already due, up to `limit` rows.
+
+    Evaluations that come due together (a burst across many repositories) are taken by whichever queue message
+    runs first and evaluated as one batch scan with one act run, instead of one orchestration per repository; the
+    other messages then find their rows gone and do nothing. Rows due within `ahead_seconds` go along (their debounce
+    is cut by at most that much); later ones stay. A row is only returned when this call deleted it, so two
+    consumers never both take one.
+    """
+    now = (_now() + timedelta(seconds=ahead_seconds)).isoformat()
+    rows = db.query("SELECT * FROM policy_webhook_pending WHERE repository = ? OR (due_at <= ? AND repository <> ?) "
+                    "ORDER BY due_at, repository", (repository, now, ORG_WIDE))
+    rows = sorted(rows, key=lambda r: r["repository"] != repository)[:max(1, limit)]
+    taken = []
+    with db.transaction():
+        for row in rows:
+            if db.execute("DELETE FROM policy_webhook_pending WHERE repository = ? AND first_seen_at = ?",
+                          (row["repository"], row["first_seen_at"])) == 1:
+                taken.append(row)
+    return taken
 
 
 def forget_repository(db: Database, repository: str) -> None:

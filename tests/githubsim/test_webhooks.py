@@ -143,3 +143,61 @@ def test_without_a_webhook_url_nothing_is_sent(receiver: Receiver) -> None:
         assert receiver.received == []
     finally:
         quiet.stop()
+
+
+def test_collaborator_changes_send_member_events_whose_payloads_match_the_octokit_schema(
+        sim: Any, receiver: Receiver, schema: dict[str, Any]) -> None:
+    admin = {"login": "contractor", "permission": "admin", "outside": True}
+    sim.update({"repos": {"alpha": {"collaborators": [admin]}}})  # member.added
+    sim.update({"repos": {"alpha": {"collaborators": [{**admin, "permission": "write"}]}}})  # member.edited
+    sim.update({"repos": {"alpha": {"collaborators": []}}})  # member.removed
+    got = receiver.wait(3)
+    payloads = [json.loads(r["body"]) for r in got]
+    assert [(r["headers"]["x-github-event"], p["action"]) for r, p in zip(got, payloads, strict=True)] == [
+        ("member", "added"), ("member", "edited"), ("member", "removed")]
+    for payload in payloads:
+        validate(schema, "member", payload)
+        assert payload["member"]["login"] == "contractor" and payload["repository"]["name"] == "alpha"
+    assert payloads[0]["changes"] == {"permission": {"to": "admin"}}
+    assert payloads[1]["changes"] == {"old_permission": {"from": "admin"}}
+
+
+def test_ruleset_changes_send_repository_ruleset_events_for_the_repository_and_the_organization(
+        sim: Any, receiver: Receiver) -> None:
+    # @octokit/webhooks-schemas 7.6.1 (pinned) has no `repository_ruleset` definition: the payload is checked for
+    # the fields GitHub documents for the event (action, repository_ruleset with source_type, and `repository`
+    # only for a repository ruleset).
+    rule = {"name": "protect-main", "enforcement": "active", "branches": ["~DEFAULT_BRANCH"],
+            "rules": [{"type": "pull_request", "parameters": {"required_approving_review_count": 1}}]}
+    sim.update({"repos": {"alpha": {"rulesets": [rule]}}})
+    sim.update({"orgRulesets": [{**rule, "name": "baseline", "repository_name": {"include": ["alpha"]}}]})
+    sim.update({"orgRulesets": []})
+    got = receiver.wait(3)
+    payloads = [json.loads(r["body"]) for r in got]
+    assert [(r["headers"]["x-github-event"], p["action"]) for r, p in zip(got, payloads, strict=True)] == [
+        ("repository_ruleset", "created"), ("repository_ruleset", "created"), ("repository_ruleset", "deleted")]
+    repo_level, org_level, deleted = payloads
+    assert repo_level["repository"]["name"] == "alpha"
+    assert repo_level["repository_ruleset"]["source_type"] == "Repository"
+    assert repo_level["repository_ruleset"]["source"] == "acme/alpha"
+    assert "repository" not in org_level and org_level["organization"]["login"] == "acme"
+    assert org_level["repository_ruleset"]["source_type"] == "Organization"
+    assert org_level["repository_ruleset"]["conditions"]["repository_name"]["include"] == ["alpha"]
+    assert deleted["repository_ruleset"]["id"] == org_level["repository_ruleset"]["id"]
+    for payload in payloads:
+        assert set(payload["repository_ruleset"]) >= {"id", "name", "target", "source_type", "source",
+                                                      "enforcement", "conditions", "rules"}
+
+
+def test_deliveries_can_go_out_concurrently_each_once(receiver: Receiver) -> None:
+    sim = start_githubsim({**seed([repo("alpha")]),
+                           "webhook": {"url": receiver.url, "secret": SECRET, "concurrency": 4}})
+    try:
+        for n in range(12):
+            sim.put_repo(f"many-{n}", repo(f"many-{n}"))
+        got = receiver.wait(12)
+        names = sorted(json.loads(r["body"])["repository"]["name"] for r in got)
+        assert names == sorted(f"many-{n}" for n in range(12))  # every change once; order is not promised
+        assert len({r["headers"]["x-github-delivery"] for r in got}) == 12
+    finally:
+        sim.stop()
