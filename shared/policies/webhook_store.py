@@ -116,8 +116,9 @@ def known_repositories(db: Database, org: str) -> list[RepoSnapshot] | None:
     plus every snapshot a scan stored since (webhook evaluations of created or renamed repositories), newest
     first per name, minus repositories whose deletion arrived after that snapshot. None when no scan has listed the
     whole organization yet (the caller then re-evaluates every repository)."""
-    scans = db.query("SELECT scan_id, created_at, request_json FROM policy_scans WHERE org = ? AND "
-                     "repositories_total IS NOT NULL ORDER BY created_at DESC LIMIT ?", (org, FULL_LISTING_LOOKBACK))
+    scans = db.query(db.limit("SELECT scan_id, created_at, request_json FROM policy_scans WHERE org = ? AND "
+                              "repositories_total IS NOT NULL ORDER BY created_at DESC", FULL_LISTING_LOOKBACK),
+                     (org,))
     full = next((s for s in scans if not (json.loads(s["request_json"] or "{}").get("repositories"))), None)
     if full is None:
         return None
