@@ -133,8 +133,10 @@ class Simulator:
                 continue
             rs = webhooks.ruleset(new.get(ident) or old[ident], "Organization", self.state.org_login, self.api_root,
                                   self.state.html_base, now)
-            self.webhooks.emit("repository_ruleset", {"action": action, "repository_ruleset": rs,
-                                                      "organization": webhooks.webhook_org(rest_org),
+            event: dict[str, Any] = {"action": action, "repository_ruleset": rs}
+            if action == "edited":
+                event["changes"] = webhooks.ruleset_changes(old[ident], new[ident])
+            self.webhooks.emit("repository_ruleset", {**event, "organization": webhooks.webhook_org(rest_org),
                                                       "sender": webhooks.webhook_user(sender)})
 
     def reset(self) -> None:

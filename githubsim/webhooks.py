@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from githubsim.model import stable_id
+from githubsim.render import org_ruleset_conditions
 
 # Keys of the REST repository / organization / user objects that webhook payloads do not carry.
 _REST_ONLY_REPO = {"network_count", "security_and_analysis", "subscribers_count", "temp_clone_token", "permissions",
@@ -202,12 +203,10 @@ def ruleset(rs: dict[str, Any], source_type: str, source: str, api: str, html: s
     pinned `@octokit/webhooks-schemas` 7.6.1 predates the event, so it is shaped after the REST object)."""
     ident = int(rs.get("id") or stable_id("ruleset", source.split("/")[-1], rs.get("name")))
     where = f"orgs/{source}" if source_type == "Organization" else f"repos/{source}"
-    conditions: dict[str, Any] = {"ref_name": {"include": list(rs.get("branches", ["~DEFAULT_BRANCH"])),
-                                               "exclude": []}}
     if source_type == "Organization":
-        names = rs.get("repository_name") or {"include": ["~ALL"]}
-        conditions["repository_name"] = {"include": list(names.get("include", [])),
-                                         "exclude": list(names.get("exclude", [])), "protected": False}
+        conditions = org_ruleset_conditions(rs)
+    else:
+        conditions = {"ref_name": {"include": list(rs.get("branches", ["~DEFAULT_BRANCH"])), "exclude": []}}
     return {"id": ident, "name": rs.get("name"), "target": "branch", "source_type": source_type, "source": source,
             "enforcement": rs.get("enforcement", "active"), "node_id": f"RRS_{ident}", "bypass_actors": [],
             "current_user_can_bypass": "never", "conditions": conditions, "rules": [dict(r) for r in
@@ -215,6 +214,31 @@ def ruleset(rs: dict[str, Any], source_type: str, source: str, api: str, html: s
             "_links": {"self": {"href": f"{api}/{where}/rulesets/{ident}"},
                        "html": {"href": f"{html}/{source}/rules/{ident}"}},
             "created_at": now, "updated_at": now}
+
+
+def ruleset_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """`changes` of an organization `repository_ruleset.edited` event (`webhook-repository-ruleset-edited` in
+    GitHub's OpenAPI description): `name` and `enforcement` with their `from` values, and `conditions` as `added`
+    and `deleted` conditions plus `updated` ones (the condition now, and the `from` value of each changed key), so a
+    receiver can tell which repositories the ruleset targeted before. Rules changes are left out (they do not change
+    which repositories are targeted)."""
+    changes: dict[str, Any] = {}
+    for key in ("name", "enforcement"):
+        if before.get(key, "active" if key == "enforcement" else None) != \
+                after.get(key, "active" if key == "enforcement" else None):
+            changes[key] = {"from": before.get(key, "active" if key == "enforcement" else None)}
+    old, new = org_ruleset_conditions(before), org_ruleset_conditions(after)
+    added = [{kind: new[kind]} for kind in new if kind not in old]
+    deleted = [{kind: old[kind]} for kind in old if kind not in new]
+    updated = []
+    for kind in (k for k in new if k in old and new[k] != old[k]):
+        updated.append({"condition": {kind: new[kind]},
+                        "changes": {key: {"from": old[kind].get(key)} for key in sorted(set(old[kind]) | set(new[kind]))
+                                    if old[kind].get(key) != new[kind].get(key)}})
+    delta = {key: value for key, value in (("added", added), ("deleted", deleted), ("updated", updated)) if value}
+    if delta:
+        changes["conditions"] = delta
+    return changes
 
 
 def member(action: str, was: dict[str, Any] | None, now: dict[str, Any] | None, person: dict[str, Any],

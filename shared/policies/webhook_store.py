@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from shared.policies.repo import RepoSnapshot
 from shared.storage.db import Database, IntegrityError
 
 MAX_DELIVERIES_PER_ROW = 100
@@ -104,3 +105,35 @@ def list_deliveries(db: Database, repository: str | None = None) -> list[dict[st
         return db.query("SELECT * FROM policy_webhook_deliveries ORDER BY received_at, delivery_id")
     return db.query("SELECT * FROM policy_webhook_deliveries WHERE repository = ? ORDER BY received_at, delivery_id",
                     (repository,))
+
+
+FULL_LISTING_LOOKBACK = 50  # newest scans looked at for the newest one that listed the whole organization
+
+
+def known_repositories(db: Database, org: str) -> list[RepoSnapshot] | None:
+    """The organization's repositories as the app last saw them, without asking GitHub (an organization ruleset's
+    event resolves its targets from them in the request): the newest complete listing of the whole organization,
+    plus every snapshot a scan stored since (webhook evaluations of created or renamed repositories), newest
+    first per name, minus repositories whose deletion arrived after that snapshot. None when no scan has listed the
+    whole organization yet (the caller then re-evaluates every repository)."""
+    scans = db.query(db.limit("SELECT scan_id, created_at, request_json FROM policy_scans WHERE org = ? AND "
+                              "repositories_total IS NOT NULL ORDER BY created_at DESC", FULL_LISTING_LOOKBACK),
+                     (org,))
+    full = next((s for s in scans if not (json.loads(s["request_json"] or "{}").get("repositories"))), None)
+    if full is None:
+        return None
+    rows = db.query("SELECT s.created_at, r.repository, r.snapshot_json FROM policy_scan_repositories r "
+                    "JOIN policy_scans s ON s.scan_id = r.scan_id WHERE s.org = ? AND s.created_at >= ? "
+                    "ORDER BY s.created_at", (org, full["created_at"]))
+    newest: dict[str, tuple[str, RepoSnapshot]] = {}
+    for row in rows:  # oldest first, so a later snapshot of the same repository replaces an earlier one
+        newest[str(row["repository"]).lower()] = (str(row["created_at"]),
+                                                   RepoSnapshot.from_json(json.loads(row["snapshot_json"])))
+    deletions = db.query("SELECT repository, MAX(received_at) AS at FROM policy_webhook_deliveries WHERE "
+                         "event_name = 'repository' AND action_name = 'deleted' AND received_at >= ? "
+                         "GROUP BY repository", (full["created_at"],))
+    for row in deletions:
+        seen = newest.get(str(row["repository"] or "").lower())
+        if seen is not None and str(row["at"]) > seen[0]:
+            del newest[str(row["repository"]).lower()]
+    return [snapshot for _, snapshot in newest.values()]

@@ -5,7 +5,10 @@ The use cases behind `POST /api/github/webhook` and the `policy-webhook-events` 
 1. `verify_signature`: `X-Hub-Signature-256` is HMAC-SHA256 of the raw body with the app's webhook secret; it is
    compared in constant time before anything is parsed, so an unsigned request costs nothing and records nothing.
 2. `route_event`: which repositories and which checks an event can change (data: `EVENT_CHECKS`). A push that does
-   not touch a checked file re-checks nothing; a deleted repository closes its issue links in the database.
+   not touch a checked file re-checks nothing; a deleted repository closes its issue links in the database; an
+   organization ruleset re-evaluates the repositories it targets, before and after an edit
+   (`shared.policies.ruleset_targets`, from the repositories the app knows), or every repository when those cannot
+   be resolved.
 3. `receive`: record the `X-GitHub-Delivery` id (a redelivery is a no-op), then coalesce per repository: the first
    event of a burst inserts a pending row and enqueues one message made visible after the debounce; later events
    of the burst only widen that row. GitHub calls never happen in the request (GitHub allows 10 s).
@@ -20,12 +23,12 @@ import hashlib
 import hmac
 import json
 import posixpath
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
-from shared.policies import store, webhook_store
+from shared.policies import ruleset_targets, store, webhook_store
 from shared.policies.config import PolicyConfig
 from shared.policies.models import ScanRequest
 from shared.policies.repo import RepoSnapshot
@@ -33,6 +36,9 @@ from shared.storage.db import Database
 
 ALL_CHECKS = "*"
 ORG_WIDE = "*"  # a pending row for "every repository" (an organization ruleset or membership change)
+# An organization ruleset targeting more repositories than this is evaluated by one org-wide scan: one listing
+# request per 100 repositories instead of one read each, and the request stays well inside GitHub's 10 s.
+MAX_TARGETED_REPOSITORIES = 1000
 
 # Which checks an event can change. `ALL_CHECKS`: a new or changed repository is evaluated against everything.
 FILE_CHECKS = ("readme-present", "security-policy-present", "codeowners-present", "contributing-present",
@@ -73,7 +79,7 @@ class EventRoute:
     repositories: tuple[str, ...] = ()
     checks: tuple[str, ...] = ()
     deleted: tuple[str, ...] = ()
-    reason: str = ""  # why nothing is evaluated (said in the answer and the delivery record)
+    reason: str = ""  # why nothing, or every repository, is evaluated (said in the answer)
 
 
 @dataclass(frozen=True)
@@ -118,10 +124,21 @@ def _repo_name(payload: Mapping[str, Any], org: str) -> str | None:
     return str(repo["name"])
 
 
-def route_event(event: str, payload: Mapping[str, Any], org: str) -> EventRoute:
-    """Pure: which repositories and checks this delivery can change."""
+KnownRepositories = Callable[[], Sequence[RepoSnapshot] | None]
+
+
+def _no_known_repositories() -> None:
+    return None
+
+
+def route_event(event: str, payload: Mapping[str, Any], org: str,
+                known: KnownRepositories = _no_known_repositories) -> EventRoute:
+    """Which repositories and checks this delivery can change; pure but for `known` (the organization's
+    repositories as the app last saw them, read only for an organization ruleset whose targets need matching)."""
     action = str(payload.get("action") or "")
     name = _repo_name(payload, org)
+    if event == "repository_ruleset" and not name:
+        return _organization_ruleset_route(payload, known)
     if event == "repository" and action == "deleted":
         return EventRoute(deleted=(name,) if name else (), reason="repository deleted")
     if event == "repository" and action == "archived" and name:
@@ -154,6 +171,24 @@ def route_event(event: str, payload: Mapping[str, Any], org: str) -> EventRoute:
     return EventRoute(reason="the event names no repository")
 
 
+def _organization_ruleset_route(payload: Mapping[str, Any], known: KnownRepositories) -> EventRoute:
+    """An organization ruleset re-evaluates branch protection where it applies, before and after the change."""
+    checks = _checks_for("repository_ruleset", str(payload.get("action") or ""))
+    ruleset = payload.get("repository_ruleset")
+    target = str(ruleset.get("target") or "branch") if isinstance(ruleset, Mapping) else "branch"
+    if target != "branch":
+        return EventRoute(reason=f"a {target} ruleset cannot change a verdict (branch protection reads branch rules)")
+    targets = ruleset_targets.event_targets(payload, known)
+    if targets.everything:
+        return EventRoute(repositories=(ORG_WIDE,), checks=checks, reason=targets.why)
+    if not targets.names:
+        return EventRoute(reason="the ruleset targets no repository, before or after the change")
+    if len(targets.names) > MAX_TARGETED_REPOSITORIES:
+        return EventRoute(repositories=(ORG_WIDE,), checks=checks,
+                          reason=f"the ruleset targets {len(targets.names)} repositories: one org-wide scan")
+    return EventRoute(repositories=tuple(sorted(targets.names, key=str.lower)), checks=checks)
+
+
 def receive(db: Database, *, secret: str, org: str, headers: Mapping[str, str], body: bytes, enqueue: Enqueue,
             debounce_seconds: int) -> WebhookAnswer:
     """Verify, deduplicate, route and coalesce one delivery; never calls GitHub."""
@@ -179,7 +214,7 @@ def receive(db: Database, *, secret: str, org: str, headers: Mapping[str, str], 
         return WebhookAnswer(400, {"field": "body", "detail": "must be a JSON object"})
     if event == "ping":
         return WebhookAnswer(200, {"deliveryId": delivery, "event": "ping", "outcome": "pong"})
-    route = route_event(event, payload, org)
+    route = route_event(event, payload, org, lambda: webhook_store.known_repositories(db, org))
     outcome = "queued" if route.repositories else ("deleted" if route.deleted else "ignored")
     first = webhook_store.record_delivery(db, delivery, event, str(payload.get("action") or "") or None,
                                           (route.repositories or route.deleted or (None,))[0], outcome)
@@ -188,12 +223,18 @@ def receive(db: Database, *, secret: str, org: str, headers: Mapping[str, str], 
     for name in route.deleted:
         webhook_store.forget_repository(db, name)
     queued = []
+    opened = 0
     carried = payload_repository(event, payload, org)
     for name in route.repositories:
         snapshot = carried if carried is not None and carried.name == name else None
         if webhook_store.coalesce(db, org, name, route.checks, delivery, debounce_seconds,
                                   json.dumps(snapshot.to_json()) if snapshot else None):
-            enqueue(name, debounce_seconds)
+            # The rows one delivery opens come due together, and one message takes up to MAX_BATCH due rows: one
+            # message per MAX_BATCH opened rows evaluates them all, and keeps a delivery naming hundreds of
+            # repositories (an organization ruleset) inside GitHub's 10 s instead of one queue send each.
+            if opened % MAX_BATCH == 0:
+                enqueue(name, debounce_seconds)
+            opened += 1
         queued.append(name)
     return WebhookAnswer(202, {"deliveryId": delivery, "event": event, "outcome": outcome, "repositories": queued,
                                "checks": list(route.checks), **({"reason": route.reason} if route.reason else {})})

@@ -2,8 +2,8 @@
 repository, githubsim signs and delivers the webhook GitHub would send, and the local host (with Azurite)
 re-evaluates and acts. Protection added closes the issue; a push touching README re-evaluates the file checks; a
 push touching no checked file costs no GitHub request; archived or deleted closes the open violations in the
-database; a repository or organization ruleset re-evaluates branch protection where it applies; a collaborator
-change re-evaluates outside admins."""
+database; a repository ruleset re-evaluates branch protection in its repository, an organization ruleset only in
+the repositories it targets (before and after an edit); a collaborator change re-evaluates outside admins."""
 from __future__ import annotations
 
 import sqlite3
@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from tests.e2e.policy_support import GOOD_FILES, PROTECTION, TOKEN, repo, seed, sim_issues, wait_idle
+from tests.e2e.policy_support import start_scan, wait_scan
 from tests.support.githubsim import start_githubsim
 from tests.support.waiting import HANG_GUARD_S
 
@@ -195,17 +196,62 @@ def test_a_repository_ruleset_re_evaluates_branch_protection_and_closes_the_issu
                for d in deliveries)
 
 
-def test_an_organization_ruleset_re_evaluates_the_repositories_it_targets(host: Any, sim: Any) -> None:
-    unprotected(sim, host, "payments-api")
+def scan_ids(folder: Path) -> set[str]:
+    with sqlite3.connect(folder / "app.db") as conn:
+        return {scan_id for (scan_id,) in conn.execute("SELECT scan_id FROM policy_scans").fetchall()}
+
+
+def evaluated_since(folder: Path, before: set[str]) -> dict[str, set[str]]:
+    """Scans started since `before` → the repositories each stored results for."""
+    with sqlite3.connect(folder / "app.db") as conn:
+        rows = conn.execute("SELECT s.scan_id, r.repository FROM policy_scans s LEFT JOIN policy_results r "
+                            "ON r.scan_id = s.scan_id").fetchall()
+    out: dict[str, set[str]] = {}
+    for scan_id, repository in rows:
+        if scan_id not in before:
+            out.setdefault(scan_id, set()).update({repository} if repository else set())
+    return out
+
+
+def org_ruleset(include: list[str]) -> dict[str, Any]:
+    return {"name": "demo-baseline", "enforcement": "active", "branches": ["~DEFAULT_BRANCH"],
+            "repository_name": {"include": include}, "rules": RULES}
+
+
+def test_an_organization_ruleset_re_evaluates_only_the_repositories_it_targets_before_and_after_an_edit(
+        host: Any, sim: Any, folder: Path) -> None:
+    for name in ("demo-a1", "demo-a2", "demo-b1"):
+        unprotected(sim, host, name)
     wait_idle(host)
-    sim.update({"orgRulesets": [{"name": "baseline", "enforcement": "active", "branches": ["~DEFAULT_BRANCH"],
-                                 "repository_name": {"include": ["payments-*"]}, "rules": RULES}]})
-    wait_for("the issue closed", lambda: issue_state(sim, "payments-api", "protect") == "closed", host)
-    org_scans = [s for s in webhook_scans(host) if not s.get("repositories")]
-    assert org_scans, "the organization ruleset is evaluated for every repository it can target"
-    sim.update({"orgRulesets": []})
-    wait_for("the issue reopened", lambda: issue_state(sim, "payments-api", "protect") == "open", host)
-    assert len(sim_issues(sim, "payments-api")) == 1
+    # The app resolves a ruleset's patterns against the repositories it knows: those of its last full listing.
+    wait_scan(host, start_scan(host).json()["scanId"])
+    protect = {name: (lambda n=name: issue_state(sim, n, "protect")) for name in ("demo-a1", "demo-a2", "demo-b1")}
+
+    before = scan_ids(folder)
+    sim.update({"orgRulesets": [org_ruleset(["demo-a*"])]})  # repository_ruleset.created
+    wait_for("demo-a*'s issues closed", lambda: protect["demo-a1"]() == protect["demo-a2"]() == "closed", host)
+    wait_idle(host)
+    scans = evaluated_since(folder, before)
+    assert set().union(*scans.values()) == {"demo-a1", "demo-a2"}  # not demo-b1, steady, ... and no org-wide scan
+    assert protect["demo-b1"]() == "open"
+
+    before = scan_ids(folder)
+    sim.update({"orgRulesets": [org_ruleset(["demo-b*"])]})  # edited: demo-a* is no longer targeted
+    wait_for("demo-b1's issue closed and demo-a*'s reopened",
+             lambda: (protect["demo-b1"](), protect["demo-a1"](), protect["demo-a2"]()) == ("closed", "open", "open"),
+             host)
+    wait_idle(host)
+    assert set().union(*evaluated_since(folder, before).values()) == {"demo-a1", "demo-a2", "demo-b1"}
+    edited = [d for d in sim.admin("GET", "webhooks/deliveries")["deliveries"]
+              if d["event"] == "repository_ruleset" and d["action"] == "edited"][-1]
+    assert edited["payload"]["changes"]["conditions"]["updated"][0]["changes"]["include"] == {"from": ["demo-a*"]}
+
+    before = scan_ids(folder)
+    sim.update({"orgRulesets": []})  # deleted: its targets lose the rules
+    wait_for("demo-b1's issue reopened", lambda: protect["demo-b1"]() == "open", host)
+    wait_idle(host)
+    assert set().union(*evaluated_since(folder, before).values()) == {"demo-b1"}
+    assert all(len(sim_issues(sim, name)) == 1 for name in protect)  # reopened, never duplicated
 
 
 def test_an_outside_admin_added_as_collaborator_opens_an_issue_and_removing_them_closes_it(host: Any,

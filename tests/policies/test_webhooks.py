@@ -282,3 +282,76 @@ def test_a_row_due_within_half_the_debounce_goes_with_the_batch_and_a_later_one_
     db.execute("UPDATE policy_webhook_pending SET due_at = '2000-01-01T00:00:00+00:00' WHERE repository = 'a'")
     [only] = webhooks.take_due(db, "a", debounce_seconds=2)  # "b" is due in 3 s, beyond 1 s: it waits
     assert only.repositories == ("a",)
+
+
+def _listed(db: Database, scan_id: str, names: list[str], repositories: list[str] | None = None) -> None:
+    """A scan that listed the organization (or, with `repositories`, only those) and stored their snapshots."""
+    from shared.policies import store
+    from shared.policies.config import parse_config
+    from shared.policies.repo import RepoSnapshot
+
+    config = parse_config("policies:\n  - {id: bp, check: branch-protection}\n")
+    store.create_scan(db, scan_id, "webhook" if repositories else "manual", False,
+                      {"repositories": repositories or []}, config, "acme", take_lock=False)
+    store.store_repositories(db, scan_id, 0, [RepoSnapshot(name=n, full_name=f"acme/{n}") for n in names])
+    store.set_repositories_total(db, scan_id, len(names))
+
+
+def _org_ruleset(action: str, include: list[str], changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    ruleset = {"id": 9, "name": "demo", "target": "branch", "source_type": "Organization", "source": "acme",
+               "enforcement": "active", "conditions": {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []},
+                                                       "repository_name": {"include": include, "exclude": []}}}
+    return {"action": action, "repository_ruleset": ruleset, "organization": {"login": "acme"},
+            **({"changes": changes} if changes else {})}
+
+
+def test_an_organization_ruleset_queues_only_the_known_repositories_it_targets(db: Database) -> None:
+    _listed(db, "scan-20260101000000-aaaaaa", ["demo-a1", "demo-a2", "demo-b1", "steady"])
+    _listed(db, "scan-20260101000001-bbbbbb", ["demo-a9"], repositories=["demo-a9"])  # created since, by webhook
+    sent = Recorder()
+    answer = _deliver(db, sent, "repository_ruleset", _org_ruleset("created", ["demo-a*"]), "d-r1")
+    assert answer.status == 202 and answer.body["repositories"] == ["demo-a1", "demo-a2", "demo-a9"]
+    assert answer.body["checks"] == ["branch-protection"]
+    pending = sorted(r["repository"] for r in db.query("SELECT repository FROM policy_webhook_pending"))
+    assert pending == ["demo-a1", "demo-a2", "demo-a9"]
+    assert sent.sent == [("demo-a1", 3)]  # one message takes every row the delivery opened
+    db.execute("UPDATE policy_webhook_pending SET due_at = '2000-01-01T00:00:00+00:00'")
+    [due] = webhooks.take_due(db, "demo-a1")
+    assert sorted(due.repositories) == ["demo-a1", "demo-a2", "demo-a9"] and not due.org_wide
+    assert due.checks == ("branch-protection",) and due.deliveries == ("d-r1", "d-r1", "d-r1")
+
+
+def test_an_edited_organization_ruleset_queues_its_old_and_new_targets(db: Database) -> None:
+    _listed(db, "scan-20260101000000-aaaaaa", ["demo-a1", "demo-a2", "demo-b1", "steady"])
+    changes = {"conditions": {"updated": [{"condition": {"repository_name": {"include": ["demo-b*"]}},
+                                           "changes": {"include": {"from": ["demo-a*"]}}}]}}
+    answer = _deliver(db, Recorder(), "repository_ruleset", _org_ruleset("edited", ["demo-b*"], changes), "d-e")
+    assert answer.body["repositories"] == ["demo-a1", "demo-a2", "demo-b1"]
+
+
+def test_a_deleted_repository_is_not_a_target_of_a_later_ruleset_event(db: Database) -> None:
+    _listed(db, "scan-20260101000000-aaaaaa", ["demo-a1", "demo-a2"])
+    _deliver(db, Recorder(), "repository", {"action": "deleted", "repository": _repo("demo-a2")}, "d-del")
+    answer = _deliver(db, Recorder(), "repository_ruleset", _org_ruleset("deleted", ["demo-*"]), "d-r")
+    assert answer.body["repositories"] == ["demo-a1"]
+
+
+def test_an_organization_ruleset_is_org_wide_when_its_targets_cannot_be_resolved(db: Database) -> None:
+    sent = Recorder()
+    answer = _deliver(db, sent, "repository_ruleset", _org_ruleset("created", ["demo-a*"]), "d-1")
+    assert answer.body["repositories"] == ["*"] and "not listed" in answer.body["reason"]  # no full listing yet
+    _listed(db, "scan-20260101000000-aaaaaa", ["demo-a1"], repositories=["demo-a1"])  # a partial scan: not enough
+    webhook_store.take_pending(db, "*")
+    assert _deliver(db, sent, "repository_ruleset", _org_ruleset("created", ["demo-*"]), "d-2").body[
+        "repositories"] == ["*"]
+    literal = _deliver(db, sent, "repository_ruleset", _org_ruleset("created", ["demo-a1"]), "d-3")
+    assert literal.body["repositories"] == ["demo-a1"]  # a literal name needs no listing
+
+
+def test_a_tag_ruleset_or_one_targeting_nothing_evaluates_nothing(db: Database) -> None:
+    _listed(db, "scan-20260101000000-aaaaaa", ["demo-a1"])
+    tag = _org_ruleset("created", ["~ALL"])
+    tag["repository_ruleset"]["target"] = "tag"
+    assert _deliver(db, Recorder(), "repository_ruleset", tag, "d-t").body["outcome"] == "ignored"
+    nothing = _deliver(db, Recorder(), "repository_ruleset", _org_ruleset("created", ["other-*"]), "d-n")
+    assert nothing.body["outcome"] == "ignored" and "targets no repository" in nothing.body["reason"]
