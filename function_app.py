@@ -7,8 +7,10 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from activities import analysis as analysis_activities
+from activities import notification as notification_activities
 from activities import policy as policy_activities
 from orchestrators import analysis as analysis_orchestrators
+from orchestrators import notification as notification_orchestrators
 from orchestrators import policy_act as policy_act_orchestrators
 from orchestrators import policy_scan as policy_scan_orchestrators
 from triggers import (
@@ -45,6 +47,8 @@ for blueprint in (
     policy_activities.bp,
     http_schedules.bp,
     timer_schedules.bp,
+    notification_orchestrators.bp,
+    notification_activities.bp,
     http_signalr.bp,
 ):
     app.register_functions(blueprint)

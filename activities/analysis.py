@@ -7,6 +7,7 @@ raise, so the orchestrator's retry policy applies. Nothing here logs or returns 
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import asdict
 from datetime import timedelta
@@ -15,7 +16,7 @@ from typing import Any
 import azure.durable_functions as df
 
 from shared import secrets, settings
-from shared.analyzer import admission, catalog, connstr, jobs, planning
+from shared.analyzer import admission, catalog, connstr, jobs, planning, service
 from shared.analyzer.model import CheckOutcome
 from shared.analyzer.models import (
     AnalysisInput,
@@ -100,22 +101,33 @@ def _active(db: Database, job_id: str) -> AnalysisJob | None:
 
 
 # -- plan --------------------------------------------------------------------------------------------------------
+# Plan and finalize take a durable client: a slot they hand to another job (admission) is announced to that job's
+# orchestration with an external event at once. The work itself is blocking, so it runs in a worker thread.
 @bp.activity_trigger(input_name="payload", activity="analysis_plan")
-def analysis_plan(payload: dict[str, Any]) -> dict[str, Any]:
-    return plan(get_database(), AnalysisInput.from_json(payload)).to_json()
+@bp.durable_client_input(client_name="client")
+async def analysis_plan(payload: dict[str, Any], client: df.DurableOrchestrationClient) -> dict[str, Any]:
+    woken: list[str] = []
+    try:
+        result = await asyncio.to_thread(plan, get_database(), AnalysisInput.from_json(payload), woken)
+    finally:  # slots granted before a connection error are still theirs: tell them now, not at their timer
+        await service.wake(client, woken)
+    return result.to_json()
 
 
-def plan(db: Database, request: AnalysisInput) -> Plan:
+def plan(db: Database, request: AnalysisInput, woken: list[str] | None = None) -> Plan:
+    """Ask for a slot, then connect and plan. `woken` receives the other jobs this admission check gave a slot to
+    (it hands out every free slot in line order), for the caller to wake."""
     job = _active(db, request.job_id)
     if job is None:
         return Plan.failed("the job is no longer active")
     admitted = admission.try_admit(db, request.job_id, admission.server_key(job.engine, job.target),
                                    request.priority, settings.analyzer_max_jobs_per_target(),
                                    settings.analyzer_max_jobs())
+    if woken is not None:
+        woken.extend(admitted.woken)
     if admitted.gone:
         return Plan.failed("the job is no longer active")
-    if not admitted.granted:
-        jobs.set_step(db, request.job_id, admitted.step)
+    if not admitted.granted:  # try_admit wrote the job's place in line as its step
         return Plan(False, None, waiting=admitted.step, ahead=admitted.waiting_ahead)
     jobs.mark_started(db, request.job_id, "connecting and planning")
     publish_analysis_job(db, request.job_id)
@@ -193,12 +205,28 @@ def run_batch(db: Database, batch: BatchInput) -> BatchResult:
 
 # -- finalize ----------------------------------------------------------------------------------------------------
 @bp.activity_trigger(input_name="payload", activity="analysis_finalize")
-def analysis_finalize(payload: dict[str, Any]) -> dict[str, Any]:
+@bp.durable_client_input(client_name="client")
+async def analysis_finalize(payload: dict[str, Any], client: df.DurableOrchestrationClient) -> dict[str, Any]:
     db, request = get_database(), FinalizeInput.from_json(payload)
+    woken: list[str] = []
+    server = await asyncio.to_thread(admission.server_of, db, request.job_id)
+    try:
+        return await asyncio.to_thread(_finalize_then_release, db, request, woken)
+    finally:
+        await service.wake(client, woken)
+        if server is not None:
+            await asyncio.to_thread(admission.refresh_places, db, server)
+
+
+def _finalize_then_release(db: Database, request: FinalizeInput, woken: list[str]) -> dict[str, Any]:
+    """The slot is free once the job is final (completedAt written), so no two jobs of a server overlap; it goes
+    to the next job in the same transaction (`woken`, for the caller to tell). Released even if finalize fails:
+    the job no longer runs anything on its server."""
     try:
         return finalize(db, request)
-    finally:  # the slot is free once the job is final (completedAt written), so no two jobs of a server overlap
-        admission.release(db, request.job_id)
+    finally:
+        woken.extend(admission.release(db, request.job_id, settings.analyzer_max_jobs_per_target(),
+                                       settings.analyzer_max_jobs()))
 
 
 def finalize(db: Database, request: FinalizeInput) -> dict[str, Any]:

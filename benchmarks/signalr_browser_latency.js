@@ -1,6 +1,6 @@
 // One SignalR client (Microsoft's browser bundle) in Debian's Chromium via playwright-core, connected straight to a
-// SignalR service URL with a token; prints READY once connected, then RESULT {received, latencies} after <events>
-// "AnalysisProgress" events {seq, sentAt (epoch ms)}, the latency measured in the page's handler.
+// SignalR service URL with a token; prints READY once connected, then RESULT {received, seqs, times} after <events>
+// "AnalysisProgress" events {seq}: when the page's handler ran for each (epoch ms, performance.timeOrigin + now()).
 "use strict";
 const path = require("path");
 const { chromium } = require("playwright-core");
@@ -19,17 +19,21 @@ const bundle = path.join(path.dirname(require.resolve("@microsoft/signalr/packag
   await page.goto(origin);
   await page.addScriptTag({ path: bundle });
   await page.evaluate(async ({ url, token }) => {
-    window.latencies = [];
+    window.seqs = [];
+    window.times = [];
     const connection = new signalR.HubConnectionBuilder()
       .withUrl(url, { accessTokenFactory: () => token, transport: signalR.HttpTransportType.WebSockets })
       .configureLogging(signalR.LogLevel.None).build();
-    connection.on("AnalysisProgress", (event) => { window.latencies.push(Date.now() - event.sentAt); });
+    connection.on("AnalysisProgress", (event) => {
+      window.times.push(performance.timeOrigin + performance.now());
+      window.seqs.push(event.seq);
+    });
     await connection.start();
   }, { url, token });
   process.stdout.write("READY\n");
-  await page.waitForFunction((n) => window.latencies.length >= n, events, { timeout: 120000, polling: 50 });
-  const latencies = await page.evaluate(() => window.latencies);
-  process.stdout.write(`RESULT ${JSON.stringify({ received: latencies.length, latencies })}\n`, async () => {
+  await page.waitForFunction((n) => window.seqs.length >= n, events, { timeout: 120000, polling: 50 });
+  const result = await page.evaluate(() => ({ received: window.seqs.length, seqs: window.seqs, times: window.times }));
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`, async () => {
     await browser.close();
     process.exit(0);
   });

@@ -1,15 +1,17 @@
 // N connections (Microsoft's @microsoft/signalr client) to a SignalR service URL with one token; prints READY once
-// all are connected, then records, for each "AnalysisProgress" event {seq, sentAt (epoch ms)}, Date.now() - sentAt in every
-// connection's handler; prints the latencies as JSON once <events> events reached every connection (or on SIGTERM).
+// all are connected, then records when each connection's "AnalysisProgress" handler ran for each event {seq}
+// (epoch ms, sub-millisecond: performance.timeOrigin + performance.now()); prints RESULT {received, seqs, times} once
+// <events> events reached every connection (or on SIGTERM). The benchmark subtracts the event's send time.
 "use strict";
+const { performance } = require("perf_hooks");
 const signalR = require("@microsoft/signalr");
 const [url, token, countArg, eventsArg] = process.argv.slice(2);
 const count = Number(countArg), events = Number(eventsArg);
-const latencies = [];
+const seqs = [], times = [];
 let received = 0;
 
 function finish() {
-  process.stdout.write(`RESULT ${JSON.stringify({ received, latencies })}\n`, () => process.exit(0));
+  process.stdout.write(`RESULT ${JSON.stringify({ received, seqs, times })}\n`, () => process.exit(0));
 }
 
 async function main() {
@@ -19,7 +21,8 @@ async function main() {
       .withUrl(url, { accessTokenFactory: () => token, transport: signalR.HttpTransportType.WebSockets })
       .configureLogging(signalR.LogLevel.None).build();
     c.on("AnalysisProgress", (event) => {
-      latencies.push(Date.now() - event.sentAt);
+      times.push(performance.timeOrigin + performance.now());
+      seqs.push(event.seq);
       received += 1;
       if (received === count * events) { finish(); }
     });

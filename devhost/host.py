@@ -118,7 +118,7 @@ class Host:
         if not needs_engine:
             return
         try:
-            from devhost.durable.discovery import durable_functions_of, entity_functions_of
+            from devhost.durable.discovery import activity_clients_of, durable_functions_of, entity_functions_of
             from devhost.durable.engine import DurableEngine
         except ImportError as exc:
             log.warning("Durable functions found but the durable engine is unavailable (%s)", exc)
@@ -128,7 +128,10 @@ class Host:
             orchestrators=orchestrators, activities=activities,
             max_concurrent_activities=self.config.max_concurrent_activities,
             max_concurrent_orchestrators=self.config.max_concurrent_orchestrators,
-            hub_name=self.config.hub_name, entities=entity_functions_of(self.app_obj))
+            hub_name=self.config.hub_name, entities=entity_functions_of(self.app_obj),
+            activity_clients=activity_clients_of(self.app_obj))
+        self.engine.client_factory = lambda invocation_id: self._durable_client(
+            f"http://{self.options.host}:{self.options.port}", invocation_id)
         self.engine.start()
 
     # -- invocations --------------------------------------------------------------------------------------------

@@ -9,7 +9,9 @@
     GET    /_sim/repos/<name>        the repository's internal state (issues, labels, archived, ...)
     PUT    /_sim/repos/<name>        create/replace a repository from a seed entry (webhook: repository created/…)
     DELETE /_sim/repos/<name>        delete a repository (webhook: repository deleted)
-    POST   /_sim/state {"webhook": {"url", "secret", "maxAttempts"} | null}   send signed webhooks for changes
+    POST   /_sim/state {"webhook": {"url", "secret", "maxAttempts", "concurrency"} | null}   send signed webhooks
+                                     (repository, branch_protection_rule, repository_ruleset for repository and
+                                     organization rulesets, member for collaborators, push for files)
     GET    /_sim/webhooks/deliveries                      every delivery (id, event, attempts, statuses, payload)
     POST   /_sim/webhooks/deliveries/<id>/redeliver       send one again with the same X-GitHub-Delivery
     POST   /_sim/webhooks/ping                            a `ping` delivery
@@ -68,8 +70,11 @@ def update_state(sim: "Simulator", body: dict[str, Any]) -> None:
             st.org_outside_collaborators = [str(v) for v in body["outsideCollaborators"]]
     if "orgRulesets" in body:
         with st.lock:
+            previous = [dict(rs) for rs in st.org_rulesets]
             st.org_rulesets = [{**rs, "id": int(rs.get("id", stable_id("org-ruleset", st.org_login, rs["name"])))}
                                for rs in body["orgRulesets"]]
+            current = [dict(rs) for rs in st.org_rulesets]
+        sim.notify_org_rulesets(previous, current)  # webhook: repository_ruleset (organization)
     if "app" in body:
         a = body["app"]
         with st.lock:

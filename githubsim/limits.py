@@ -163,7 +163,8 @@ class RequestLog:
             self.seq += 1
             key = f"{method} {template or path}"
             self.entries.append({"seq": self.seq, "method": method, "path": path, "template": template,
-                                 "status": status, "counted": counted, "durationMs": round(duration_ms, 2)})
+                                 "status": status, "counted": counted, "durationMs": round(duration_ms, 2),
+                                 "at": round(time.time(), 4)})
             self.by_template[key][str(status)] += 1
             self.by_status[str(status)] += 1
             if counted:

@@ -149,7 +149,8 @@ class SimState:
         self.installation_tokens: dict[str, tuple[int, float]] = {}  # token -> (installation id, expires epoch)
         self.org_outside_collaborators: list[str] = list(seed.get("outside_collaborators", []))
         # Organization rulesets: {id?, name, enforcement, branches (ref_name include), repository_name
-        # {include, exclude} or repository_property {include, exclude: [{name, property_values}]}, rules}.
+        # {include, exclude}, repository_id {repository_ids} or repository_property {include, exclude:
+        # [{name, property_values}]}, rules}.
         self.org_rulesets: list[dict[str, Any]] = [
             {**rs, "id": int(rs.get("id", stable_id("org-ruleset", self.org_login, rs["name"])))}
             for rs in seed.get("org_rulesets", [])]

@@ -273,7 +273,10 @@ def branch_protection(state: SimState, api: str, repo: Repo, branch: str, p: dic
 
 
 def org_ruleset_applies(rs: dict[str, Any], repo: Repo) -> bool:
-    """GitHub's organization ruleset repository conditions: name globs (`~ALL`) or custom property values."""
+    """GitHub's organization ruleset repository conditions: name globs (`~ALL`), repository ids or custom property
+    values."""
+    if "repository_id" in rs:
+        return repo.id in {int(i) for i in (rs["repository_id"] or {}).get("repository_ids", [])}
     if "repository_property" in rs:
         cond = rs["repository_property"]
 
@@ -289,6 +292,27 @@ def org_ruleset_applies(rs: dict[str, Any], repo: Repo) -> bool:
         return any(p == "~ALL" or fnmatch.fnmatchcase(repo.name, p) for p in patterns)
 
     return named(cond.get("include", [])) and not named(cond.get("exclude", []))
+
+
+def org_ruleset_conditions(rs: dict[str, Any]) -> dict[str, Any]:
+    """`org-ruleset-conditions` as GitHub writes them for an organization ruleset (REST and the
+    `repository_ruleset` webhook): `ref_name` plus exactly one of `repository_name`, `repository_id`,
+    `repository_property`."""
+    conditions: dict[str, Any] = {"ref_name": {"include": list(rs.get("branches", ["~DEFAULT_BRANCH"])),
+                                               "exclude": []}}
+    if "repository_id" in rs:
+        conditions["repository_id"] = {"repository_ids": [int(i) for i in (rs["repository_id"] or {}).get(
+            "repository_ids", [])]}
+    elif "repository_property" in rs:
+        prop = rs["repository_property"]
+        conditions["repository_property"] = {
+            key: [{"name": s["name"], "property_values": list(s.get("property_values", [])), "source": "custom"}
+                  for s in prop.get(key, [])] for key in ("include", "exclude")}
+    else:
+        names = rs.get("repository_name") or {"include": ["~ALL"]}
+        conditions["repository_name"] = {"include": list(names.get("include", [])),
+                                         "exclude": list(names.get("exclude", [])), "protected": False}
+    return conditions
 
 
 def _targets_branch(rs: dict[str, Any], repo: Repo, branch: str) -> bool:
@@ -323,18 +347,7 @@ def org_ruleset(state: SimState, api: str, rs: dict[str, Any], full: bool) -> di
                                                           f"/settings/rules/{rs['id']}"}},
         "created_at": DEFAULT_TS, "updated_at": rs.get("updated_at", DEFAULT_TS)}
     if full:
-        conditions: dict[str, Any] = {"ref_name": {"include": list(rs.get("branches", ["~DEFAULT_BRANCH"])),
-                                                   "exclude": []}}
-        if "repository_property" in rs:
-            prop = rs["repository_property"]
-            conditions["repository_property"] = {
-                key: [{"name": s["name"], "property_values": list(s.get("property_values", [])), "source": "custom"}
-                      for s in prop.get(key, [])] for key in ("include", "exclude")}
-        else:
-            names = rs.get("repository_name") or {"include": ["~ALL"]}
-            conditions["repository_name"] = {"include": list(names.get("include", [])),
-                                             "exclude": list(names.get("exclude", [])), "protected": False}
-        body.update(bypass_actors=[], current_user_can_bypass="never", conditions=conditions,
+        body.update(bypass_actors=[], current_user_can_bypass="never", conditions=org_ruleset_conditions(rs),
                     rules=[dict(r) for r in rs.get("rules", [])])
     return body
 

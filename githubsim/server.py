@@ -28,7 +28,7 @@ from githubsim.limits import (
     RequestLog,
     SecondaryLimiter,
 )
-from githubsim.model import Repo, SimState
+from githubsim.model import Repo, SimState, stable_id
 from githubsim.render import error
 from githubsim.routing import ApiError, Call, Reply, Route, match
 from githubsim.webhooks import WebhookSender
@@ -100,12 +100,44 @@ class Simulator:
                 branch, protection = detail
                 payload = webhooks.envelope(action, rest_repo, rest_org, sender,
                                             rule=webhooks.protection_rule(repo.id, branch, protection, now))
+            elif event == "repository_ruleset":
+                payload = webhooks.envelope(action, rest_repo, rest_org, sender, repository_ruleset=webhooks.ruleset(
+                    detail, "Repository", f"{self.state.org_login}/{repo.name}", self.api_root,
+                    self.state.html_base, now))
+            elif event == "member":
+                was, then = detail
+                login = str((then or was or {})["login"])
+                person = render.user(self.api_root, self.state.html_base, login, stable_id("user", login))
+                payload = webhooks.member(str(action), was, then, person, rest_repo, rest_org, sender)
             elif action == "edited":
                 payload = webhooks.envelope(action, rest_repo, rest_org, sender, changes={
                     k: v for k, v in detail.items() if k in ("description", "homepage", "topics", "default_branch")})
             else:
                 payload = webhooks.envelope(action, rest_repo, rest_org, sender)
             self.webhooks.emit(event, payload)
+
+    def notify_org_rulesets(self, before: list[dict[str, Any]], after: list[dict[str, Any]]) -> None:
+        """`repository_ruleset` events for organization rulesets created, edited or deleted (no repository: the
+        receiver re-evaluates the repositories the ruleset can target)."""
+        if not self.webhooks.enabled:
+            return
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        old, new = {rs["id"]: rs for rs in before}, {rs["id"]: rs for rs in after}
+        with self.state.lock:
+            rest_org = render.organization(self.state, self.api_root)
+            sender = render.user(self.api_root, self.state.html_base, "octocat", 583231)
+        for ident in sorted(set(old) | set(new)):
+            action = "created" if ident not in old else "deleted" if ident not in new else \
+                "edited" if old[ident] != new[ident] else None
+            if action is None:
+                continue
+            rs = webhooks.ruleset(new.get(ident) or old[ident], "Organization", self.state.org_login, self.api_root,
+                                  self.state.html_base, now)
+            event: dict[str, Any] = {"action": action, "repository_ruleset": rs}
+            if action == "edited":
+                event["changes"] = webhooks.ruleset_changes(old[ident], new[ident])
+            self.webhooks.emit("repository_ruleset", {**event, "organization": webhooks.webhook_org(rest_org),
+                                                      "sender": webhooks.webhook_user(sender)})
 
     def reset(self) -> None:
         self.state.reset()

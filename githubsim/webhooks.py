@@ -23,6 +23,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from githubsim.model import stable_id
+from githubsim.render import org_ruleset_conditions
+
 # Keys of the REST repository / organization / user objects that webhook payloads do not carry.
 _REST_ONLY_REPO = {"network_count", "security_and_analysis", "subscribers_count", "temp_clone_token", "permissions",
                    "organization", "template_repository", "parent", "source", "code_of_conduct"}
@@ -60,17 +63,22 @@ class WebhookSender:
         self.retry_pause_seconds = retry_pause_seconds
         self.deliveries: list[Delivery] = []
         self._queue: queue.Queue[Delivery | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     def configure(self, config: dict[str, Any] | None) -> None:
+        """`{url, secret, maxAttempts, concurrency}`; `concurrency` (default 1: in order) deliveries at a time, as
+        GitHub's many senders do (GitHub does not promise order)."""
         with self.lock:
             self.url = (config or {}).get("url") or None
             self.secret = str((config or {}).get("secret") or "")
             if config and "maxAttempts" in config:
                 self.max_attempts = int(config["maxAttempts"])
-            if self.url and self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="githubsim-webhooks", daemon=True)
-                self._thread.start()
+            wanted = max(1, int((config or {}).get("concurrency") or 1)) if self.url else 0
+            while len(self._threads) < wanted:
+                thread = threading.Thread(target=self._run, name=f"githubsim-webhooks-{len(self._threads)}",
+                                          daemon=True)
+                self._threads.append(thread)
+                thread.start()
 
     @property
     def enabled(self) -> bool:
@@ -105,7 +113,8 @@ class WebhookSender:
             self.deliveries.clear()
 
     def stop(self) -> None:
-        self._queue.put(None)
+        for _ in self._threads:
+            self._queue.put(None)
 
     def _run(self) -> None:
         while True:
@@ -189,6 +198,60 @@ def protection_rule(repo_id: int, name: str, protection: dict[str, Any], now: st
             "authorized_actors_only": False, "authorized_actor_names": []}
 
 
+def ruleset(rs: dict[str, Any], source_type: str, source: str, api: str, html: str, now: str) -> dict[str, Any]:
+    """A `repository_ruleset` object as GitHub's `repository_ruleset` event carries it (GitHub's webhook docs; the
+    pinned `@octokit/webhooks-schemas` 7.6.1 predates the event, so it is shaped after the REST object)."""
+    ident = int(rs.get("id") or stable_id("ruleset", source.split("/")[-1], rs.get("name")))
+    where = f"orgs/{source}" if source_type == "Organization" else f"repos/{source}"
+    if source_type == "Organization":
+        conditions = org_ruleset_conditions(rs)
+    else:
+        conditions = {"ref_name": {"include": list(rs.get("branches", ["~DEFAULT_BRANCH"])), "exclude": []}}
+    return {"id": ident, "name": rs.get("name"), "target": "branch", "source_type": source_type, "source": source,
+            "enforcement": rs.get("enforcement", "active"), "node_id": f"RRS_{ident}", "bypass_actors": [],
+            "current_user_can_bypass": "never", "conditions": conditions, "rules": [dict(r) for r in
+                                                                                 rs.get("rules", [])],
+            "_links": {"self": {"href": f"{api}/{where}/rulesets/{ident}"},
+                       "html": {"href": f"{html}/{source}/rules/{ident}"}},
+            "created_at": now, "updated_at": now}
+
+
+def ruleset_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """`changes` of an organization `repository_ruleset.edited` event (`webhook-repository-ruleset-edited` in
+    GitHub's OpenAPI description): `name` and `enforcement` with their `from` values, and `conditions` as `added`
+    and `deleted` conditions plus `updated` ones (the condition now, and the `from` value of each changed key), so a
+    receiver can tell which repositories the ruleset targeted before. Rules changes are left out (they do not change
+    which repositories are targeted)."""
+    changes: dict[str, Any] = {}
+    for key in ("name", "enforcement"):
+        if before.get(key, "active" if key == "enforcement" else None) != \
+                after.get(key, "active" if key == "enforcement" else None):
+            changes[key] = {"from": before.get(key, "active" if key == "enforcement" else None)}
+    old, new = org_ruleset_conditions(before), org_ruleset_conditions(after)
+    added = [{kind: new[kind]} for kind in new if kind not in old]
+    deleted = [{kind: old[kind]} for kind in old if kind not in new]
+    updated = []
+    for kind in (k for k in new if k in old and new[k] != old[k]):
+        updated.append({"condition": {kind: new[kind]},
+                        "changes": {key: {"from": old[kind].get(key)} for key in sorted(set(old[kind]) | set(new[kind]))
+                                    if old[kind].get(key) != new[kind].get(key)}})
+    delta = {key: value for key, value in (("added", added), ("deleted", deleted), ("updated", updated)) if value}
+    if delta:
+        changes["conditions"] = delta
+    return changes
+
+
+def member(action: str, was: dict[str, Any] | None, now: dict[str, Any] | None, person: dict[str, Any],
+           rest_repo: dict[str, Any], rest_org: dict[str, Any], sender: dict[str, Any]) -> dict[str, Any]:
+    """A `member` event (a collaborator added to, removed from, or changed on a repository)."""
+    extra: dict[str, Any] = {"member": webhook_user(person)}
+    if action == "added" and now and now.get("permission") in ("write", "admin"):
+        extra["changes"] = {"permission": {"to": now["permission"]}}
+    if action == "edited":
+        extra["changes"] = {"old_permission": {"from": str((was or {}).get("permission") or "read")}}
+    return envelope(action, rest_repo, rest_org, sender, **extra)
+
+
 def push(rest_repo: dict[str, Any], rest_org: dict[str, Any], sender: dict[str, Any], branch: str, before: str,
          after: str, added: list[str], modified: list[str], removed: list[str], now: str) -> dict[str, Any]:
     html = rest_repo["html_url"]
@@ -243,6 +306,25 @@ def change_events(before: dict[str, Any] | None, after: dict[str, Any] | None) -
             events.append(("branch_protection_rule", "deleted", (branch, old_rules[branch])))
         elif old_rules[branch] != new_rules[branch]:
             events.append(("branch_protection_rule", "edited", (branch, new_rules[branch])))
+    old_sets = {str(rs.get("name")): rs for rs in before.get("rulesets") or []}
+    new_sets = {str(rs.get("name")): rs for rs in after.get("rulesets") or []}
+    for name in sorted(set(old_sets) | set(new_sets)):
+        if name not in old_sets:
+            events.append(("repository_ruleset", "created", new_sets[name]))
+        elif name not in new_sets:
+            events.append(("repository_ruleset", "deleted", old_sets[name]))
+        elif old_sets[name] != new_sets[name]:
+            events.append(("repository_ruleset", "edited", new_sets[name]))
+    old_people = {str(c["login"]).lower(): c for c in before.get("collaborators") or []}
+    new_people = {str(c["login"]).lower(): c for c in after.get("collaborators") or []}
+    for login in sorted(set(old_people) | set(new_people)):
+        was, now = old_people.get(login), new_people.get(login)
+        if was is None:
+            events.append(("member", "added", (None, now)))
+        elif now is None:
+            events.append(("member", "removed", (was, None)))
+        elif was.get("permission") != now.get("permission"):
+            events.append(("member", "edited", (was, now)))
     old_files, new_files = before["files"] or {}, after["files"] or {}
     if old_files != new_files:
         added = sorted(set(new_files) - set(old_files))

@@ -16,17 +16,21 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from shared.analyzer.models import AnalysisInput, BatchInput, BatchResult, FinalizeInput, Plan, Progress
+from shared.analyzer.models import ADMITTED_EVENT, AnalysisInput, BatchInput, BatchResult, FinalizeInput, Plan, Progress
+from shared.analyzer.watchdog import RETRY_ATTEMPTS, RETRY_FIRST_INTERVAL_MS, WAIT_UNTIL_KEY
 
 bp = df.Blueprint()
 
-RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=1000, max_number_of_attempts=3)
-# A job waiting for its target server asks again soon when it is next in line (one poller per server), and after
-# 0.5 s per job waiting in front of it otherwise (at most 8 s): a freed slot is taken within ~0.1 s, while a line
-# of hundreds costs a few activity calls a second.
-WAIT_NEXT_SECONDS = 0.1
-WAIT_PER_JOB_AHEAD_SECONDS = 0.5
-WAIT_MAX_SECONDS = 8.0
+RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=RETRY_FIRST_INTERVAL_MS,
+                        max_number_of_attempts=RETRY_ATTEMPTS)
+# A job waiting in line is woken by an external event (`ADMITTED_EVENT`, raised by `service.wake`) from the activity
+# that freed a slot and granted it; the durable timer is only the fallback for an event that never came (a crash
+# between the grant's commit and the event, a slot freed without a release: a job marked lost, a changed limit).
+# So it is long: 5 s for the head of a line plus 1 s per job in front, at most a minute, which keeps a line of
+# hundreds to a few activity calls a second.
+WAIT_FALLBACK_SECONDS = 5.0
+WAIT_PER_JOB_AHEAD_SECONDS = 1.0
+WAIT_MAX_SECONDS = 60.0
 _TARGET_MESSAGE = re.compile(r"cannot (?:connect to|log in to) [^\n]*")
 
 
@@ -81,10 +85,19 @@ def analysis_orchestrator(context: df.DurableOrchestrationContext) -> Generator[
             plan = Plan.failed(failure_message(exc, "planning"))
         if not plan.waiting:
             break
-        # Not admitted yet (the target server is busy, or others are ahead): wait on a durable timer, ask again.
-        context.set_custom_status(Progress.of(plan.waiting, 0, 0).to_json())
-        wait = WAIT_NEXT_SECONDS if plan.ahead == 0 else min(WAIT_MAX_SECONDS, WAIT_PER_JOB_AHEAD_SECONDS * plan.ahead)
-        yield context.create_timer(context.current_utc_datetime + timedelta(seconds=wait))
+        # Not admitted yet (the target server is busy, or others are ahead): wait for the event that says a slot
+        # was granted, or the fallback timer, whichever comes first, then ask again (the plan activity finds the
+        # slot granted, or reports the new place in line). An event raised before this wait is buffered by the
+        # engine; a stale one only costs one more question. `waitUntil` tells the watchdog
+        # (shared.analyzer.watchdog) that waiting until the fallback timer is deliberate.
+        wait = min(WAIT_MAX_SECONDS, WAIT_FALLBACK_SECONDS + WAIT_PER_JOB_AHEAD_SECONDS * plan.ahead)
+        wake = context.current_utc_datetime + timedelta(seconds=wait)
+        context.set_custom_status({**Progress.of(plan.waiting, 0, 0).to_json(), WAIT_UNTIL_KEY: wake.isoformat()})
+        admitted = context.wait_for_external_event(ADMITTED_EVENT)
+        fallback = context.create_timer(wake)
+        winner = yield context.task_any([admitted, fallback])
+        if winner is not fallback and not fallback.is_completed:  # both may land in one episode
+            fallback.cancel()
     if not plan.ok:
         error = plan.error or "planning failed"
     else:

@@ -32,7 +32,11 @@ class Starter(StatusReader, Protocol):
                         client_input: Any | None = None) -> str: ...
 
 
-class Controller(Starter, Protocol):
+class EventRaiser(Protocol):
+    async def raise_event(self, instance_id: str, event_name: str, event_data: Any = None) -> None: ...
+
+
+class Controller(Starter, EventRaiser, Protocol):
     async def terminate(self, instance_id: str, reason: str) -> None: ...
 
 

@@ -246,6 +246,13 @@ def notify_webhook_allowed_hosts() -> list[str]:
     return _list("NOTIFY_WEBHOOK_ALLOWED_HOSTS", "*.webhook.office.com,*.logic.azure.com,hooks.slack.com")
 
 
+def analyzer_stall_timeout_seconds() -> int:
+    """An analysis whose orchestration and job row show no progress for this long (outside a deliberate wait) is
+    reported as stalled and failed, so it never stays Running forever nor holds its admission slot. It must exceed
+    the longest batch of checks (a batch records its outcomes when it ends)."""
+    return max(2, _int("ANALYZER_STALL_TIMEOUT_SECONDS", 1800))
+
+
 def policy_stall_timeout_seconds() -> int:
     """A scan or act run whose orchestration shows no progress for this long (outside a deliberate wait) is
     reported as stalled and failed, so it never stays Running forever nor holds the scan lock."""
@@ -255,6 +262,16 @@ def policy_stall_timeout_seconds() -> int:
 def github_webhook_secret() -> str:
     """The GitHub App's webhook secret (a Key Vault reference in Azure); empty: the webhook endpoint refuses all."""
     return _get("GITHUB_WEBHOOK_SECRET")
+
+
+def github_write_interval_seconds() -> float:
+    """Pause between two GitHub writes of this process (GitHub asks for content-creating requests a second
+    apart); a local simulator run (a benchmark) may shorten it, production should not."""
+    raw = _get("GITHUB_WRITE_INTERVAL_SECONDS")
+    try:
+        return max(0.0, float(raw)) if raw else 1.0
+    except ValueError:
+        raise ValueError("setting GITHUB_WRITE_INTERVAL_SECONDS must be a number of seconds") from None
 
 
 def policy_webhook_queue() -> str:

@@ -93,8 +93,9 @@ async def analysis_report(req: func.HttpRequest) -> func.HttpResponse:
 @api_handler
 async def analysis_cancel(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     view = await service.cancel(client, _job_id(req))
-    # Real-time: the job's final state to its subscribers (a row read, so off the event loop; only enqueues).
-    await asyncio.to_thread(publish_analysis_job, get_database(), view.job.job_id)
+    # Real-time: the job's final state to its subscribers. Only enqueues (the publisher's thread reads the row),
+    # so it is safe on the event loop.
+    publish_analysis_job(get_database(), view.job.job_id)
     return json_response(view.to_json())
 
 

@@ -76,11 +76,17 @@ async def jobs_list(req: func.HttpRequest, client: df.DurableOrchestrationClient
         raise bad_request("status", f"must be one of {', '.join(JOB_STATUSES)}")
     page = parse_page(req.params)
     search = req.params.get("search") or None
-    found = await monitoring.list_jobs(client, types, status, page.offset, page.page_size, _now(), search)
+    cursor = req.params.get("cursor") or None
+    try:
+        after = monitoring.decode_cursor(cursor) if cursor else None
+    except ValueError as exc:
+        raise bad_request("cursor", f"{exc}; pass the nextCursor of a previous answer, or use page") from None
+    found = await monitoring.list_jobs(client, types, status, page.offset, page.page_size, _now(), search, after)
     base = base_url(req)
     body = page.envelope([j.to_json(base) for j in found.jobs], found.total)
     body["counts"] = found.counts
     body["orchestrations"] = found.orchestrations
+    body["nextCursor"] = found.next_cursor
     return json_response(body)
 
 
@@ -89,7 +95,7 @@ async def jobs_list(req: func.HttpRequest, client: df.DurableOrchestrationClient
 @api_handler
 async def jobs_stats(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     now = _now()
-    body, queues = await asyncio.gather(monitoring.stats(client, now), _queue_depths())
+    body, queues = await asyncio.gather(monitoring.stats(client, now), monitoring.queue_depths(_queue_depths))
     body["queues"] = queues
     body["generatedAt"] = now.isoformat()
     return json_response(body)
@@ -178,7 +184,7 @@ async def jobs_retry(req: func.HttpRequest, client: df.DurableOrchestrationClien
 @bp.route(route="v1/servers", methods=["GET"])
 @api_handler
 async def servers_get(req: func.HttpRequest) -> func.HttpResponse:
-    view, queues = await asyncio.gather(monitoring.servers(_now()), _queue_depths())
+    view, queues = await asyncio.gather(monitoring.servers(_now()), monitoring.queue_depths(_queue_depths))
     body = view.to_json()
     body["queues"] = queues
     body["generatedAt"] = _now().isoformat()

@@ -1,8 +1,9 @@
 """Queue trigger `policy-webhook-events`: a repository's debounced webhook evaluation is due.
 
 The webhook endpoint enqueued one message per burst, visible after the debounce; by now every event of the burst
-has widened the pending row, so one scan of that repository (trigger `webhook`) covers them all. A message whose
-row was taken already (a redelivered message) does nothing.
+has widened the pending row. The message takes that row and every other one already due, so evaluations that come
+due together (a burst across many repositories) run as one scan (trigger `webhook`) and one act run per set of
+checks, instead of one orchestration each. A message whose row was taken already does nothing.
 """
 from __future__ import annotations
 
@@ -29,11 +30,14 @@ log = logging.getLogger(__name__)
 async def policy_webhook_events(msg: func.QueueMessage, client: df.DurableOrchestrationClient) -> None:
     repository = str(json.loads(msg.get_body().decode("utf-8"))["repository"])
     db = get_database()
-    due = webhooks.take_due(db, repository)
-    if due is None:
+    batches = webhooks.take_due(db, repository, debounce_seconds=settings.policy_webhook_debounce_seconds())
+    if not batches:
         return
-    scan_id = f"scan-{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
-    started = await webhooks.start_evaluation(db, client, due, settings.github_org(), scan_id,
-                                              load_config_file(settings.policy_config_path()), enqueue_evaluation)
-    log.info("webhook evaluation of %s: %s (deliveries %s)", repository, started or "put back (a scan holds the lock)",
-             ", ".join(due.deliveries[-5:]))
+    config = load_config_file(settings.policy_config_path())
+    for due in batches:
+        scan_id = f"scan-{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+        started = await webhooks.start_evaluation(db, client, due, settings.github_org(), scan_id, config,
+                                                  enqueue_evaluation)
+        log.info("webhook evaluation of %d repositor%s (%s): %s (deliveries %s)", len(due.repositories),
+                 "y" if len(due.repositories) == 1 else "ies", ", ".join(due.repositories[:3]),
+                 started or "put back (a scan holds the lock)", ", ".join(due.deliveries[-5:]))

@@ -37,3 +37,15 @@ def durable_functions_of(app: Any) -> tuple[dict[str, Callable], dict[str, tuple
                 name = getattr(binding, "activity", None) or function.get_function_name()
                 activities[name] = (function.get_user_function(), binding.name)
     return orchestrators, activities
+
+
+def activity_clients_of(app: Any) -> dict[str, str]:
+    """Activity name -> the parameter name of its `durableClient` input binding, for activities that have one."""
+    clients: dict[str, str] = {}
+    for function in app.get_functions():
+        bindings = list(function.get_bindings())
+        trigger = next((b for b in bindings if b.type == "activityTrigger"), None)
+        client = next((b for b in bindings if b.type == "durableClient"), None)
+        if trigger is not None and client is not None:
+            clients[getattr(trigger, "activity", None) or function.get_function_name()] = client.name
+    return clients

@@ -219,10 +219,14 @@ class DurableEngine:
     def __init__(self, *, orchestrators: dict[str, Callable], activities: dict[str, tuple[Callable, str]],
                  max_concurrent_activities: int, max_concurrent_orchestrators: int,
                  hub_name: str = "TestHubName", max_history_size: int = 1_000_000,
-                 entities: dict[str, Callable] | None = None):
+                 entities: dict[str, Callable] | None = None, activity_clients: dict[str, str] | None = None):
         self.orchestrators = dict(orchestrators)
         self.activities = dict(activities)
         self.entities = dict(entities or {})
+        # Activities with a `durableClient` binding: name -> parameter; the host sets `client_factory` (invocation
+        # id -> client with its keys and base URL) once it listens.
+        self.activity_clients = dict(activity_clients or {})
+        self.client_factory: Callable[[str], Any] | None = None
         self.hub_name = hub_name
         # Extra query parameters for the management URLs handed out (the host shell puts `code` here).
         self.management_query_params: dict[str, str] = {}
@@ -253,7 +257,8 @@ class DurableEngine:
         for name, generator_function in self.orchestrators.items():
             registry.add_named_orchestrator(name, orchestrator_for(name, generator_function))
         for name, (function, input_name) in self.activities.items():
-            registry.add_named_activity(name, activity_for(name, function, input_name))
+            registry.add_named_activity(name, activity_for(name, function, input_name, self.activity_clients.get(name),
+                                                           lambda: self.client_factory))
         for name, entity_function in self.entities.items():
             registry.add_named_entity(name, entity_for(name, entity_function))
         self._worker.start()

@@ -12,6 +12,7 @@ import json
 import logging
 import secrets
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,8 @@ NEGOTIATION_TTL_SECONDS = 300       # a connection token not used within this is
 HANDSHAKE_TIMEOUT_SECONDS = 15
 POLL_SECONDS = 90                      # a long poll with nothing to say answers empty after this
 MAX_CLIENT_BACKLOG_BYTES = 4_000_000   # a client this far behind is dropped rather than buffered without end
+VERIFIED_TOKENS = 4_096                # verified (token, audience) pairs remembered
+FANOUT_HISTORY = 2_000                 # REST sends whose timings `/_emulator/fanout` keeps
 USER_CLAIMS = ("nameid", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier", "sub")
 
 
@@ -77,20 +80,36 @@ class SignalRService:
         self.group_connections: dict[tuple[str, str], set[str]] = {}          # (hub, group) → connection ids
         self.group_users: dict[tuple[str, str], dict[str, float | None]] = {}  # (hub, group) → user → expiry
         self.messages_sent = 0
+        self.fanouts: deque[dict[str, Any]] = deque(maxlen=FANOUT_HISTORY)
+        self._verified: dict[tuple[str, str], dict[str, Any]] = {}
 
     # -- tokens -------------------------------------------------------------------------------------------------
     def _claims(self, token: str | None, audience: str) -> dict[str, Any]:
+        """The token's claims once its signature, audience and lifetime are checked. A signature checked once for
+        an audience stays valid, so verified tokens are remembered (the app signs one server token per REST URL and
+        reuses it; a client reconnecting brings the same token): a repeat costs a dict look-up and the expiry test,
+        not an HMAC and a JSON parse per request."""
         if not token:
             raise Unauthorized("no access token (Authorization: Bearer or access_token)")
+        known = self._verified.get((token, audience))
+        if known is not None:
+            if known["exp"] > time.time():
+                return known
+            del self._verified[(token, audience)]
+            raise Unauthorized("the access token has expired")
         try:
-            return jwt.decode(token, self.config.access_key, algorithms=["HS256"], audience=audience,
-                              options={"require": ["exp", "aud"]})
+            claims: dict[str, Any] = jwt.decode(token, self.config.access_key, algorithms=["HS256"],
+                                                audience=audience, options={"require": ["exp", "aud"]})
         except jwt.ExpiredSignatureError:
             raise Unauthorized("the access token has expired") from None
         except jwt.InvalidAudienceError:
             raise Unauthorized(f"the access token's audience is not {audience}") from None
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"invalid access token ({type(exc).__name__})") from None
+        if len(self._verified) >= VERIFIED_TOKENS:
+            self._verified.clear()   # bounded: tokens are short-lived, the next requests verify theirs again
+        self._verified[(token, audience)] = claims
+        return claims
 
     @staticmethod
     def _token_of(request: web.Request) -> str | None:
@@ -387,15 +406,18 @@ class SignalRService:
                   if c.hub == hub and (c.connection_id in ids or (c.user_id is not None and c.user_id in live_users))]
         return chosen
 
-    def _deliver(self, targets: list[Connection], text: str) -> None:
+    def _deliver(self, targets: list[Connection], text: str, request: web.Request) -> None:
         """Fan-out is the hot path: frame once, write the same bytes to each socket now (aiohttp writes its own
-        uncompressed frames synchronously too, so pings and closes from the writer task cannot interleave)."""
+        uncompressed frames synchronously too, so pings and closes from the writer task cannot interleave). Nothing
+        is awaited per connection: the kernel takes each write at once and a slow client's bytes wait in its own
+        transport buffer, so one send costs one pass over its targets whatever their number or speed."""
         frame = protocol.websocket_text_frame(text)
+        written = 0
         for conn in targets:
             if conn.ws is None:   # SSE (chunked HTTP, its writer task) or long polling (the next poll takes it)
                 if not conn.closed:
                     conn.outbox.put_nowait(text)
-                    self.messages_sent += 1
+                    written += 1
                 continue
             transport = conn.transport
             if conn.closed or not isinstance(transport, asyncio.WriteTransport) or transport.is_closing():
@@ -405,7 +427,10 @@ class SignalRService:
                 conn.outbox.put_nowait(protocol.close("Connection closed: the client does not keep up", True))
                 continue
             transport.write(frame)
-            self.messages_sent += 1
+            written += 1
+        self.messages_sent += written
+        self.fanouts.append({"path": request.path, "receivedAt": request.get("received_at", 0.0) * 1000,
+                             "writtenAt": time.time() * 1000, "connections": written})
 
     # -- browsers -----------------------------------------------------------------------------------------------
     @web.middleware
@@ -431,6 +456,7 @@ class SignalRService:
     @web.middleware
     async def _rest_auth(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if request.path.startswith("/api/v1/hubs/"):
+            request["received_at"] = time.time()
             try:
                 self._server_auth(request)
             except Unauthorized as exc:
@@ -452,24 +478,24 @@ class SignalRService:
     async def send_all(self, request: web.Request) -> web.Response:
         hub = request.match_info["hub"].lower()
         text = await self._message(request)
-        self._deliver([c for c in self.connections.values() if c.hub == hub], text)
+        self._deliver([c for c in self.connections.values() if c.hub == hub], text, request)
         return web.Response(status=202)
 
     async def send_group(self, request: web.Request) -> web.Response:
         hub, group = request.match_info["hub"].lower(), request.match_info["group"]
         text = await self._message(request)
-        self._deliver(self._members(hub, group), text)
+        self._deliver(self._members(hub, group), text, request)
         return web.Response(status=202)
 
     async def send_user(self, request: web.Request) -> web.Response:
         hub, user = request.match_info["hub"].lower(), request.match_info["user"]
         text = await self._message(request)
-        self._deliver([c for c in self.connections.values() if c.hub == hub and c.user_id == user], text)
+        self._deliver([c for c in self.connections.values() if c.hub == hub and c.user_id == user], text, request)
         return web.Response(status=202)
 
     async def send_connection(self, request: web.Request) -> web.Response:
         conn = self._connection(request)
-        self._deliver([conn], await self._message(request))
+        self._deliver([conn], await self._message(request), request)
         return web.Response(status=202)
 
     def _connection(self, request: web.Request) -> Connection:
@@ -521,6 +547,13 @@ class SignalRService:
             self.group_users.pop((hub, group), None)
         return web.Response(status=200)
 
+    async def fanout(self, request: web.Request) -> web.Response:
+        """Not part of the service's API: when each recent REST send arrived (before its token was checked) and
+        when its last socket write was done (epoch ms), and to how many connections; benchmarks split an event's
+        latency with it. `?path=` keeps one REST path's sends, oldest first."""
+        path = request.query.get("path")
+        return web.json_response([f for f in self.fanouts if path is None or f["path"] == path])
+
     async def health(self, request: web.Request) -> web.Response:
         return web.Response(status=200)
 
@@ -554,6 +587,7 @@ class SignalRService:
         r.add_delete(hubs + "/groups/{group}/users/{user}", self.group_remove_user)
         r.add_get("/api/v1/health", self.health)
         r.add_get("/_emulator/stats", self.stats)
+        r.add_get("/_emulator/fanout", self.fanout)
         app.on_shutdown.append(self._on_shutdown)
         return app
 

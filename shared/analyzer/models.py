@@ -17,6 +17,8 @@ from shared.status import ACTIVE_STATUSES, JobStatus  # noqa: F401 - ACTIVE_STAT
 
 STATUSES = tuple(s.value for s in JobStatus)
 CANCEL_EVENT = "cancel"
+# Raised to an orchestration waiting in line when a slot was granted to it (`service.wake`; `admission`).
+ADMITTED_EVENT = "admission-granted"
 
 
 @dataclass(frozen=True)

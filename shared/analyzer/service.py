@@ -6,8 +6,9 @@ errors (`shared.errors`). Database work runs in a worker thread (`asyncio.to_thr
 database never stalls the event loop the triggers share.
 
 A job whose orchestration no longer exists (the local engine keeps instances in memory) is marked Failed
-"interrupted by a host restart" when observed, so it never stays Running forever, and `restart` runs it again
-under the same id.
+"interrupted by a host restart" when observed, and one whose orchestration shows no progress for
+`ANALYZER_STALL_TIMEOUT_SECONDS` is marked Failed "stalled: ..." and its orchestration terminated
+(`shared.analyzer.watchdog`), so it never stays Running forever; `restart` runs either again under the same id.
 """
 from __future__ import annotations
 
@@ -16,20 +17,22 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from shared import secrets, settings
-from shared.analyzer import admission, jobs, packing
+from shared.analyzer import admission, jobs, packing, watchdog
 from shared.analyzer.connections import NamedConnection, named_connections
-from shared.analyzer.models import AnalysisInput, ConnectionRef
+from shared.analyzer.models import ADMITTED_EVENT, AnalysisInput, ConnectionRef
 from shared.analyzer.records import AnalysisJob, JobView, live_progress
 from shared.analyzer.requests import StartRequest
 from shared.analyzer.target_history import TargetHistory, group
-from shared.durable import Controller, Purger, Starter, StatusReader, runtime_name
+from shared.durable import Controller, EventRaiser, Purger, Starter, StatusReader, runtime_name
 from shared.errors import Conflict, NotFound
 from shared.status import ACTIVE_STATUSES, JobStatus
 from shared.storage.db import Database, get_database
+from shared.storage.group_commit import GroupCommitter
 
 log = logging.getLogger(__name__)
 
@@ -69,20 +72,22 @@ def _purge_due() -> bool:
         return True
 
 
-def _create(request: StartRequest, source: str, job_id: str) -> str | None:
-    """The encrypted secret, the job row and its admission entry in one transaction (one commit, one turn at
-    SQLite's write lock)."""
-    db = _db()
-    if _purge_due():
-        secrets.purge_expired(db)
-    with db.transaction():
+def _creator(request: StartRequest, source: str, job_id: str) -> Callable[[Database], str | None]:
+    """The start's writes: the encrypted secret, the job row and its admission entry. They run inside a transaction
+    shared with the starts that arrive at the same time (`_starts`), so a burst pays one commit per batch, not one
+    per start; run again alone if the shared transaction fails."""
+    def create(db: Database) -> str | None:
         secret_ref = secrets.store_secret(db, request.connection_string.reveal()) \
             if request.connection_string else None
         jobs.create_job(db, job_id, analysis_type=request.analysis_type, engine=request.info.engine,
                         target=request.target, options=request.options, source=source, secret_ref=secret_ref,
                         connection_name=request.connection_name)
         admission.enqueue(db, job_id, admission.server_key(request.info.engine, request.target), request.priority)
-    return secret_ref
+        return secret_ref
+    return create
+
+
+_starts = GroupCommitter(_db)
 
 
 def _abandon(job_id: str, secret_ref: str | None, error: str) -> None:
@@ -94,7 +99,9 @@ def _abandon(job_id: str, secret_ref: str | None, error: str) -> None:
 async def start(client: Starter, request: StartRequest, *, source: str, job_id: str | None = None) -> str:
     """Store the secret, create the job row, start the orchestration (no connection to the target yet)."""
     job_id = job_id or jobs.new_job_id()
-    secret_ref = await asyncio.to_thread(_create, request, source, job_id)
+    if _purge_due():
+        await asyncio.to_thread(secrets.purge_expired, _db())
+    secret_ref = await _starts.run(_creator(request, source, job_id))
     payload = AnalysisInput(job_id, request.analysis_type, ConnectionRef(secret_ref, request.connection_name),
                             request.options, request.priority)
     try:
@@ -149,7 +156,40 @@ async def reconcile(client: StatusReader, job: AnalysisJob) -> JobView:
     if runtime in ("Failed", "Terminated", "Canceled"):
         error = f"the orchestration ended as {runtime}; see the host log"
         return JobView(await asyncio.to_thread(_mark_failed, job, error, "failed"))
-    return JobView(job, live_progress(getattr(status, "custom_status", None)))
+    custom = getattr(status, "custom_status", None)
+    stalled = watchdog.stall_reason(job, getattr(status, "last_updated_time", None), custom,
+                                    datetime.now(timezone.utc),
+                                    timedelta(seconds=settings.analyzer_stall_timeout_seconds()))
+    if stalled:
+        # Failed first (the row is what counts), its slot handed on, then the orchestration stopped.
+        failed, woken = await asyncio.to_thread(_mark_stalled, job, stalled)
+        if hasattr(client, "raise_event"):
+            await wake(client, woken)  # type: ignore[arg-type]  # every durable client raises events
+        await _terminate_quietly(client, job.job_id, stalled)
+        return JobView(failed)
+    return JobView(job, live_progress(custom))
+
+
+def _mark_stalled(job: AnalysisJob, reason: str) -> tuple[AnalysisJob, list[str]]:
+    """Failed as stalled, and out of the line at once: its slot goes to the next job now (the terminated
+    orchestration will never reach its finalize to release it). Returns the record and the jobs given a slot."""
+    failed = _mark_failed(job, reason, watchdog.STALLED_STEP)
+    db = _db()
+    server = admission.server_of(db, job.job_id)
+    woken = admission.release(db, job.job_id, settings.analyzer_max_jobs_per_target(), settings.analyzer_max_jobs())
+    if server is not None:
+        admission.refresh_places(db, server)
+    return failed, woken
+
+
+async def _terminate_quietly(client: StatusReader, job_id: str, reason: str) -> None:
+    terminate = getattr(client, "terminate", None)  # every durable client has it; a bare status reader may not
+    if terminate is None:
+        return
+    try:
+        await terminate(job_id, reason)
+    except Exception as exc:  # noqa: BLE001 - ended meanwhile: the row is failed all the same
+        log.info("analysis %s: terminate after a stall: %s", job_id, type(exc).__name__)
 
 
 async def status(client: StatusReader, job_id: str, wait_seconds: int = 0) -> JobView:
@@ -221,10 +261,34 @@ async def report_stored(job_id: str) -> tuple[AnalysisJob, str]:
 
 
 # -- cancel and restart ------------------------------------------------------------------------------------------
-def _cancel_row(job: AnalysisJob) -> None:
+def _cancel_row(job: AnalysisJob) -> list[str]:
+    """Canceled, and out of the line: a waiting job's place, or a running job's slot, goes to the next job now (the
+    terminated orchestration will never reach its finalize to release it)."""
     db = _db()
     jobs.finish(db, job.job_id, JobStatus.CANCELED, "canceled by request", step="canceled")
     secrets.delete_secret(db, job.secret_ref)
+    server = admission.server_of(db, job.job_id)
+    woken = admission.release(db, job.job_id, settings.analyzer_max_jobs_per_target(), settings.analyzer_max_jobs())
+    if server is not None:
+        admission.refresh_places(db, server)
+    return woken
+
+
+async def wake(client: EventRaiser, job_ids: list[str] | tuple[str, ...]) -> None:
+    """Tell the orchestrations of jobs just given a slot (`admission.release`/`try_admit`) that their turn came.
+
+    Best effort by design: the grant is already committed, so an event that cannot be delivered (the instance is
+    not created yet, the engine is briefly unreachable, this process dies now) only delays the job until its first
+    plan or its fallback timer, which find the slot theirs. An event reaching a job that no longer waits is ignored.
+    """
+    async def one(job_id: str) -> None:
+        try:
+            await client.raise_event(job_id, ADMITTED_EVENT, None)
+        except Exception as exc:  # noqa: BLE001 - see above: the fallback timer covers it
+            log.info("analysis %s: admission event not delivered (%s); its timer will find the slot",
+                     job_id, type(exc).__name__)
+
+    await asyncio.gather(*(one(job_id) for job_id in job_ids))
 
 
 async def cancel(client: Controller, job_id: str) -> JobView:
@@ -232,7 +296,8 @@ async def cancel(client: Controller, job_id: str) -> JobView:
     job = await load(job_id)
     if not job.active:
         raise Conflict(f"analysis job {job_id} already ended as {job.status}", jobStatus=job.status.value)
-    await asyncio.to_thread(_cancel_row, job)
+    woken = await asyncio.to_thread(_cancel_row, job)
+    await wake(client, woken)
     try:
         await client.terminate(job_id, "canceled by request")
     except Exception as exc:  # noqa: BLE001 - the instance may already be gone; the row is what counts

@@ -99,18 +99,64 @@ def find_operation(method: str, path: str) -> Operation | None:
 
 
 # -- schema validation --------------------------------------------------------------------------------------------
+class _Recursive(Exception):
+    """A schema refers to itself (directly or through others): it cannot be inlined."""
+
+
+def _inline(node: Any, seen: tuple[str, ...] = ()) -> Any:
+    """The schema with every local `#/...` reference replaced by what it points to. A `$ref` with sibling keywords
+    applies both (JSON Schema 2020-12), so it becomes an `allOf` of the target beside the siblings."""
+    if isinstance(node, list):
+        return [_inline(item, seen) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if not (isinstance(ref, str) and ref.startswith("#/")):
+        return {key: _inline(value, seen) for key, value in node.items()}
+    if ref in seen:
+        raise _Recursive(ref)
+    target = _inline(_resolve({"$ref": ref}), (*seen, ref))
+    siblings = {key: _inline(value, seen) for key, value in node.items() if key != "$ref"}
+    return {**siblings, "allOf": [*siblings.get("allOf", []), target]} if siblings else target
+
+
 @lru_cache(maxsize=256)
 def _validator(schema_json: str) -> Draft202012Validator:
-    """A validator whose `#/components/...` references resolve against the whole document."""
-    root = dict(_doc(), __schema__=json.loads(schema_json))
+    """A validator for one schema of the document, compiled once. Its references are inlined: resolving `$ref`s
+    through a registry of the whole document on every request made validation ~3× dearer, on the event loop of
+    every handler (benchmarks/bench_start_burst.py). A recursive schema keeps the registry."""
+    schema = json.loads(schema_json)
+    try:
+        return Draft202012Validator(_inline(schema))
+    except _Recursive:
+        pass
+    root = dict(_doc(), __schema__=schema)
     registry: Registry[Any] = Registry().with_resource(
         _DOC_URI, Resource.from_contents(root, default_specification=DRAFT202012))
     return Draft202012Validator({"$ref": f"{_DOC_URI}#/__schema__"}, registry=registry)
 
 
+_BY_IDENTITY: dict[int, tuple[Mapping[str, Any], Draft202012Validator]] = {}
+_ANY: Mapping[str, Any] = {}  # a parameter without a schema
+
+
+def _validator_for(schema: Mapping[str, Any]) -> Draft202012Validator:
+    """`_validator` without serialising the schema on every call: the operations' schemas are long-lived objects
+    (`_operations` is built once), so the same object finds its validator by identity."""
+    known = _BY_IDENTITY.get(id(schema))
+    if known is not None and known[0] is schema:
+        return known[1]
+    validator = _validator(json.dumps(schema, sort_keys=True))
+    if len(_BY_IDENTITY) < 256:
+        _BY_IDENTITY[id(schema)] = (schema, validator)  # holds the schema, so its id is never reused meanwhile
+    return validator
+
+
 def schema_errors(schema: Mapping[str, Any], value: Any, field: str = "") -> list[FieldError]:
     """Every way `value` breaks `schema`, as field errors (`options.schemas[3]`), the shallowest first."""
-    validator = _validator(json.dumps(schema, sort_keys=True))
+    validator = _validator_for(schema)
+    if validator.is_valid(value):  # the common case, and half the work of collecting errors
+        return []
     errors: list[FieldError] = []
     # A body with 100,000 bad items would otherwise build (and sort) 100,000 errors to report twenty of them.
     first = islice(validator.iter_errors(value), 10 * MAX_ERRORS)
@@ -123,7 +169,13 @@ def schema_errors(schema: Mapping[str, Any], value: Any, field: str = "") -> lis
 
 def component_errors(name: str, value: Any, field: str = "") -> list[FieldError]:
     """Validate against `#/components/schemas/<name>` (e.g. a queue message shaped like an HTTP body)."""
-    return schema_errors({"$ref": f"#/components/schemas/{name}"}, value, field)
+    return schema_errors(_component_ref(name), value, field)
+
+
+@lru_cache(maxsize=64)
+def _component_ref(name: str) -> dict[str, Any]:
+    """One long-lived `$ref` object per component, so its validator is found by identity."""
+    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _path_text(prefix: str, path: Iterator[Any] | Any) -> str:
@@ -292,7 +344,7 @@ def validate_query(operation: Operation | None, query: str) -> dict[str, Any]:
             raise bad_request(name, f"at most {MAX_QUERY_VALUE_CHARS} characters")
         schema = _resolve(param.get("schema") or {})
         value = _coerce(name, raw, schema)
-        errors = schema_errors(param.get("schema") or {}, value, name)
+        errors = schema_errors(param.get("schema") or _ANY, value, name)
         if errors:
             raise invalid(errors[:1])
         values[name] = value
@@ -323,6 +375,6 @@ def validate_path(operation: Operation | None, route_params: Mapping[str, str]) 
             continue
         if _SURROGATE.search(value):
             raise bad_request(name, "must be valid Unicode")
-        errors = schema_errors(param.get("schema") or {}, value, name)
+        errors = schema_errors(param.get("schema") or _ANY, value, name)
         if errors:
             raise invalid(errors[:1])

@@ -298,4 +298,6 @@ def gateway_from_settings(options: GatewayOptions | None = None, use_cache: bool
     base_url = settings.github_base_url()
     github = build_github(base_url, token=settings.github_token() or None, app=settings.github_app_credentials())
     cache = EtagCache(get_database(), namespace=base_url) if use_cache else None
+    if options is None:
+        options = GatewayOptions(write_interval_seconds=settings.github_write_interval_seconds())
     return GitHubGateway(github, cache, options)

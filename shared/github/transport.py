@@ -70,6 +70,21 @@ class TransportStats:
     by_status: dict[int, int] = field(default_factory=dict)
 
 
+@dataclass
+class _Pacer:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    last_write: float = 0.0
+
+
+_pacers: dict[str, _Pacer] = {}
+_pacers_lock = threading.Lock()
+
+
+def _pacer_for(base_url: str) -> _Pacer:
+    with _pacers_lock:
+        return _pacers.setdefault(base_url.rstrip("/"), _Pacer())
+
+
 class Transport:
     def __init__(self, github: Github, cache: EtagCache | None, options: GatewayOptions) -> None:
         self.github = github
@@ -79,8 +94,7 @@ class Transport:
         self.options = options
         self.stats = TransportStats()
         self._rate = RateLimitInfo(None, None, None)
-        self._write_lock = threading.Lock()
-        self._last_write = 0.0
+        self._pacer = _pacer_for(self.requester.base_url)
 
     @property
     def rate_limit(self) -> RateLimitInfo:
@@ -113,16 +127,18 @@ class Transport:
         return items
 
     def write(self, verb: str, url: str, body: dict[str, Any]) -> Response:
-        """Writes go one at a time, at least `write_interval_seconds` apart (GitHub's guidance against
-        secondary limits); they are not retried on 5xx because a create may have happened."""
-        with self._write_lock:
-            wait = self._last_write + self.options.write_interval_seconds - time.monotonic()
+        """Writes go one at a time, at least `write_interval_seconds` apart (GitHub's guidance against secondary
+        limits: content-creating requests serially, a second apart), across every gateway of this process that
+        talks to the same GitHub, so concurrent act runs share the pace instead of multiplying it; they are not
+        retried on 5xx because a create may have happened."""
+        with self._pacer.lock:
+            wait = self._pacer.last_write + self.options.write_interval_seconds - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
             try:
                 return self._send(verb, self._relative(url), {}, body, retry_5xx=False)
             finally:
-                self._last_write = time.monotonic()
+                self._pacer.last_write = time.monotonic()
 
     # -- internals ---------------------------------------------------------------------------------------------
     def _relative(self, url: str) -> str:

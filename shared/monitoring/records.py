@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+DEFAULT_PRIORITY = "normal"  # scans and act runs have no priority of their own; an analysis without one is normal
+
 
 @dataclass(frozen=True)
 class ProductRecord:
@@ -24,3 +26,5 @@ class ProductRecord:
     total: int | None = None
     step: str | None = None
     scan_id: str | None = None     # act runs: the scan they act for
+    priority: str = DEFAULT_PRIORITY
+    schedule_id: str | None = None  # the schedule whose run started the job (an act run: its scan's)

@@ -8,9 +8,13 @@ host restart shows Failed here too) through their own services.
 from __future__ import annotations
 
 import asyncio
+import base64
 import copy
+import json
+import logging
 import time
-from collections.abc import Collection
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,12 +24,14 @@ from shared.analyzer import service as analysis_service
 from shared.durable import StatusReader, runtime_name
 from shared.monitoring import servers as host_servers
 from shared.monitoring import store
-from shared.monitoring.catalog import BY_TYPE, JOB_STATUSES, JOB_TYPES
+from shared.monitoring.catalog import BY_TYPE, FINISHED, JOB_STATUSES, JOB_TYPES
 from shared.monitoring.records import ProductRecord
 from shared.monitoring.stats import WINDOWS, percentile
 from shared.monitoring.summary import JobSummary, parse_time, summarize
 from shared.policies import service as policy_service
 from shared.storage.db import get_database
+
+log = logging.getLogger(__name__)
 
 
 def instance_payload(status: Any) -> dict[str, Any] | None:
@@ -45,16 +51,70 @@ async def reconcile_active(client: StatusReader, types: Collection[str]) -> None
         await policy_service.reconcile_active(client)
 
 
-async def _instance(client: StatusReader, job_id: str) -> dict[str, Any] | None:
+_TERMINAL_RUNTIME = frozenset({"Completed", "Failed", "Terminated", "Canceled"})
+
+
+class _EndedInstances:
+    """What the engine said about jobs that had ended, kept by this process for `MAX_AGE` seconds.
+
+    A dashboard polls the same page every few seconds, and an ended job's instance no longer changes: its runtime
+    status, custom status and output are final. Asking the engine again for 50 such jobs per poll was most of a
+    list request's time (locally 50 gRPC calls; in Azure 50 HTTP calls to the extension). The key holds what makes
+    the answer final: the job's status, attempt and end time in its product row (a restart reuses an analysis id
+    but moves its row back to Pending, a new key). Only a terminal answer, or "the engine no longer knows it", is
+    kept; an entry expires after `MAX_AGE` so an instance purged by another host is seen as gone soon enough.
+    """
+
+    MAX_AGE = 300.0
+    MAX_ENTRIES = 5_000
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[tuple[Any, ...], tuple[float, dict[str, Any] | None]] = OrderedDict()
+
+    @staticmethod
+    def key(record: ProductRecord) -> tuple[Any, ...] | None:
+        if record.status not in FINISHED:
+            return None
+        return record.type, record.id, record.status, record.attempt, record.completed_at
+
+    def get(self, key: tuple[Any, ...]) -> tuple[bool, dict[str, Any] | None]:
+        entry = self.entries.get(key)
+        if entry is None or time.monotonic() - entry[0] > self.MAX_AGE:
+            return False, None
+        self.entries.move_to_end(key)
+        return True, entry[1]
+
+    def put(self, key: tuple[Any, ...], instance: dict[str, Any] | None) -> None:
+        if instance is not None and instance.get("runtimeStatus") not in _TERMINAL_RUNTIME:
+            return  # the orchestration is still finishing (the row ended first): ask again next time
+        self.entries[key] = (time.monotonic(), instance)
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.MAX_ENTRIES:
+            self.entries.popitem(last=False)
+
+
+_ended_instances = _EndedInstances()
+
+
+async def _instance_of(client: StatusReader, record: ProductRecord) -> dict[str, Any] | None:
+    key = _EndedInstances.key(record)
+    if key is not None:
+        known, instance = _ended_instances.get(key)
+        if known:
+            return instance
     try:
-        return instance_payload(await client.get_status(job_id))
+        instance = instance_payload(await client.get_status(record.id))
     except Exception:  # noqa: BLE001 - the engine unreachable: the product row still describes the job
-        return None
+        return None    # (and nothing is kept: next time the engine is asked again)
+    if key is not None:
+        _ended_instances.put(key, instance)
+    return instance
 
 
 async def summaries(client: StatusReader, records: list[ProductRecord], now: datetime) -> list[JobSummary]:
-    """The records joined with what the engine says about each (asked concurrently, one instance each)."""
-    instances = await asyncio.gather(*(_instance(client, r.id) for r in records))
+    """The records joined with what the engine says about each (asked concurrently, one instance each; an ended
+    job's final answer is remembered, see `_EndedInstances`)."""
+    instances = await asyncio.gather(*(_instance_of(client, r) for r in records))
     return [summarize(BY_TYPE[r.type], i, r, now) for r, i in zip(records, instances, strict=True)]
 
 
@@ -72,22 +132,61 @@ class JobPage:
     total: int                             # jobs matching the filter
     counts: dict[str, dict[str, int]]      # per type, by status, before the status filter
     orchestrations: dict[str, int]         # the engine's runtime statuses of the jobs on the page
+    next_cursor: str | None = None         # the page after this one (None: this is the last)
+
+
+def encode_cursor(position: store.Position) -> str:
+    """An opaque `cursor` for the page after `position` (base64url of a small JSON array)."""
+    raw = json.dumps([position.created_at, position.id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> store.Position:
+    """The position a `cursor` names; ValueError when it is not one this API gave out."""
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError):
+        raise ValueError("not a cursor this API gave out") from None
+    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) and v for v in value)):
+        raise ValueError("not a cursor this API gave out")
+    return store.Position(value[0], value[1])
+
+
+async def _counts(client: StatusReader, types: Collection[str]) -> dict[str, dict[str, int]]:
+    """Per type, jobs by status, after reconciling the active ones; `MONITORING_STATS_CACHE_SECONDS` old at most
+    while requests keep coming (recounted beside them, see `_Memo`).
+
+    Counting is a scan of each table's status index (100,000 jobs: 10-45 ms on a loaded machine, the largest part
+    of a list request), and reconciling asks the engine about every active job; a dashboard polling a list needs
+    neither on every request. With the setting at 0 both run on every request and the counts are exact.
+    """
+    if settings.monitoring_stats_cache_seconds() <= 0:
+        await reconcile_active(client, types)
+        return await asyncio.to_thread(store.counts_by_status, get_database(), types)
+
+    async def every_type() -> dict[str, dict[str, int]]:
+        await reconcile_active(client, BY_TYPE)
+        return await asyncio.to_thread(store.counts_by_status, get_database(), BY_TYPE)
+
+    counts: dict[str, dict[str, int]] = await _counts_cache.get(every_type)
+    return {t: per for t, per in counts.items() if t in types}
 
 
 async def list_jobs(client: StatusReader, types: Collection[str], status: str | None, offset: int, limit: int,
-                    now: datetime, search: str | None = None) -> JobPage:
-    await reconcile_active(client, types)
+                    now: datetime, search: str | None = None, after: store.Position | None = None) -> JobPage:
+    """One page of jobs, read fresh from the products' tables, with the counts (see `_counts`) and what the engine
+    says about the jobs shown; `after` (a decoded cursor) replaces the offset."""
     db = get_database()
-
-    records, counts = await asyncio.gather(
-        asyncio.to_thread(store.page_records, db, types, status, offset, limit, search),
-        asyncio.to_thread(store.counts_by_status, db, types))
+    counts = await _counts(client, types)
+    records = await asyncio.to_thread(store.page_records, db, types, status, offset, limit, search, after)
     if search:
         total = await asyncio.to_thread(store.count_matching, db, types, status, search)
     else:
         total = sum(n for per_type in counts.values() for s, n in per_type.items() if status is None or s == status)
     jobs = await summaries(client, records, now)
-    return JobPage(jobs, total, counts, runtime_counts(jobs))
+    last = records[-1] if len(records) == limit else None
+    next_cursor = encode_cursor(store.Position(last.created_at or "", last.id)) if last is not None else None
+    return JobPage(jobs, total, counts, runtime_counts(jobs), next_cursor)
 
 
 @dataclass(frozen=True)
@@ -140,29 +239,77 @@ def _seconds(timing: store.Timing) -> float | None:
     return round(max(0.0, (ended - started).total_seconds()), 3)
 
 
-class _StatsCache:
-    """The last statistics and when they were computed (monotonic), shared by the requests of this process.
+class _Memo:
+    """One computed value and when it was computed (monotonic), shared by the requests of this process.
 
-    Counting is a scan of each table's status index, so its cost grows with the jobs kept (100,000 jobs: ~60 ms on
-    SQLite, more on PostgreSQL); a dashboard polling every few seconds from several browsers would pay it on every
-    request. Within `MONITORING_STATS_CACHE_SECONDS` the last answer is served; the lock makes concurrent misses
-    share one computation. 0 turns the cache off (the tests' hosts do, so their counts are exact).
+    Within `MONITORING_STATS_CACHE_SECONDS` (ttl) the last value is served; the lock makes concurrent misses share
+    one computation. The statistics' counting is a scan of each table's status index, so its cost grows with the
+    jobs kept (100,000 jobs: 10-60 ms, more on a loaded PostgreSQL); a dashboard polling every few seconds from
+    several browsers would pay it on every request. A value older than the ttl but younger than `STALE_FACTOR` × ttl
+    is still served, and one refresh starts beside the request (stale-while-revalidate): no request waits for the
+    recount while the dashboard keeps polling; after a quiet spell longer than that, the request recomputes. 0 turns
+    the cache off (the tests' hosts do, so their counts are exact).
     """
 
+    STALE_FACTOR = 3
+
     def __init__(self) -> None:
-        self.body: dict[str, Any] | None = None
+        self.body: Any = None
         self.at = float("-inf")
         self.lock: asyncio.Lock | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.refresh: asyncio.Task[None] | None = None
 
     def guard(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
         if self.lock is None or self.loop is not loop:  # an asyncio.Lock belongs to one loop
             self.lock, self.loop = asyncio.Lock(), loop
+            self.refresh = None
         return self.lock
 
+    async def _recompute(self, compute: Callable[[], Awaitable[Any]]) -> None:
+        began = time.monotonic()
+        try:
+            body = await compute()
+        except Exception:  # the stale value stays; a request past STALE_FACTOR × ttl recomputes
+            log.warning("monitoring: refreshing cached counts failed", exc_info=True)
+            return
+        if began >= self.at:
+            self.body, self.at = body, began
 
-_stats_cache = _StatsCache()
+    async def get(self, compute: Callable[[], Awaitable[Any]]) -> Any:
+        """The value, computed again when older than the setting (callers check that it is not 0)."""
+        ttl = settings.monitoring_stats_cache_seconds()
+        lock = self.guard()
+        age = time.monotonic() - self.at
+        if self.body is not None and ttl <= age < ttl * self.STALE_FACTOR:
+            if self.refresh is None or self.refresh.done():
+                self.refresh = asyncio.get_running_loop().create_task(self._recompute(compute))
+        elif self.body is None or age >= ttl:
+            async with lock:
+                if self.body is None or time.monotonic() - self.at >= ttl:
+                    await self._recompute_now(compute)
+        return copy.deepcopy(self.body)
+
+    async def _recompute_now(self, compute: Callable[[], Awaitable[Any]]) -> None:
+        began = time.monotonic()
+        self.body = await compute()
+        self.at = began
+
+
+_StatsCache = _Memo  # the name the tests know
+_stats_cache = _Memo()
+_counts_cache = _Memo()
+_queues_cache = _Memo()
+
+
+async def queue_depths(read: Callable[[], Awaitable[list[dict[str, Any]]]]) -> list[dict[str, Any]]:
+    """The job queues' approximate depths (`read` asks the storage account), as old as the counts may be: four
+    storage round trips were most of a cached stats request (p50 ~20 ms of ~25 on a loaded machine)."""
+    if settings.monitoring_stats_cache_seconds() <= 0:
+        return await read()
+    depths: list[dict[str, Any]] = await _queues_cache.get(read)
+    return depths
 
 
 async def _fresh_stats(client: StatusReader, now: datetime) -> dict[str, Any]:
@@ -175,17 +322,11 @@ async def _fresh_stats(client: StatusReader, now: datetime) -> dict[str, Any]:
 
 async def stats(client: StatusReader, now: datetime) -> dict[str, Any]:
     """Counts by status and type, recent outcomes and durations (over the newest finished jobs of each type); at
-    most `settings.monitoring_stats_cache_seconds()` old (see `_StatsCache`)."""
-    ttl = settings.monitoring_stats_cache_seconds()
-    if ttl <= 0:
+    most `settings.monitoring_stats_cache_seconds()` old (see `_Memo`)."""
+    if settings.monitoring_stats_cache_seconds() <= 0:
         return await _fresh_stats(client, now)
-    cache = _stats_cache
-    async with cache.guard():
-        if cache.body is None or time.monotonic() - cache.at >= ttl:
-            began = time.monotonic()
-            cache.body = await _fresh_stats(client, now)
-            cache.at = began
-        return copy.deepcopy(cache.body)
+    body: dict[str, Any] = await _stats_cache.get(lambda: _fresh_stats(client, now))
+    return body
 
 
 @dataclass(frozen=True)

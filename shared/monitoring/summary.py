@@ -43,6 +43,11 @@ class JobSummary:
     error: str | None
     attempt: int
     scan_id: str | None = None
+    started_at: datetime | None = None   # when the job left the line and began its work (None: not yet)
+    waiting_seconds: float | None = None
+    running_seconds: float | None = None
+    priority: str = "normal"
+    schedule_id: str | None = None
 
     @property
     def job_type(self) -> JobType:
@@ -69,7 +74,9 @@ class JobSummary:
                 "runtimeStatus": self.runtime_status, "createdAt": _iso(self.created_at),
                 "lastUpdatedAt": _iso(self.last_updated_at), "completedAt": _iso(self.completed_at),
                 "durationSeconds": self.duration_seconds, "progress": self.progress, "error": self.error,
-                "attempt": self.attempt, "retryable": self.retryable, "statusUrl": links["status"], "links": links}
+                "attempt": self.attempt, "retryable": self.retryable, "statusUrl": links["status"], "links": links,
+                "priority": self.priority, "scheduleId": self.schedule_id, "startedAt": _iso(self.started_at),
+                "waitingSeconds": self.waiting_seconds, "runningSeconds": self.running_seconds}
 
 
 def _job_status(instance: dict[str, Any] | None, record: ProductRecord | None) -> str:
@@ -143,9 +150,26 @@ def summarize(job_type: JobType, instance: dict[str, Any] | None, record: Produc
     duration = round(max(0.0, (end - started).total_seconds()), 3) if started and end else None
     runtime = (instance or {}).get("runtimeStatus") if instance else None
     name = record.name if record else f"{job_type.type} {job_id}"
+    waiting, running, began = _waiting_and_running(record, created, completed_at, now)
     return JobSummary(
         id=job_id, type=job_type.type, name=name, status=status, runtime_status=runtime, created_at=created,
         last_updated_at=updated, completed_at=completed_at, duration_seconds=duration,
         progress=progress_of(job_type, (instance or {}).get("customStatus"), record, status),
         error=_error(instance, record, status), attempt=record.attempt if record else 1,
-        scan_id=record.scan_id if record else (job_id.split(":act", 1)[0] if job_type.type == "act" else None))
+        scan_id=record.scan_id if record else (job_id.split(":act", 1)[0] if job_type.type == "act" else None),
+        started_at=began, waiting_seconds=waiting, running_seconds=running,
+        priority=record.priority if record else "normal", schedule_id=record.schedule_id if record else None)
+
+
+def _waiting_and_running(record: ProductRecord | None, created: datetime | None, completed_at: datetime | None,
+                         now: datetime) -> tuple[float | None, float | None, datetime | None]:
+    """Time in line apart from time at work, from the stored timestamps (as the analysis status resource computes
+    them): waiting = started (or, for a job that ended without starting, ended; or now) − created; running = ended
+    (or now) − started, 0 before it started. An instance without a product row has no line: it ran from creation."""
+    began = parse_time(record.started_at) if record is not None else created
+    if created is None:
+        return None, None, began
+    end = completed_at or now
+    waiting = round(max(0.0, ((began or end) - created).total_seconds()), 3)
+    running = round(max(0.0, (end - began).total_seconds()), 3) if began else 0.0
+    return waiting, running, began

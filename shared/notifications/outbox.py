@@ -101,14 +101,18 @@ def due_ids(db: Database, now: str, limit: int = 50, channels: tuple[str, ...] =
     return [r["outbox_id"] for r in rows]
 
 
-def claim(db: Database, outbox_id: str, owner: str, now: datetime, lease: timedelta) -> OutboxItem | None:
-    """Take the row for one attempt; None if another sender has it or it is no longer due."""
+def claim(db: Database, outbox_id: str, owner: str, now: datetime, lease: timedelta,
+          due_only: bool = True) -> OutboxItem | None:
+    """Take the row for one attempt; None if another sender has it or it is no longer due. `due_only=False`: a
+    Pending row is taken before its `next_attempt_at` (the notify orchestration's durable timer decides when its
+    next attempt is, and a few milliseconds of clock difference must not turn it away)."""
     stamp = now_iso(now)
+    not_before = stamp if due_only else "9999"
     changed = db.execute(
         "UPDATE notification_outbox SET status = ?, claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "
         "WHERE outbox_id = ? AND ((status = ? AND next_attempt_at <= ?) OR (status = ? AND claimed_until < ?))",
-        (OutboxStatus.SENDING.value, owner, now_iso(now + lease), outbox_id, OutboxStatus.PENDING.value, stamp,
-         OutboxStatus.SENDING.value, stamp))
+        (OutboxStatus.SENDING.value, owner, now_iso(now + lease), outbox_id, OutboxStatus.PENDING.value,
+         not_before, OutboxStatus.SENDING.value, stamp))
     if changed != 1:
         return None
     row = db.query_one("SELECT * FROM notification_outbox WHERE outbox_id = ? AND claimed_by = ?", (outbox_id, owner))
@@ -134,6 +138,11 @@ def log_attempt(db: Database, outbox_id: str, attempt: int, outcome: str, messag
     db.execute("INSERT INTO notification_log (log_id, outbox_id, attempt, outcome, message, created_at) "
                "VALUES (?, ?, ?, ?, ?, ?)", ("nlog-" + uuid.uuid4().hex, outbox_id, attempt, outcome, message,
                                              now_iso()))
+
+
+def claimed_until(db: Database, outbox_id: str) -> str | None:
+    row = db.query_one("SELECT claimed_until FROM notification_outbox WHERE outbox_id = ?", (outbox_id,))
+    return row["claimed_until"] if row else None
 
 
 def get(db: Database, outbox_id: str) -> OutboxItem | None:

@@ -27,6 +27,9 @@ class RepoSnapshot:
     secret_scanning: str = ""  # enabled | disabled | "" (unknown)
     dependabot_security_updates: str = ""  # enabled | disabled | ""
     custom_properties: dict[str, str] = field(default_factory=dict)
+    # GitHub's numeric id (0: unknown, e.g. a snapshot stored before it was kept): an organization ruleset can
+    # target repositories by id, and resolving its event to names needs it (`shared.policies.ruleset_targets`).
+    repository_id: int = 0
 
     @property
     def owner(self) -> str:
@@ -68,6 +71,7 @@ class RepoSnapshot:
             secret_scanning=((security.get("secret_scanning") or {}).get("status") or ""),
             dependabot_security_updates=((security.get("dependabot_security_updates") or {}).get("status") or ""),
             custom_properties={str(k): _prop_value(v) for k, v in props.items()},
+            repository_id=int(raw.get("id") or 0),
         )
 
 

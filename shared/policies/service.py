@@ -112,9 +112,12 @@ def list_page(db: Database, session: GitHubSession, scan_id: str, page: int, nam
     org = store.require_scan(db, scan_id).org
     try:
         if names:
-            found = [session.get_repository(org, name) for name in names]
+            # A webhook evaluation stored the snapshots its payloads carried before starting: ask GitHub only for
+            # the rest (a retried activity finds what it stored the first time).
+            known = store.stored_repository_names(db, scan_id)
+            found = [session.get_repository(org, name) for name in names if name not in known]
             repos = [r for r in found if r is not None]
-            store.store_repositories(db, scan_id, 0, repos)
+            store.store_repositories(db, scan_id, len(known), repos)
             has_next = False
         else:
             repos, has_next = session.list_repositories_page(org, page, PAGE_SIZE)

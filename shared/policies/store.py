@@ -193,6 +193,11 @@ def load_repository(db: Database, scan_id: str, name: str) -> RepoSnapshot | Non
     return RepoSnapshot.from_json(json.loads(row["snapshot_json"])) if row else None
 
 
+def stored_repository_names(db: Database, scan_id: str) -> set[str]:
+    return {r["repository"] for r in db.query("SELECT repository FROM policy_scan_repositories WHERE scan_id = ?",
+                                              (scan_id,))}
+
+
 def count_repositories(db: Database, scan_id: str) -> int:
     return db.count("SELECT COUNT(*) AS n FROM policy_scan_repositories WHERE scan_id = ?", (scan_id,))
 

@@ -1,11 +1,14 @@
 """Best-effort, ordered, non-blocking delivery of `RealtimeEvent`s to Azure SignalR Service.
 
-Callers (activities, a cancel) only enqueue: one daemon thread per process sends, so a slow or absent service
-never slows a job. Per job only the newest state matters to a progress bar, so the sender keeps a backlog with the
-newest event per (target, group, job) and drops an event older than one already taken (parallel batches may
-finish in either order). A failed send is tried `attempts` times, then the service is considered down for
-`cooldown` seconds: one warning, the backlog waits (newest state per job, bounded), one probe per cooldown, one
-info line when it answers again. Nothing is logged but the endpoint, the error type and counts.
+Callers (activities, a cancel) only enqueue: one daemon thread per process sends, so a slow or absent service never
+slows a job. An activity does not even read its job's row for a push: it enqueues "job X changed" (`refresh`), and
+the sender thread reads the row and builds the events just before sending, so the activity pays a lock and a dict
+entry, and pushes that come faster than sends cost one read of the newest state. Per job only the newest state
+matters to a progress bar, so the sender keeps a backlog with the newest event per (target, group, job) and drops an
+event older than one already taken (parallel batches may finish in either order). A failed send is tried `attempts`
+times, then the service is considered down for `cooldown` seconds: one warning, the backlog waits (newest state per
+job, bounded), one probe per cooldown, one info line when it answers again. Nothing is logged but the endpoint, the
+error type and counts.
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from shared import settings
@@ -38,6 +41,7 @@ class Publisher:
         self.cooldown = cooldown
         self._lock = threading.Condition()
         self._backlog: OrderedDict[tuple[str, str, str], RealtimeEvent] = OrderedDict()
+        self._refresh: OrderedDict[str, Callable[[], Iterable[RealtimeEvent]]] = OrderedDict()
         self._last_order: OrderedDict[tuple[str, str, str], tuple[int, int, int]] = OrderedDict()
         self._busy = False
         self._down_until = 0.0
@@ -66,11 +70,23 @@ class Publisher:
             self._ensure_thread()
             self._lock.notify_all()
 
+    def refresh(self, subject: str, build: Callable[[], Iterable[RealtimeEvent]]) -> None:
+        """Enqueue "`subject` changed": the sender thread calls `build` (which reads the current state) before its
+        next send. A newer call for the same subject replaces an unbuilt one. Never raises, never waits."""
+        with self._lock:
+            self._refresh.pop(subject, None)
+            self._refresh[subject] = build
+            while len(self._refresh) > MAX_BACKLOG:
+                self._refresh.popitem(last=False)
+                self._outage_dropped += 1
+            self._ensure_thread()
+            self._lock.notify_all()
+
     def flush(self, timeout: float) -> bool:
         """Wait until everything taken was sent or given up (tests, benchmarks, shutdown)."""
         deadline = time.monotonic() + timeout
         with self._lock:
-            while self._backlog or self._busy:
+            while self._backlog or self._refresh or self._busy:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -83,14 +99,33 @@ class Publisher:
             self._thread = threading.Thread(target=self._run, name="signalr-publisher", daemon=True)
             self._thread.start()
 
+    def _build(self) -> None:
+        """Turn the pending refreshes into events (reading rows here, off the callers' threads)."""
+        with self._lock:
+            builds = list(self._refresh.items())
+            self._refresh.clear()
+            self._busy = bool(builds) or self._busy
+        for subject, build in builds:
+            try:
+                events = list(build())
+            except Exception as exc:  # noqa: BLE001 - best effort by contract
+                log.warning("SignalR: events of %s not built (%s)", subject, type(exc).__name__)
+                continue
+            self.publish(events)
+
     def _run(self) -> None:
         while True:
+            self._build()
             with self._lock:
                 while not self._backlog or time.monotonic() < self._down_until:
+                    if self._refresh:
+                        break
                     wait = None if not self._backlog else max(0.01, self._down_until - time.monotonic())
                     self._busy = False
                     self._lock.notify_all()
                     self._lock.wait(wait)
+                if self._refresh:
+                    continue
                 key, event = next(iter(self._backlog.items()))
                 del self._backlog[key]
                 self._busy = True
@@ -175,47 +210,50 @@ def publish(events: Iterable[RealtimeEvent]) -> None:
         publisher.publish(events)
 
 
-def publish_analysis_job(db: Any, job_id: str) -> None:
-    """Push an analysis job's current state (read from its row, so it is what polling would answer). Never raises:
-    a push is an extra, the job and its row are what count."""
+def _refresh(subject: str, build: Callable[[], Iterable[RealtimeEvent]]) -> None:
+    """Hand `build` to the sender thread. Never raises: a push is an extra, the job and its row are what count."""
     try:
-        if get_publisher() is None:
-            return
+        publisher = get_publisher()
+        if publisher is not None:
+            publisher.refresh(subject, build)
+    except Exception as exc:  # noqa: BLE001 - best effort by contract
+        log.warning("SignalR: events of %s not queued (%s)", subject, type(exc).__name__)
+
+
+def publish_analysis_job(db: Any, job_id: str) -> None:
+    """Push an analysis job's current state, read from its row (so it is what polling would answer) by the sender
+    thread just before it sends."""
+    def build() -> list[RealtimeEvent]:
         from shared.analyzer import jobs
         from shared.monitoring.store import load_record
 
         job = jobs.get_job(db, job_id)
-        if job is not None:
-            publish(analysis_events(job, load_record(db, "analysis", job_id)))
-    except Exception as exc:  # noqa: BLE001 - best effort by contract
-        log.warning("SignalR: events of %s not queued (%s)", job_id, type(exc).__name__)
+        return analysis_events(job, load_record(db, "analysis", job_id)) if job is not None else []
+
+    _refresh(f"analysis:{job_id}", build)
 
 
 def publish_scan(db: Any, scan_id: str) -> None:
-    """Push a scan's current state (its row). Never raises."""
-    try:
-        if get_publisher() is None:
-            return
+    """Push a scan's current state (its row)."""
+    def build() -> list[RealtimeEvent]:
         from shared.monitoring.store import load_record
         from shared.policies import store
 
         scan = store.get_scan(db, scan_id)
-        if scan is not None:
-            publish(scan_events(scan, load_record(db, "scan", scan_id)))
-    except Exception as exc:  # noqa: BLE001 - best effort by contract
-        log.warning("SignalR: events of %s not queued (%s)", scan_id, type(exc).__name__)
+        return scan_events(scan, load_record(db, "scan", scan_id)) if scan is not None else []
+
+    _refresh(f"scan:{scan_id}", build)
 
 
 def publish_act(db: Any, scan_id: str, act_id: str) -> None:
     """Push an act run's current state: its row, its work items and the scan's action log by outcome."""
-    try:
-        if get_publisher() is None:
-            return
+    def build() -> list[RealtimeEvent]:
         from shared.monitoring.store import load_record
         from shared.policies import store
 
         run = load_record(db, "act", act_id)
-        if run is not None:
-            publish(act_events(run, len(store.act_work_items(db, scan_id)), store.action_counts(db, scan_id)))
-    except Exception as exc:  # noqa: BLE001 - best effort by contract
-        log.warning("SignalR: events of %s not queued (%s)", act_id, type(exc).__name__)
+        if run is None:
+            return []
+        return act_events(run, len(store.act_work_items(db, scan_id)), store.action_counts(db, scan_id))
+
+    _refresh(f"act:{act_id}", build)

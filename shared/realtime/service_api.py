@@ -1,22 +1,27 @@
 """Azure SignalR Service's data-plane REST API (v1), the calls this app needs, over plain HTTP.
 
-Each request carries a fresh server token whose `aud` is the request URL. Errors are typed: `ServiceUnavailable`
+Each request carries a server token whose `aud` is the request URL. Errors are typed: `ServiceUnavailable`
 (network error, timeout, 429, 5xx: worth a later retry) or `ServiceRejected` (any other 4xx: retrying cannot help).
 Their messages name the endpoint and the status, never the token or the key. Each thread keeps one keep-alive
-connection to the service: a new TCP (and TLS) connection per event would cost more than the event.
+connection to the service: a new TCP (and TLS) connection per event would cost more than the event. A server token
+is signed once per URL and reused for most of its life, so the service (which remembers verified tokens too) and
+this side do no HMAC per message.
 """
 from __future__ import annotations
 
 import http.client
 import json
 import threading
+import time
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from shared.realtime.connection import SignalRConnection
-from shared.realtime.tokens import server_token
+from shared.realtime.tokens import SERVER_TOKEN_SECONDS, server_token
 
 DEFAULT_TIMEOUT_SECONDS = 2.0
+TOKEN_REUSE_SECONDS = SERVER_TOKEN_SECONDS - 60   # a reused token has at least a minute left when it is sent
+MAX_CACHED_TOKENS = 1_024                           # one per REST URL (a group per job): bounded
 
 
 class ServiceUnavailable(Exception):
@@ -41,6 +46,7 @@ class SignalRServiceApi:
         self.hub = hub
         self.timeout = timeout
         self._local = threading.local()
+        self._tokens: dict[str, tuple[str, float]] = {}   # URL without query -> (token, reuse until: monotonic s)
 
     @property
     def endpoint(self) -> str:
@@ -82,9 +88,23 @@ class SignalRServiceApi:
             connection.close()
             self._local.connection = None
 
+    def _token(self, url: str) -> str:
+        """The server token for `url` (its `aud`), signed again only when the cached one has under a minute left.
+        Races between threads are harmless: both tokens are valid."""
+        now = time.monotonic()
+        key = url.split("?", 1)[0]
+        cached = self._tokens.get(key)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        if len(self._tokens) >= MAX_CACHED_TOKENS:
+            self._tokens.clear()
+        token = server_token(self.conn, key)
+        self._tokens[key] = (token, now + TOKEN_REUSE_SECONDS)
+        return token
+
     def _request(self, method: str, path: str, body: bytes | None = None) -> int:
         url = self.conn.api_url(path)
-        headers = {"Authorization": f"Bearer {server_token(self.conn, url)}", "Content-Type": "application/json"}
+        headers = {"Authorization": f"Bearer {self._token(url)}", "Content-Type": "application/json"}
         where = f"{method} {self.conn.endpoint}/api/v1/hubs/{self.hub}/..."
         split = urlsplit(url)
         target = split.path + (f"?{split.query}" if split.query else "")

@@ -217,21 +217,39 @@ def test_measured_durations_reorder_the_batches() -> None:
 
 
 class WaitingContext(Context):
-    """Adds the durable timer: records each wait (seconds) and completes it at once."""
+    """Adds the admission wait: the `admission-granted` event and the fallback timer. `events` says, per wait,
+    whether the event comes (True) or the timer fires first (False); each timer's length is recorded."""
 
-    def __init__(self, activities: dict[str, Callable[[dict], Any]]) -> None:
+    def __init__(self, activities: dict[str, Callable[[dict], Any]], events: list[bool]) -> None:
         super().__init__(activities)
         from datetime import datetime, timezone
 
         self.current_utc_datetime = datetime(2026, 1, 1, tzinfo=timezone.utc)
         self.waits: list[float] = []
+        self.events = list(events)
+        self.awaited: list[str] = []
+        self.canceled = 0
 
     def create_timer(self, fire_at: Any) -> Task:
         self.waits.append((fire_at - self.current_utc_datetime).total_seconds())
+        timer = Task(lambda: None)
+        timer.is_completed = False  # type: ignore[attr-defined]
+        timer.cancel = lambda: setattr(self, "canceled", self.canceled + 1)  # type: ignore[attr-defined]
+        return timer
+
+    def wait_for_external_event(self, name: str) -> Task:
+        self.awaited.append(name)
         return Task(lambda: None)
 
+    def task_any(self, tasks: list[Task]) -> Task:
+        if any(hasattr(t, "batch_index") for t in tasks):
+            return super().task_any(tasks)
+        event, timer = tasks
+        winner = event if self.events.pop(0) else timer
+        return Task(lambda: winner)
 
-def test_a_job_not_admitted_waits_on_a_durable_timer_and_asks_again() -> None:
+
+def test_a_job_not_admitted_waits_for_its_event_or_the_fallback_timer_and_asks_again() -> None:
     answers = [Plan(False, None, waiting="waiting for sqlite:x (3 ahead)", ahead=2).to_json(),
                Plan(False, None, waiting="waiting for sqlite:x (1 ahead)", ahead=0).to_json()]
 
@@ -239,9 +257,11 @@ def test_a_job_not_admitted_waits_on_a_durable_timer_and_asks_again() -> None:
         return answers.pop(0) if answers else plan(1)(payload)
 
     context = WaitingContext({"analysis_plan": admitting_plan, "analysis_run_checks": batch_ok,
-                              "analysis_finalize": finalize})
+                              "analysis_finalize": finalize}, events=[False, True])
     assert run(context)["status"] == "Completed"
     assert [name for name, _ in context.calls][:3] == ["analysis_plan"] * 3
-    assert context.waits == [1.0, 0.1]  # half a second per job waiting in front; next in line: soon
+    assert context.awaited == ["admission-granted"] * 2
+    assert context.waits == [7.0, 5.0]  # fallback only: 5 s, plus 1 s per job waiting in front
+    assert context.canceled == 1  # the event came first: its timer is canceled, not left to fire
     steps = [s["currentStep"] for s in context.statuses]
     assert steps[1:3] == ["waiting for sqlite:x (3 ahead)", "waiting for sqlite:x (1 ahead)"]

@@ -23,7 +23,7 @@ from azure.durable_functions.models.OrchestrationRuntimeStatus import Orchestrat
 from devhost.discovery import IndexedApp
 from devhost.durable import DurableEngine, durable_functions_of
 from devhost.durable.client import LocalDurableOrchestrationClient
-from devhost.durable.discovery import entity_functions_of
+from devhost.durable.discovery import activity_clients_of, entity_functions_of
 from tests.devhost_app import call_http_app, durable_features
 from tests.support.waiting import HANG_GUARD_S
 
@@ -571,3 +571,56 @@ def test_engine_noise_stays_out_of_the_log(client, caplog):
     assert not any("Recursive termination" in t for t in texts)
     assert not [r for r in caplog.records if r.name.startswith("devhost.durable") and isinstance(r.msg, Exception)]
     assert any(t.startswith("Executed 'Functions.df_counter_entity' (Failed") for t in texts)
+
+
+raising = df.Blueprint()
+
+
+@raising.orchestration_trigger(context_name="context", orchestration="df_wait_for_go")
+def df_wait_for_go(context: df.DurableOrchestrationContext) -> Any:
+    go = context.wait_for_external_event("go")
+    timeout = context.create_timer(context.current_utc_datetime + timedelta(minutes=5))
+    winner = yield context.task_any([go, timeout])
+    if winner is not timeout:
+        timeout.cancel()
+        return {"woken": go.result}
+    return "timed out"
+
+
+@raising.orchestration_trigger(context_name="context", orchestration="df_send_go")
+def df_send_go(context: df.DurableOrchestrationContext) -> Any:
+    return (yield context.call_activity("df_raise_go", context.get_input()))
+
+
+@raising.activity_trigger(input_name="target", activity="df_raise_go")
+@raising.durable_client_input(client_name="client")
+async def df_raise_go(target: str, client: df.DurableOrchestrationClient) -> str:
+    await client.raise_event(target, "go", {"from": "an activity"})
+    return "raised"
+
+
+def test_an_activity_with_a_durable_client_binding_raises_an_event_to_another_orchestration():
+    """As in Azure, an activity may take the `durableClient` binding (DF's wrapper parses the JSON the worker
+    passes; the local host hands the client itself): the analyzer's finalize wakes the next job in line this way."""
+    app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+    app.register_functions(raising)
+    indexed = IndexedApp(app)
+    orchestrators, activities = durable_functions_of(indexed)
+    assert activity_clients_of(indexed) == {"df_raise_go": "client"}
+    engine = DurableEngine(orchestrators=orchestrators, activities=activities, max_concurrent_activities=2,
+                           max_concurrent_orchestrators=2, activity_clients=activity_clients_of(indexed))
+    engine.client_factory = lambda invocation_id: engine.client(BASE_URL, invocation_id)
+    engine.start()
+    try:
+        client = engine.client(BASE_URL)
+
+        async def go() -> tuple[Any, Any]:
+            waiting = await client.start_new("df_wait_for_go", "waiting-for-go")
+            await wait_status(client, waiting, {Status.Running})
+            sender = await client.start_new("df_send_go", None, waiting)
+            return await wait_status(client, sender), await wait_status(client, waiting)
+        sent, woken = run(go())
+    finally:
+        engine.stop(grace_seconds=2)
+    assert sent.runtime_status is Status.Completed and sent.output == "raised"
+    assert woken.runtime_status is Status.Completed and woken.output == {"woken": {"from": "an activity"}}

@@ -1,6 +1,7 @@
 """Priority and per-target throttling through the local host: one analysis at a time per target server, a waiting
-job shows "waiting for <server> (n ahead)" and leaves the line when canceled, and a high-priority job queued behind
-a backlog of normal ones waits for at most the one running job."""
+job shows "waiting for <server> (n ahead)" and leaves the line when canceled, a high-priority job queued behind
+a backlog of normal ones waits for at most the one running job, and under the overall limit a free slot goes to
+the highest-priority job of any server. Waiting orchestrations are woken by an event, never by a short poll."""
 from __future__ import annotations
 
 import shutil
@@ -36,6 +37,21 @@ def host(local_host: Callable[..., LocalHost], hanging: int, tmp_path_factory: p
         ANALYZER_CONNECTION_SLOW=f"Driver={{PostgreSQL Unicode}};Server=127.0.0.1;Port={hanging};Database=postgres;"
                                  "Uid=postgres;Pwd=x;",
         FUNCTIONS_DEVHOST_LOG_LEVEL="WARNING"), grace=3)
+
+
+@pytest.fixture(scope="module")
+def one_at_a_time(local_host: Callable[..., LocalHost], hanging: int,
+                  tmp_path_factory: pytest.TempPathFactory) -> LocalHost:
+    """At most one analysis overall (`ANALYZER_MAX_JOBS=1`), three SQLite servers and a hanging one."""
+    folder = tmp_path_factory.mktemp("sqlite-one")
+    env = {f"ANALYZER_CONNECTION_SHOP{i}": f"Driver={{SQLite3}};Database={folder / f'shop{i}.db'};" for i in range(3)}
+    for i in range(3):
+        shutil.copy(REPO / "samples" / "shop.db", folder / f"shop{i}.db")
+    return local_host(env=host_env(
+        ANALYZER_ALLOWED_SQLITE_DIRS=str(folder), ANALYZER_MAX_JOBS_PER_TARGET="1", ANALYZER_MAX_JOBS="1",
+        ANALYZER_CONNECTION_SLOW=f"Driver={{PostgreSQL Unicode}};Server=127.0.0.1;Port={hanging};Database=postgres;"
+                                 "Uid=postgres;Pwd=x;",
+        FUNCTIONS_DEVHOST_LOG_LEVEL="WARNING", **env), grace=3)
 
 
 def wait_for_step(host: LocalHost, job_id: str, prefix: str) -> dict[str, Any]:
@@ -85,3 +101,25 @@ def test_high_priority_overtakes_a_backlog_and_one_job_runs_per_target(host: Loc
     assert finals[high]["runningSeconds"] > 0 and finals[normal[-1]]["waitingSeconds"] > finals[high]["waitingSeconds"]
     overtook_it = [j for j in backlog if datetime.fromisoformat(finals[j]["startedAt"]) < began]
     assert len(overtook_it) <= 1, f"the high-priority job waited for {len(overtook_it)} jobs that started after it"
+
+
+def test_under_the_overall_limit_the_high_priority_job_of_any_server_starts_next(one_at_a_time: LocalHost) -> None:
+    host = one_at_a_time
+    blocker = start(host, {"connectionName": "slow", "analysisType": "quick"})["jobId"]
+    wait_for_step(host, blocker, "connecting")
+    normal = [start(host, {"connectionName": f"shop{i}", "analysisType": "quick"})["jobId"] for i in (0, 1)]
+    high = start(host, {"connectionName": "shop2", "analysisType": "quick", "priority": "high"})["jobId"]
+    for job_id in (*normal, high):
+        assert wait_for_step(host, job_id, "waiting for sqlite:")["status"] == "Pending"
+    assert host.post(f"/api/v1/analysis/{blocker}/cancel").status_code == 200  # frees the one slot
+    finals = {job_id: wait_final(host, job_id, timeout=120)[-1] for job_id in (*normal, high)}
+    assert all(f["status"] == "Completed" for f in finals.values()), finals
+    order = sorted(finals, key=lambda j: datetime.fromisoformat(finals[j]["startedAt"]))
+    assert order == [high, *normal], "the high-priority job queued last on a third server starts first, then by age"
+    spans = [(datetime.fromisoformat(finals[j]["startedAt"]), datetime.fromisoformat(finals[j]["completedAt"]))
+             for j in order]
+    for (_, end), (begin, _) in zip(spans, spans[1:], strict=False):
+        assert begin >= end, "two analyses ran at once under ANALYZER_MAX_JOBS=1"
+    history = host.get(f"/runtime/webhooks/durabletask/instances/{normal[1]}?showHistory=true").json()["historyEvents"]
+    woken = [e for e in history if e["EventType"] == "EventRaised" and e.get("Name") == "admission-granted"]
+    assert woken, "the last job was handed its slot by an event from the job before it"

@@ -182,6 +182,7 @@ def test_dashboard_is_anonymous_html_and_the_api_needs_a_key(host: LocalHost) ->
     ("/api/v1/jobs?status=Lost", "status", 400),
     ("/api/v1/jobs?type=backup", "type", 400),
     ("/api/v1/jobs?pageSize=500", "pageSize", 400),
+    ("/api/v1/jobs?cursor=not-a-cursor", "cursor", 400),
     ("/api/v1/jobs/bad%20id", "id", 400),
     ("/api/v1/jobs/analysis-" + "f" * 32, None, 404),
     ("/api/v1/jobs/someone-elses-instance", None, 404),
@@ -194,3 +195,16 @@ def test_bad_input_is_a_problem_naming_the_field(host: LocalHost, path: str, fie
     if field:
         assert response.json()["errors"][0]["field"] == field
     assert host.post("/api/v1/jobs/analysis-" + "f" * 32 + "/retry", timeout=HANG_GUARD_S).status_code == 404
+
+
+def test_next_cursor_pages_on_from_where_the_page_ended(host: LocalHost) -> None:
+    everything = host.get("/api/v1/jobs?pageSize=200", timeout=HANG_GUARD_S).json()
+    ids = [j["id"] for j in everything["items"]]
+    assert len(ids) >= 2, "the module's earlier tests started jobs"
+    first = host.get("/api/v1/jobs?pageSize=1", timeout=HANG_GUARD_S)
+    assert_matches_openapi(first)
+    after = host.get(f"/api/v1/jobs?pageSize=200&cursor={first.json()['nextCursor']}", timeout=HANG_GUARD_S)
+    assert after.status_code == 200, after.text
+    assert_matches_openapi(after)
+    assert [first.json()["items"][0]["id"]] + [j["id"] for j in after.json()["items"]] == ids
+    assert after.json()["nextCursor"] is None

@@ -104,3 +104,11 @@ def _validate(instance: Any, pointer: str) -> None:
     if errors:
         lines = [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}" for e in errors[:8]]
         raise AssertionError(f"response does not match GitHub's schema at {pointer}:\n" + "\n".join(lines))
+
+
+def assert_webhook_shape(event: str, action: str, payload: Any) -> None:
+    """Fail unless the payload matches GitHub's own schema for the webhook (`x-webhooks` of the description), for
+    events the pinned @octokit/webhooks-schemas predates (`repository_ruleset`)."""
+    key = f"{event.replace('_', '-')}-{action}"
+    assert key in _spec()["x-webhooks"], f"GitHub's description has no webhook {key}"
+    _validate(payload, f"/x-webhooks/{key}/post/requestBody/content/application~1json/schema")

@@ -18,6 +18,7 @@ from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 
 from tests.e2e.policy_support import PROTECTION, TOKEN, repo, seed
+from tests.githubsim.github_openapi import assert_webhook_shape
 from tests.support.githubsim import start_githubsim
 
 SCHEMA = Path(__file__).resolve().parents[2] / "node_modules" / "@octokit" / "webhooks-schemas" / "schema.json"
@@ -143,3 +144,79 @@ def test_without_a_webhook_url_nothing_is_sent(receiver: Receiver) -> None:
         assert receiver.received == []
     finally:
         quiet.stop()
+
+
+def test_collaborator_changes_send_member_events_whose_payloads_match_the_octokit_schema(
+        sim: Any, receiver: Receiver, schema: dict[str, Any]) -> None:
+    admin = {"login": "contractor", "permission": "admin", "outside": True}
+    sim.update({"repos": {"alpha": {"collaborators": [admin]}}})  # member.added
+    sim.update({"repos": {"alpha": {"collaborators": [{**admin, "permission": "write"}]}}})  # member.edited
+    sim.update({"repos": {"alpha": {"collaborators": []}}})  # member.removed
+    got = receiver.wait(3)
+    payloads = [json.loads(r["body"]) for r in got]
+    assert [(r["headers"]["x-github-event"], p["action"]) for r, p in zip(got, payloads, strict=True)] == [
+        ("member", "added"), ("member", "edited"), ("member", "removed")]
+    for payload in payloads:
+        validate(schema, "member", payload)
+        assert payload["member"]["login"] == "contractor" and payload["repository"]["name"] == "alpha"
+    assert payloads[0]["changes"] == {"permission": {"to": "admin"}}
+    assert payloads[1]["changes"] == {"old_permission": {"from": "admin"}}
+
+
+def test_ruleset_changes_send_repository_ruleset_events_for_the_repository_and_the_organization(
+        sim: Any, receiver: Receiver) -> None:
+    # @octokit/webhooks-schemas 7.6.1 (pinned) has no `repository_ruleset` definition: the organization's payloads
+    # are validated against GitHub's OpenAPI description (@octokit/openapi `x-webhooks`), which has it.
+    review = {"required_approving_review_count": 1, "dismiss_stale_reviews_on_push": False,
+              "require_code_owner_review": False, "require_last_push_approval": False,
+              "required_review_thread_resolution": False}  # every parameter GitHub's schema requires
+    rule = {"name": "protect-main", "enforcement": "active", "branches": ["~DEFAULT_BRANCH"],
+            "rules": [{"type": "pull_request", "parameters": review}, {"type": "non_fast_forward"}]}
+    sim.update({"repos": {"alpha": {"rulesets": [rule]}}})
+    sim.update({"orgRulesets": [{**rule, "name": "baseline", "repository_name": {"include": ["alpha"]}}]})
+    sim.update({"orgRulesets": [{**rule, "name": "baseline", "enforcement": "evaluate",
+                                 "repository_name": {"include": ["al*"], "exclude": ["alpha-old"]}}]})
+    sim.update({"orgRulesets": [{**rule, "name": "baseline", "enforcement": "evaluate",
+                                 "repository_property": {"include": [{"name": "team", "property_values": ["a"]}]}}]})
+    sim.update({"orgRulesets": []})
+    got = receiver.wait(5)
+    payloads = [json.loads(r["body"]) for r in got]
+    assert [(r["headers"]["x-github-event"], p["action"]) for r, p in zip(got, payloads, strict=True)] == [
+        ("repository_ruleset", "created"), ("repository_ruleset", "created"), ("repository_ruleset", "edited"),
+        ("repository_ruleset", "edited"), ("repository_ruleset", "deleted")]
+    repo_level, org_level, renamed, switched, deleted = payloads
+    assert repo_level["repository"]["name"] == "alpha"
+    assert repo_level["repository_ruleset"]["source_type"] == "Repository"
+    assert repo_level["repository_ruleset"]["source"] == "acme/alpha"
+    assert "repository" not in org_level and org_level["organization"]["login"] == "acme"
+    assert org_level["repository_ruleset"]["source_type"] == "Organization"
+    assert org_level["repository_ruleset"]["conditions"]["repository_name"]["include"] == ["alpha"]
+    assert deleted["repository_ruleset"]["id"] == org_level["repository_ruleset"]["id"]
+    # An edit says what the conditions were, so a receiver can re-evaluate what the ruleset targeted before.
+    assert renamed["changes"] == {"enforcement": {"from": "active"}, "conditions": {"updated": [{
+        "condition": {"repository_name": {"include": ["al*"], "exclude": ["alpha-old"], "protected": False}},
+        "changes": {"include": {"from": ["alpha"]}, "exclude": {"from": []}}}]}}
+    assert switched["changes"]["conditions"] == {
+        "added": [{"repository_property": {"include": [{"name": "team", "property_values": ["a"],
+                                                        "source": "custom"}], "exclude": []}}],
+        "deleted": [{"repository_name": {"include": ["al*"], "exclude": ["alpha-old"], "protected": False}}]}
+    assert switched["repository_ruleset"]["conditions"]["repository_property"]["include"][0]["name"] == "team"
+    for payload in payloads:
+        assert set(payload["repository_ruleset"]) >= {"id", "name", "target", "source_type", "source",
+                                                      "enforcement", "conditions", "rules"}
+    for payload in payloads[1:]:
+        assert_webhook_shape("repository_ruleset", payload["action"], payload)
+
+
+def test_deliveries_can_go_out_concurrently_each_once(receiver: Receiver) -> None:
+    sim = start_githubsim({**seed([repo("alpha")]),
+                           "webhook": {"url": receiver.url, "secret": SECRET, "concurrency": 4}})
+    try:
+        for n in range(12):
+            sim.put_repo(f"many-{n}", repo(f"many-{n}"))
+        got = receiver.wait(12)
+        names = sorted(json.loads(r["body"])["repository"]["name"] for r in got)
+        assert names == sorted(f"many-{n}" for n in range(12))  # every change once; order is not promised
+        assert len({r["headers"]["x-github-delivery"] for r in got}) == 12
+    finally:
+        sim.stop()

@@ -201,3 +201,29 @@ def test_without_smtp_settings_messages_wait_without_spending_attempts(db: Datab
     assert notifications.drain(db) == {"sent": 0, "retry": 0, "failed": 0}
     item = outbox.get(db, outbox_id)
     assert item is not None and item.status is OutboxStatus.PENDING and item.attempts == 0
+
+
+def test_an_attempt_classifies_and_a_second_start_of_the_same_event_sends_nothing(
+        db: Database, tmp_path: Path, settings_for) -> None:
+    """What the notify activity does: 4xx → "retry" with its time (the orchestration's timer decides when, so the
+    next attempt is not turned away as early), then "sent"; a duplicate or restarted orchestration of the same
+    event gets "done"; a row held by a live sender is "busy" until its lease ends."""
+    server = SmtpServer(tmp_path).start()
+    try:
+        settings_for(server)
+        server.refuse_data, server.refusals_left = "451 4.3.0 try again later", 1
+        outbox_id = queue(db)
+        first = notifications.attempt(db, outbox_id, due_only=False)
+        assert first.outcome == "retry" and first.attempt == 1 and first.retry_at and "451" in (first.message or "")
+        second = notifications.attempt(db, outbox_id, due_only=False)  # before next_attempt_at: still taken
+        assert second.outcome == "sent" and second.attempt == 2
+        assert notifications.attempt(db, outbox_id, due_only=False).outcome == "done"
+        assert len(server.messages) == 1
+        assert [t.outcome for t in outbox.attempts(db, [outbox_id])[outbox_id]] == ["retry", "sent"]
+
+        other = queue(db, "analysis-" + "b" * 32)
+        assert outbox.claim(db, other, "live-sender", datetime.now(timezone.utc), timedelta(minutes=2)) is not None
+        busy = notifications.attempt(db, other, due_only=False)
+        assert busy.outcome == "busy" and busy.retry_at is not None and len(server.messages) == 1
+    finally:
+        server.stop()

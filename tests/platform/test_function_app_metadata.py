@@ -35,7 +35,7 @@ QUEUE_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9]))*$")
 TRIGGERS = {"httpTrigger", "timerTrigger", "queueTrigger", "orchestrationTrigger", "activityTrigger",
             "entityTrigger", "blobTrigger", "serviceBusTrigger", "eventHubTrigger"}
 DURABLE_NAMES = {"analysis_orchestrator", "policy_scan_orchestrator", "policy_scan_batch_orchestrator",
-                 "policy_act_orchestrator"}
+                 "policy_act_orchestrator", "notification_orchestrator"}
 # github/webhook: GitHub cannot send a function key; the X-Hub-Signature-256 HMAC authenticates it (issue 13).
 # ui/{*path}: static assets of the web UI, no data (the pages call the API with the key).
 ANONYMOUS_ROUTES = {"openapi.json", "health", "dashboard", "github/webhook", "ui/{*path}"}
@@ -236,17 +236,20 @@ def test_queue_triggers_name_existing_settings_and_valid_queues(indexed: dict[st
 def test_durable_functions_have_their_triggers_and_clients(indexed: dict[str, Any]) -> None:
     assert set(by_trigger(indexed, "orchestrationTrigger")) == DURABLE_NAMES
     activities = set(by_trigger(indexed, "activityTrigger"))
-    assert activities and all(a.split("_")[0] in ("analysis", "policy") for a in activities), activities
+    assert activities and all(a.split("_")[0] in ("analysis", "policy", "notification") for a in activities), activities
     with_client = {name for name, entry in indexed.items()
                    if any(b["type"] == "durableClient" for b in entry["bindings"])}
-    # Whatever starts or queries orchestrations: the start endpoints, the timer, both queue triggers.
+    # Whatever starts or queries orchestrations or raises events: the start endpoints, the timer, both queue
+    # triggers, and the analysis activities that hand a slot to a waiting job.
     must = {"analysis_start", "analysis_status", "analysis_cancel", "scans_start", "jobs_list", "schedules_tick",
-            "schedules_trigger",
+            "schedules_trigger", "analysis_plan", "analysis_finalize",
             *by_trigger(indexed, "queueTrigger")}
     assert must <= with_client, sorted(must - with_client)
     for name in with_client:
         client = next(b for b in indexed[name]["bindings"] if b["type"] == "durableClient")
         assert client["direction"] == "IN" and "taskHub" not in client, name
+    for name in with_client & set(activities):  # DF's client wrapper awaits the function
+        assert inspect.iscoroutinefunction(indexed[name]["function"].get_user_function().client_function), name
 
 
 # -- host.json ----------------------------------------------------------------------------------------------------

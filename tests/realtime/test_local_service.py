@@ -84,6 +84,29 @@ def test_rest_api_verifies_the_server_token_and_the_size_limit(service: SignalRP
     assert _rest(service, "POST", "/groups/g", json=too_large).status_code == 413
 
 
+def test_a_remembered_token_is_still_refused_once_it_expires(service: SignalRProcess) -> None:
+    """The service remembers verified tokens (no HMAC per message); a remembered token still ends at its `exp`, and
+    the same string for another URL is checked on its own."""
+    url = f"{service.endpoint}/api/v1/hubs/jobs/groups/expiring"
+    token = _token(_key(service), url, lifetime=2)
+    message = {"target": "Msg", "arguments": [1]}
+    assert _rest(service, "POST", "/groups/expiring", token, json=message).status_code == 202
+    assert _rest(service, "POST", "/groups/expiring", token, json=message).status_code == 202   # remembered
+    assert _rest(service, "POST", "/groups/other", token, json=message).status_code == 401      # another aud
+    time.sleep(3.1)
+    assert _rest(service, "POST", "/groups/expiring", token, json=message).status_code == 401
+
+
+def test_fanout_timings_name_each_rest_send(service: SignalRProcess) -> None:
+    """`/_emulator/fanout` (benchmarks split latency with it): per REST send, received before written, and how
+    many connections it was written to."""
+    assert _rest(service, "POST", "/groups/timed", json={"target": "Msg", "arguments": [1]}).status_code == 202
+    sends = requests.get(f"{service.endpoint}/_emulator/fanout",
+                         params={"path": "/api/v1/hubs/jobs/groups/timed"}, timeout=10).json()
+    assert [s["connections"] for s in sends] == [0]
+    assert 0 < sends[0]["receivedAt"] <= sends[0]["writtenAt"] <= time.time() * 1000
+
+
 def test_rest_delivery_reaches_exactly_the_addressed_clients(service: SignalRProcess) -> None:
     key = _key(service)
     clients = {user: NodeListener(_client_url(service), "", ("Msg",),

@@ -4,7 +4,8 @@ costs one warning, holds the newest state per job and delivers it when the servi
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,41 @@ def test_only_newer_states_in_order_and_oversized_messages_skipped(service: Sign
     done = [e["checksCompleted"] for e in client.events()]
     assert done == [1, 3, 5]
     assert publisher.failed == 1 and "over the service's 1000000-byte limit" in caplog.text
+
+
+def test_an_activitys_refresh_is_built_on_the_sender_thread_once_per_burst(service: SignalRProcess,
+                                                                           caplog: pytest.LogCaptureFixture) -> None:
+    """`refresh` (what `publish_analysis_job` does) leaves reading the row and building the events to the sender
+    thread; refreshes of a job that come before it gets there are built once, from the newest state; a build that
+    fails is one warning and the next refresh goes out."""
+    api = SignalRServiceApi(SignalRConnection.parse(service.connection_string), "jobs")
+    publisher = Publisher(api)
+    client = _subscriber(api, "job-3", "u-3")
+    built: list[tuple[int, str]] = []
+
+    def build(done: int) -> Callable[[], list[RealtimeEvent]]:
+        def events() -> list[RealtimeEvent]:
+            built.append((done, threading.current_thread().name))
+            return [_event("job-3", done, "Completed" if done == 9 else "Running")]
+        return events
+
+    def broken() -> list[RealtimeEvent]:
+        raise LookupError("the row is gone")
+
+    try:
+        with publisher._lock:   # the sender thread is held off: the three refreshes arrive together
+            for done in (1, 2, 3):
+                publisher.refresh("analysis:job-3", build(done))
+        assert publisher.flush(30)
+        publisher.refresh("analysis:job-3", broken)
+        assert publisher.flush(30)
+        publisher.refresh("analysis:job-3", build(9))
+        client.wait_until(lambda c: any(e["status"] == "Completed" for e in c.events()), 30, "Completed")
+    finally:
+        client.stop()
+    assert built == [(3, "signalr-publisher"), (9, "signalr-publisher")]
+    assert [e["checksCompleted"] for e in client.events()] == [3, 9]
+    assert "events of analysis:job-3 not built (LookupError)" in caplog.text
 
 
 def test_outage_costs_one_warning_and_the_newest_state_arrives_after(tmp_path: Path,

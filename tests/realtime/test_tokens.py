@@ -3,6 +3,7 @@ AccessKey, `aud` = client URL (client tokens) or the REST URL without query (ser
 from __future__ import annotations
 
 import logging
+import time
 
 import jwt
 import pytest
@@ -69,3 +70,22 @@ def test_negotiate_redirect_is_the_documented_shape(caplog: pytest.LogCaptureFix
     assert body["url"] == "https://demo.service.signalr.net/client/?hub=jobs"
     assert jwt.decode(body["accessToken"], KEY, algorithms=["HS256"], audience=body["url"])["nameid"] == "u-2"
     assert KEY not in caplog.text
+
+
+def test_the_rest_client_signs_a_server_token_once_per_url_until_it_nears_expiry(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.realtime import service_api
+
+    api = service_api.SignalRServiceApi(SignalRConnection.parse(AZURE), "jobs")
+    clock = [1000.0]
+    monkeypatch.setattr(service_api.time, "monotonic", lambda: clock[0])   # the module's clock only for reuse
+    group = api.conn.api_url("hubs/jobs/groups/job.a")
+    first = api._token(group)
+    assert api._token(group) == first and api._token(group + "?ttl=5") == first   # aud ignores the query
+    other = api._token(api.conn.api_url("hubs/jobs/groups/job.b"))
+    claims = jwt.decode(other, KEY, algorithms=["HS256"], audience=api.conn.api_url("hubs/jobs/groups/job.b"))
+    assert claims["exp"] - claims["iat"] == service_api.SERVER_TOKEN_SECONDS
+    clock[0] += service_api.TOKEN_REUSE_SECONDS + 1   # under a minute of its life left: signed again
+    monkeypatch.setattr(service_api, "server_token",
+                        lambda conn, url: server_token(conn, url, now=time.time() + 1))
+    assert api._token(group) != first

@@ -49,7 +49,7 @@ def test_other_servers_run_alongside_up_to_the_overall_limit(app_db: Database) -
     assert admit(app_db, my, MY, overall=2, engine="mysql").granted
     third = admit(app_db, lite, "samples/shop.db", overall=2, engine="sqlite")
     assert not third.granted and third.server == "sqlite:samples/shop.db"
-    admission.release(app_db, my)
+    assert admission.release(app_db, my, 1, 2) == [lite]  # handed over in the same transaction
     assert admit(app_db, lite, "samples/shop.db", overall=2, engine="sqlite").granted
 
 
@@ -74,3 +74,48 @@ def test_two_jobs_racing_for_one_slot_get_it_once(app_db: Database, open_databas
         jobs.finish(app_db, a, "Completed")
         jobs.finish(app_db, b, "Completed")
         app_db.execute("DELETE FROM analysis_jobs WHERE job_id IN (?, ?)", (a, b))
+
+
+def test_a_free_overall_slot_goes_to_the_highest_priority_waiting_job_of_any_server(app_db: Database) -> None:
+    """At most one analysis overall: the slot goes to the high-priority job queued last, on a third server, then
+    to the oldest normal one, whichever server each waits for (not to whichever asks first)."""
+    pg, my = job(app_db, "a", PG_A), job(app_db, "b", MY, "mysql")
+    lite, high = job(app_db, "c", "samples/shop.db", "sqlite"), job(app_db, "d", "127.0.0.1:5433/x")
+    assert admit(app_db, pg, PG_A, overall=1).granted
+    assert not admit(app_db, my, MY, overall=1, engine="mysql").granted
+    assert not admit(app_db, lite, "samples/shop.db", overall=1, engine="sqlite").granted
+    assert not admit(app_db, high, "127.0.0.1:5433/x", "high", overall=1).granted
+    jobs.finish(app_db, pg, "Completed")
+    assert admission.release(app_db, pg, 1, 1) == [high]
+    assert not admit(app_db, my, MY, overall=1, engine="mysql").granted  # asking does not take it back
+    assert admit(app_db, high, "127.0.0.1:5433/x", "high", overall=1).granted
+    jobs.finish(app_db, high, "Completed")
+    assert admission.release(app_db, high, 1, 1) == [my]  # then the oldest
+    jobs.finish(app_db, my, "Completed")
+    assert admission.release(app_db, my, 1, 1) == [lite]
+
+
+def test_a_full_server_does_not_hold_back_the_others_under_the_overall_limit(app_db: Database) -> None:
+    running, high_same_server = job(app_db, "a", PG_A), job(app_db, "b", PG_B)
+    other = job(app_db, "c", MY, "mysql")
+    assert admit(app_db, running, PG_A, overall=2).granted
+    assert not admit(app_db, high_same_server, PG_B, "high", overall=2).granted  # its server is full
+    assert admit(app_db, other, MY, overall=2, engine="mysql").granted  # the free overall slot is usable here
+
+
+def test_a_release_hands_the_slot_over_and_tells_the_rest_of_the_line_its_place(app_db: Database) -> None:
+    first, second, third = job(app_db, "a", PG_A), job(app_db, "b", PG_A), job(app_db, "c", PG_A)
+    assert admit(app_db, first, PG_A).granted
+    for waiting in (second, third):
+        step = admit(app_db, waiting, PG_A).step
+        jobs.set_step(app_db, waiting, step)
+    assert jobs.get_job(app_db, third).current_step == "waiting for postgresql:127.0.0.1:5432 (2 ahead)"
+    jobs.finish(app_db, first, "Completed")
+    server = admission.server_of(app_db, first)
+    assert server == "postgresql:127.0.0.1:5432"
+    assert admission.release(app_db, first, 1, 8) == [second]
+    assert admission.release(app_db, first, 1, 8) == []  # a retried release grants nothing twice
+    admission.refresh_places(app_db, server)
+    assert jobs.get_job(app_db, third).current_step == "waiting for postgresql:127.0.0.1:5432 (1 ahead)"
+    assert admit(app_db, second, PG_A).granted
+    assert not admit(app_db, third, PG_A).granted

@@ -50,7 +50,9 @@ class _Handler:
 
     async def handle_DATA(self, smtp: Any, session: Any, envelope: Any) -> str:
         with self.server.lock:
-            if self.server.refuse_data:
+            if self.server.refuse_data and self.server.refusals_left != 0:
+                if self.server.refusals_left is not None:
+                    self.server.refusals_left -= 1
                 return self.server.refuse_data
             message = message_from_bytes(envelope.content, policy=policy.default)
             assert isinstance(message, EmailMessage)
@@ -69,7 +71,8 @@ class SmtpServer:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.auth_attempts: list[str] = []
-        self.refuse_data: str | None = None
+        self.refuse_data: str | None = None  # the reply to DATA instead of accepting the message
+        self.refusals_left: int | None = None  # None: refuse while `refuse_data` is set; n: only the next n
         self.lock = threading.Lock()
         self.controller: Controller | None = None
 

@@ -47,9 +47,10 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def ui_host(local_host: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def ui_host(local_host: Any, tmp_path_factory: pytest.TempPathFactory, hanging_port: int) -> Iterator[Any]:
     """The whole app: the analyzer on the bundled SQLite sample (a named connection), the Policy Enforcer on a
-    small githubsim organization whose every request is slowed so a scan is seen running."""
+    small githubsim organization whose every request is slowed so a scan is seen running, and a `slow` connection
+    to a server that never answers (a job on it holds its target, so the next one waits in line)."""
     sim = start_githubsim(seed([repo("good"), repo("no-readme", files={"SECURITY.md": "x"}),
                                 repo("no-security", files={"README.md": "# x"})]), latency_ms=150)
     folder = tmp_path_factory.mktemp("ui")
@@ -62,6 +63,9 @@ def ui_host(local_host: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     host = local_host(env={**host_env(ANALYZER_ALLOWED_SQLITE_DIRS=str(samples)),
                            "AzureSignalRConnectionString": connection_string(free_port()),
                            "ANALYZER_CONNECTION_SHOP": f"Driver={{SQLite3}};Database={samples / 'shop.db'};",
+                           "ANALYZER_CONNECTION_SLOW": f"Driver={{PostgreSQL Unicode}};Server=127.0.0.1;"
+                                                       f"Port={hanging_port};Database=postgres;Uid=postgres;Pwd=x;",
+                           "ANALYZER_MAX_JOBS_PER_TARGET": "1",
                            "GITHUB_BASE_URL": sim.base_url, "GITHUB_TOKEN": TOKEN, "GITHUB_ORG": "acme",
                            "POLICY_CONFIG_PATH": str(config)})
     host.sim = sim

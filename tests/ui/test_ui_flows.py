@@ -2,6 +2,7 @@
 whole app on the local host. Each test asserts what the user sees and in which order, never how fast."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -179,6 +180,56 @@ def test_trigger_a_schedule_now_and_disable_it_from_the_recurring_jobs_page(page
     page.wait_for_function("() => [...document.querySelectorAll('#schedules tr')].some(tr => "
                            "tr.textContent.includes('ui-shop-nightly') && tr.textContent.includes('disabled'))")
     assert ui_host.get("/api/v1/schedules/ui-shop-nightly").json()["enabled"] is False
+
+
+def test_a_scheduled_high_priority_job_that_waited_shows_its_priority_schedule_and_waiting_apart_from_running(
+        page: Any, ui_host: Any) -> None:
+    # The `slow` target never answers: its first analysis holds the target's one slot while the scheduled one waits.
+    blocker = ui_host.post("/api/v1/analysis/start", json={"connectionName": "slow", "analysisType": "quick"}).json()["jobId"]
+    wait_for(ui_host, blocker, lambda s: s["currentStep"].startswith("connecting"))   # it holds the slot
+    put = ui_host.session_put("/api/v1/schedules/ui-slow-urgent", {
+        "kind": "analysis", "cron": "0 3 * * *", "timeZone": "UTC",
+        "request": {"connectionName": "slow", "analysisType": "quick", "priority": "high"}})
+    assert put.status_code in (200, 201), put.text
+    triggered = ui_host.post("/api/v1/schedules/ui-slow-urgent/trigger")
+    assert triggered.status_code == 202, triggered.text
+    job_id = triggered.json()["jobId"]
+    waiting = wait_for(ui_host, job_id, lambda s: s["currentStep"].startswith("waiting for"))
+    assert waiting["status"] == "Pending" and waiting["startedAt"] is None
+    ui_host.post(f"/api/v1/analysis/{blocker}/cancel")   # (or its login timed out first: it has ended either way)
+    started = wait_for(ui_host, job_id, lambda s: s["startedAt"] is not None)
+    blocker_ended = datetime.fromisoformat(ui_host.get(f"/api/v1/jobs/{blocker}").json()["completedAt"])
+    job = ui_host.get(f"/api/v1/jobs/{job_id}").json()
+    created, began = datetime.fromisoformat(job["createdAt"]), datetime.fromisoformat(job["startedAt"])
+    assert created < blocker_ended <= began   # it waited in line until the job ahead of it ended
+    assert (job["priority"], job["scheduleId"]) == ("high", "ui-slow-urgent") and job["waitingSeconds"] > 0
+    assert started["priority"] == "high"
+
+    page.goto(ui_host.url("/api/ui/#/jobs"))
+    row = f"#jobs-table tr[data-job='{job_id}']"
+    page.wait_for_selector(f"{row} td.waited:not(:empty)", timeout=60_000)
+    assert page.text_content(f"{row} td.priority") == "high"
+    assert page.text_content(f"{row} td.schedule") == "ui-slow-urgent"
+    assert page.text_content(f"{row} td.ran")   # run time, shown apart from the wait
+    screenshot(page, "jobs-priority")
+    page.click(f"{row} a[href='#/jobs/{job_id}']")
+    page.wait_for_selector("#job-facts")
+    assert page.text_content("#fact-priority") == "high"
+    assert page.text_content("#fact-schedule") == "ui-slow-urgent"
+    assert page.text_content("#fact-waited") and page.text_content("#fact-running")
+    screenshot(page, "job-detail-priority")
+    ui_host.post(f"/api/v1/analysis/{job_id}/cancel")
+    ui_host.delete("/api/v1/schedules/ui-slow-urgent")
+
+
+def wait_for(host: Any, job_id: str, ready: Any, rounds: int = 60) -> dict[str, Any]:
+    """The analysis status once `ready(status)` holds (long-polls; a hang guard, not a time bound)."""
+    seen = host.get(f"/api/v1/analysis/status/{job_id}").json()
+    for _ in range(rounds):
+        if ready(seen):
+            return seen
+        seen = host.get(f"/api/v1/analysis/status/{job_id}?wait=2").json()
+    raise AssertionError(f"{job_id} never reached the awaited state: {seen}")
 
 
 def test_history_charts_the_score_of_each_target_and_shows_what_changed(page: Any, ui_host: Any) -> None:

@@ -52,20 +52,24 @@ export async function render(main, [state]) {
   async function loadList() {
     const data = await api("v1/jobs", {query: {status: selectedState || undefined, type: type.value || undefined, search: search.value.trim() || undefined, page, pageSize: 20}});
     selected.clear();
-    const rows = data.items.map(j => h("tr", {},
+    const rows = data.items.map(j => h("tr", {"data-job": j.id},
       selectedState === "Failed" ? h("td", {}, h("input", {type: "checkbox", "aria-label": `Select ${j.id}`, class: "select-job", value: j.id,
         onchange: e => e.target.checked ? selected.add(j.id) : selected.delete(j.id)})) : null,
       h("td", {"data-label": "Job"}, h("a", {href: `#/jobs/${encodeURIComponent(j.id)}`}, j.id)),
       h("td", {"data-label": "Type"}, j.type), h("td", {"data-label": "Name"}, j.name),
       h("td", {"data-label": "Status"}, statusBadge(j.status)),
+      h("td", {"data-label": "Priority", class: `priority p-${j.priority || "normal"}`}, j.priority || "normal"),
+      h("td", {"data-label": "Schedule", class: "schedule"}, j.scheduleId ? h("a", {href: "#/recurring"}, j.scheduleId) : ""),
       h("td", {"data-label": "Progress"}, j.progress ? `${j.progress.percentage ?? ""}${j.progress.percentage != null ? " %" : ""} ${j.progress.step || ""}` : ""),
-      h("td", {"data-label": "Created"}, fmtTime(j.createdAt)), h("td", {"data-label": "Duration"}, fmtDuration(j.durationSeconds)),
+      h("td", {"data-label": "Created"}, fmtTime(j.createdAt)),
+      h("td", {"data-label": "Waited", class: "waited"}, fmtDuration(j.waitingSeconds)),
+      h("td", {"data-label": "Run time", class: "ran"}, fmtDuration(j.runningSeconds ?? j.durationSeconds)),
       h("td", {"data-label": "Error", class: "error-text"}, j.error || "")));
     replace(listEl, h("div", {class: "table-wrap"}, h("table", {class: "grid", id: "jobs-table"},
       h("caption", {class: "sr-only"}, "Jobs"),
       h("thead", {}, h("tr", {}, selectedState === "Failed" ? h("th", {scope: "col"}, h("span", {class: "sr-only"}, "Select")) : null,
-        ["Job", "Type", "Name", "Status", "Progress", "Created", "Duration", "Error"].map(t => h("th", {scope: "col"}, t)))),
-      h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", {colspan: 9, class: "empty"}, "No job in this state."))))),
+        ["Job", "Type", "Name", "Status", "Priority", "Schedule", "Progress", "Created", "Waited", "Run time", "Error"].map(t => h("th", {scope: "col"}, t)))),
+      h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", {colspan: 12, class: "empty"}, "No job in this state."))))),
       pager(page, 20, data.total, p => { page = p; loadList(); }));
   }
 
