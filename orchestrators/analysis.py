@@ -88,8 +88,11 @@ def analysis_orchestrator(context: df.DurableOrchestrationContext) -> Generator[
         # Not admitted yet (the target server is busy, or others are ahead): wait for the event that says a slot
         # was granted, or the fallback timer, whichever comes first, then ask again (the plan activity finds the
         # slot granted, or reports the new place in line). An event raised before this wait is buffered by the
-        # engine; a stale one only costs one more question. `waitUntil` tells the watchdog
-        # (shared.analyzer.watchdog) that waiting until the fallback timer is deliberate.
+        # engine, unless an earlier round's wait is still open (its timer won): DF hands an event to the newest
+        # open wait, so one that arrives while no round waits goes to that abandoned wait and this round falls back
+        # to its timer (late, never wrong: the grant is in the database). A stale one only costs one more
+        # question. `waitUntil` tells the watchdog (shared.analyzer.watchdog) that waiting until the fallback timer
+        # is deliberate.
         wait = min(WAIT_MAX_SECONDS, WAIT_FALLBACK_SECONDS + WAIT_PER_JOB_AHEAD_SECONDS * plan.ahead)
         wake = context.current_utc_datetime + timedelta(seconds=wait)
         context.set_custom_status({**Progress.of(plan.waiting, 0, 0).to_json(), WAIT_UNTIL_KEY: wake.isoformat()})

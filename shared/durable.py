@@ -6,6 +6,7 @@ signatures are the real client's (azure-functions-durable `DurableOrchestrationC
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
 # The engine's runtime statuses in which an instance will still make progress.
@@ -42,6 +43,19 @@ class Controller(Starter, EventRaiser, Protocol):
 
 class Purger(StatusReader, Protocol):
     async def purge_instance_history(self, instance_id: str) -> Any: ...
+
+
+def utc_time(value: Any) -> datetime | None:
+    """An engine or row timestamp (ISO text, `Z` or an offset or naive UTC, or a datetime) as an aware UTC datetime;
+    None for anything else. The watchdogs compare `lastUpdatedTime`, rows' `updated_at` and custom-status times."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def runtime_name(status: Any) -> str | None:

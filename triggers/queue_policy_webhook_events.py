@@ -7,6 +7,7 @@ checks, instead of one orchestration each. A message whose row was taken already
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
@@ -30,10 +31,12 @@ log = logging.getLogger(__name__)
 async def policy_webhook_events(msg: func.QueueMessage, client: df.DurableOrchestrationClient) -> None:
     repository = str(json.loads(msg.get_body().decode("utf-8"))["repository"])
     db = get_database()
-    batches = webhooks.take_due(db, repository, debounce_seconds=settings.policy_webhook_debounce_seconds())
+    # The database and the config file are read in worker threads: this handler shares the worker's event loop.
+    batches = await asyncio.to_thread(webhooks.take_due, db, repository,
+                                      debounce_seconds=settings.policy_webhook_debounce_seconds())
     if not batches:
         return
-    config = load_config_file(settings.policy_config_path())
+    config = await asyncio.to_thread(load_config_file, settings.policy_config_path())
     for due in batches:
         scan_id = f"scan-{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
         started = await webhooks.start_evaluation(db, client, due, settings.github_org(), scan_id, config,

@@ -126,7 +126,15 @@ class LocalDurableOrchestrationContext:
         return TimerTask(self._inner.create_timer(fire_at))
 
     def wait_for_external_event(self, name: str, expected_type: type | None = None) -> LocalTask:
-        return AtomicLocalTask(self._inner.wait_for_external_event(name))
+        """An event goes to the newest open wait of its name, as in DF Python (its executor pops the *last* task of
+        `open_tasks[name]`); durabletask gives it to the oldest. The difference shows when a loop's timer beats an
+        event wait (the admission line's fallback): the abandoned wait stays open, and durabletask would hand it
+        the next event, leaving the loop's current wait to its timer."""
+        inner = self._inner.wait_for_external_event(name)
+        waits = getattr(self._inner, "_pending_events", {}).get(name.casefold())
+        if waits and waits[-1] is inner:
+            waits.insert(0, waits.pop())
+        return AtomicLocalTask(inner)
 
     # --- state ----------------------------------------------------------------------------------------------
     def set_custom_status(self, status: Any) -> None:

@@ -14,11 +14,14 @@ once, whichever queue or API call brought it in.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from shared.storage.db import Database, IntegrityError
+
+log = logging.getLogger(__name__)
 
 PRIORITIES: dict[str, int] = {"high": 0, "normal": 1, "low": 2}
 DEFAULT_PRIORITY = "normal"
@@ -193,16 +196,21 @@ def refresh_places(db: Database, server: str) -> None:
 
     Waiting orchestrations no longer ask on a short timer, so without this their step would show the place they
     had when they last asked until their fallback timer. Done after the hand-over, off its critical path; one
-    transaction, and only steps that changed are written."""
-    with db.transaction():
-        running = _count(db, "SELECT COUNT(*) AS n FROM analysis_admission WHERE server = ? AND "
-                             "granted_at IS NOT NULL", (server,))
-        waiting = db.query("SELECT job_id FROM analysis_admission WHERE server = ? AND granted_at IS NULL "
-                           "ORDER BY priority_rank, requested_at, job_id", (server,))
-        for place, row in enumerate(waiting):
-            step = Admission(False, server, running + place).step
-            db.execute("UPDATE analysis_jobs SET current_step = ? WHERE job_id = ? AND status = 'Pending' AND "
-                       "current_step LIKE 'waiting for %' AND current_step <> ?", (step, row["job_id"], step))
+    transaction, and only steps that changed are written. Never raises: its callers (finalize, cancel, the
+    watchdog) have already done what counts, and a failure here would fail them (a finalize retried, a cancel
+    answered 500) for a label; the places are then rewritten when those jobs next ask."""
+    try:
+        with db.transaction():
+            running = _count(db, "SELECT COUNT(*) AS n FROM analysis_admission WHERE server = ? AND "
+                                 "granted_at IS NOT NULL", (server,))
+            waiting = db.query("SELECT job_id FROM analysis_admission WHERE server = ? AND granted_at IS NULL "
+                               "ORDER BY priority_rank, requested_at, job_id", (server,))
+            for place, row in enumerate(waiting):
+                step = Admission(False, server, running + place).step[:400]  # the column's width, as try_admit
+                db.execute("UPDATE analysis_jobs SET current_step = ? WHERE job_id = ? AND status = 'Pending' AND "
+                           "current_step LIKE 'waiting for %' AND current_step <> ?", (step, row["job_id"], step))
+    except Exception as exc:  # noqa: BLE001 - see above
+        log.warning("admission: places in the line of %s not refreshed (%s)", server, type(exc).__name__)
 
 
 def line(db: Database) -> list[dict[str, Any]]:

@@ -11,10 +11,11 @@ attempts (`RETRY_*`, used by the orchestrator) are added to every deadline.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from shared.analyzer.records import AnalysisJob
+from shared.durable import utc_time
 
 # The orchestrator's retry policy for its activities (`orchestrators/analysis.py` builds `df.RetryOptions` from these),
 # here so that the watchdog never counts its waits between attempts as a stall.
@@ -25,30 +26,18 @@ WAIT_UNTIL_KEY = "waitUntil"  # custom-status key: "waiting on purpose until thi
 STALLED_STEP = "stalled"
 
 
-def aware(value: Any) -> datetime | None:
-    """An ISO text or a datetime as an aware UTC datetime; None for anything else."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    if not isinstance(value, datetime):
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def stall_reason(job: AnalysisJob, last_updated: Any, custom_status: Any, now: datetime,
                  timeout: timedelta) -> str | None:
     """Why the job counts as stalled, or None while it progresses, waits on purpose, or cannot be judged (no
     timestamp from the engine: decide nothing)."""
-    orchestration = aware(last_updated)
+    orchestration = utc_time(last_updated)
     if not job.active or orchestration is None:
         return None
-    row = aware(job.updated_at)
+    row = utc_time(job.updated_at)
     progress = max(orchestration, row) if row else orchestration
     deadline = progress + timeout + RETRY_WAITS
     custom = custom_status if isinstance(custom_status, Mapping) else {}
-    until = aware(custom.get(WAIT_UNTIL_KEY))
+    until = utc_time(custom.get(WAIT_UNTIL_KEY))
     if until is not None:
         deadline = max(deadline, until + timeout + RETRY_WAITS)
     if now <= deadline:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Protocol
+
+from shared.durable import utc_time
 
 ALIVE = ("Running", "Pending", "ContinuedAsNew")
 # Custom-status keys that hold "waiting on purpose until ..." (ISO times) in the policy orchestrators.
@@ -46,19 +48,8 @@ async def observe(client: StatusReader, instance_id: str | None) -> InstanceView
     name = str(getattr(runtime, "name", runtime))
     custom = getattr(status, "custom_status", None)
     return InstanceView(exists=True, alive=name in ALIVE, runtime_status=name,
-                        last_updated=_aware(getattr(status, "last_updated_time", None)),
+                        last_updated=utc_time(getattr(status, "last_updated_time", None)),
                         custom_status=custom if isinstance(custom, Mapping) else None)
-
-
-def _aware(value: Any) -> datetime | None:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    if not isinstance(value, datetime):
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def stall_reason(view: InstanceView, now: datetime, timeout: timedelta) -> str | None:
@@ -68,7 +59,7 @@ def stall_reason(view: InstanceView, now: datetime, timeout: timedelta) -> str |
     deadline = view.last_updated + timeout
     custom = view.custom_status or {}
     for key in WAIT_KEYS:
-        until = _aware(custom.get(key))
+        until = utc_time(custom.get(key))
         if until is not None:
             deadline = max(deadline, until + timeout)
     if now <= deadline:

@@ -19,6 +19,7 @@ The use cases behind `POST /api/github/webhook` and the `policy-webhook-events` 
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -322,8 +323,23 @@ async def start_evaluation(db: Database, client: OrchestrationStarter, due: DueE
     Single repositories (one, or a batch that came due together): a scan of just them, beside any other scan (no
     lock), their snapshots taken from the payloads where possible. Every repository (an organization ruleset or
     membership change): a scan of the affected checks that takes the lock like any scan; while another scan holds
-    it, the evaluation goes back to pending and is tried again a minute later.
+    it, the evaluation goes back to pending and is tried again a minute later. The rows (up to `MAX_BATCH`
+    snapshots) and the put-back's queue send are written in a worker thread: the queue trigger shares its event loop.
     """
+    request = await asyncio.to_thread(_record_evaluation, db, due, org, scan_id, config, enqueue)
+    if request is None:
+        return None
+    try:
+        await client.start_new("policy_scan_orchestrator", scan_id, request.to_json())
+    except Exception:
+        await asyncio.to_thread(store.fail_scan, db, scan_id, "the orchestration could not be started")
+        raise
+    return scan_id
+
+
+def _record_evaluation(db: Database, due: DueEvaluation, org: str, scan_id: str, config: PolicyConfig,
+                       enqueue: Enqueue) -> ScanRequest | None:
+    """The evaluation's scan row and the payloads' snapshots (blocking); None when it was put back (the lock)."""
     org_wide = due.org_wide
     names = [] if org_wide else list(due.repositories)
     request = ScanRequest(scan_id, "webhook", False, names, [], list(due.checks))
@@ -341,12 +357,7 @@ async def start_evaluation(db: Database, client: OrchestrationStarter, due: DueE
     snapshots = [] if org_wide else usable_snapshots(due, config)
     if snapshots:  # the listing step then asks GitHub only for the repositories without one
         store.store_repositories(db, scan_id, 0, snapshots)
-    try:
-        await client.start_new("policy_scan_orchestrator", scan_id, request.to_json())
-    except Exception:
-        store.fail_scan(db, scan_id, "the orchestration could not be started")
-        raise
-    return scan_id
+    return request
 
 
 RETRY_WHEN_LOCKED_SECONDS = 60

@@ -153,6 +153,19 @@ def test_external_event_beats_the_timer_which_is_cancelled(client):
     assert status.output == {"approved": {"by": "ops"}, "timer_cancelled": True}
 
 
+def test_an_event_reaches_the_newest_wait_of_its_name_not_one_a_timer_left_open(client):
+    async def go() -> Any:
+        instance_id = await client.start_new("df_wait_again")
+        deadline = time.monotonic() + HANG_GUARD_S
+        while ((await client.get_status(instance_id)).custom_status or {}).get("round") != 2:
+            assert time.monotonic() < deadline, "the first round's timer never fired"
+            await asyncio.sleep(0.02)
+        await client.raise_event(instance_id, "Turn", "yours")
+        return await wait_status(client, instance_id)
+    status = run(go())
+    assert status.output == {"round_two": "event", "value": "yours", "abandoned_wait_completed": False}
+
+
 def test_custom_status_is_visible_while_running_and_updated_at_the_end(client):
     async def go() -> tuple[Any, Any]:
         instance_id = await client.start_new("df_progress")

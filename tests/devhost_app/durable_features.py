@@ -124,6 +124,23 @@ def approval(context: df.DurableOrchestrationContext):
     return {"timed_out": True}
 
 
+@bp.orchestration_trigger(context_name="context", orchestration="df_wait_again")
+def wait_again(context: df.DurableOrchestrationContext):
+    """A loop that waits for an event or a timer, as the analysis admission line does: the first round's timer
+    wins, leaving its event wait open; the next round's event must reach the next round's wait (DF Python gives
+    an event to the newest open wait of its name), not the abandoned one."""
+    first = context.wait_for_external_event("Turn")
+    yield context.task_any([first, context.create_timer(context.current_utc_datetime + timedelta(seconds=0.2))])
+    context.set_custom_status({"round": 2})
+    second = context.wait_for_external_event("Turn")
+    timer = context.create_timer(context.current_utc_datetime + timedelta(seconds=30))
+    winner = yield context.task_any([second, timer])
+    if winner == second:
+        timer.cancel()
+        return {"round_two": "event", "value": second.result, "abandoned_wait_completed": first.is_completed}
+    return {"round_two": "timer"}
+
+
 @bp.orchestration_trigger(context_name="context", orchestration="df_human_interaction")
 def human_interaction(context: df.DurableOrchestrationContext):
     """Microsoft's human-interaction pattern: ask someone, then act on their answer or escalate at the deadline,

@@ -2,6 +2,7 @@
 against the real app database (SQLite) with a recording enqueue."""
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -252,6 +253,44 @@ def test_a_one_repository_evaluation_runs_beside_a_scan_without_the_lock(db: Dat
     assert store.lock_holder(db) == "scan-20260101000000-aaaaaa"
     request = json.loads(store.get_scan(db, started).request_json)
     assert request["deliveries"] == ["d-r"]
+
+
+class LoopWatchedDatabase(Database):
+    """The real SQLite database, noting each statement that runs on a thread with a running event loop."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.on_loop: list[str] = []
+
+    def _execute(self, sql: str, params: Any = ()) -> Any:
+        try:
+            asyncio.get_running_loop()
+            self.on_loop.append(sql.split()[0])
+        except RuntimeError:  # a worker thread: fine
+            pass
+        return super()._execute(sql, params)
+
+
+def test_starting_an_evaluation_writes_nothing_on_the_event_loop(tmp_path: Path) -> None:
+    from shared.policies import store
+    from shared.policies.config import parse_config
+
+    db = LoopWatchedDatabase(f"sqlite:///{tmp_path / 'app.db'}")
+    config = parse_config("policies:\n  - {id: readme, check: readme-present}\n")
+    store.create_scan(db, "scan-20260101000000-aaaaaa", "manual", False, {}, config, "acme")  # holds the lock
+    sent, starter = Recorder(), Starter()
+    _deliver(db, sent, "repository", {"action": "created", "repository": _repo("svc")}, "d-1")
+    _deliver(db, sent, "repository_ruleset", {"action": "edited", "organization": {"login": "acme"}}, "d-2")
+    [one] = webhooks.take_due(db, "svc")
+    [org_wide] = webhooks.take_due(db, "*")
+    db.on_loop.clear()
+    started = asyncio.run(webhooks.start_evaluation(db, starter, one, "acme", "scan-20260101000001-bbbbbb", config,
+                                                    sent))
+    put_back = asyncio.run(webhooks.start_evaluation(db, starter, org_wide, "acme", "scan-20260101000002-cccccc",
+                                                     config, sent))
+    assert started == "scan-20260101000001-bbbbbb" and put_back is None
+    assert sent.sent[-1] == ("*", webhooks.RETRY_WHEN_LOCKED_SECONDS)  # the put-back's send, from the thread too
+    assert db.on_loop == []
 
 
 def test_every_check_an_event_names_is_in_the_catalog() -> None:

@@ -119,3 +119,19 @@ def test_a_release_hands_the_slot_over_and_tells_the_rest_of_the_line_its_place(
     assert jobs.get_job(app_db, third).current_step == "waiting for postgresql:127.0.0.1:5432 (1 ahead)"
     assert admit(app_db, second, PG_A).granted
     assert not admit(app_db, third, PG_A).granted
+
+
+def test_refreshing_the_places_never_fails_the_caller_whose_release_is_done(app_db: Database, caplog) -> None:
+    first, second, third = job(app_db, "a", PG_A), job(app_db, "b", PG_A), job(app_db, "c", PG_A)
+    assert admit(app_db, first, PG_A).granted
+    assert not admit(app_db, second, PG_A).granted
+    assert not admit(app_db, third, PG_A).granted  # still waiting after the hand-over: its place is rewritten
+    jobs.finish(app_db, first, "Completed")
+    assert admission.release(app_db, first, 1, 8) == [second]
+    app_db.execute("ALTER TABLE analysis_jobs RENAME TO analysis_jobs_away")  # the database fails from here on
+    try:
+        admission.refresh_places(app_db, "postgresql:127.0.0.1:5432")  # returns: finalize/cancel stay successful
+    finally:
+        app_db.execute("ALTER TABLE analysis_jobs_away RENAME TO analysis_jobs")
+    assert "places in the line of postgresql:127.0.0.1:5432 not refreshed" in caplog.text
+    assert admit(app_db, second, PG_A).granted
