@@ -106,3 +106,17 @@ def sim_issues(sim: Any, repo_name: str) -> list[dict[str, Any]]:
                         headers={"Authorization": f"token {TOKEN}"}, timeout=HANG_GUARD_S)
     resp.raise_for_status()
     return [i for i in resp.json() if "pull_request" not in i]
+
+
+def start_webhook_host(local_host: Any, sim: Any, folder: Path, config: str, secret: str, debounce: float, *,
+                       deliver: bool) -> Any:
+    """A local host enforcing `config` on githubsim's `acme`, taking webhooks signed with `secret`, with its app
+    database in `folder`; `deliver` tells githubsim to send its own changes there (else the test posts them)."""
+    (folder / "policies.yaml").write_text(config)
+    started = local_host(env={"GITHUB_BASE_URL": sim.base_url, "GITHUB_TOKEN": TOKEN, "GITHUB_ORG": "acme",
+                              "POLICY_CONFIG_PATH": str(folder / "policies.yaml"),
+                              "APP_DATABASE_URL": f"sqlite:///{folder / 'app.db'}",
+                              "GITHUB_WEBHOOK_SECRET": secret, "POLICY_WEBHOOK_DEBOUNCE_SECONDS": f"{debounce:g}"})
+    if deliver:
+        sim.update({"webhook": {"url": started.url("/api/github/webhook"), "secret": secret}})
+    return started

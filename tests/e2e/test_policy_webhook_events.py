@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from tests.e2e.policy_support import GOOD_FILES, PROTECTION, TOKEN, repo, seed, sim_issues, wait_idle
-from tests.e2e.policy_support import start_scan, wait_scan
+from tests.e2e.policy_support import start_scan, start_webhook_host, wait_scan
 from tests.support.githubsim import start_githubsim
 from tests.support.waiting import HANG_GUARD_S
 
@@ -37,9 +37,7 @@ RULES = [{"type": "pull_request", "parameters": {"required_approving_review_coun
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("webhook-events")
-    (path / "policies.yaml").write_text(CONFIG)
-    return path
+    return tmp_path_factory.mktemp("webhook-events")
 
 
 @pytest.fixture(scope="module")
@@ -51,12 +49,7 @@ def sim() -> Any:
 
 @pytest.fixture(scope="module")
 def host(local_host: Any, sim: Any, folder: Path) -> Any:
-    started = local_host(env={"GITHUB_BASE_URL": sim.base_url, "GITHUB_TOKEN": TOKEN, "GITHUB_ORG": "acme",
-                              "POLICY_CONFIG_PATH": str(folder / "policies.yaml"),
-                              "APP_DATABASE_URL": f"sqlite:///{folder / 'app.db'}",
-                              "GITHUB_WEBHOOK_SECRET": SECRET, "POLICY_WEBHOOK_DEBOUNCE_SECONDS": "1"})
-    sim.update({"webhook": {"url": started.url("/api/github/webhook"), "secret": SECRET}})
-    return started
+    return start_webhook_host(local_host, sim, folder, CONFIG, SECRET, debounce=1, deliver=True)
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,8 @@ import pytest
 import requests
 
 from shared.policies.webhooks import sign
-from tests.e2e.policy_support import PROTECTION, TOKEN, repo, seed, sim_issues, start_scan, wait_idle, wait_scan
+from tests.e2e.policy_support import PROTECTION, TOKEN, repo, seed, sim_issues, start_scan, start_webhook_host
+from tests.e2e.policy_support import wait_idle, wait_scan
 from tests.support.githubsim import start_githubsim
 from tests.support.openapi_contract import assert_matches_openapi
 
@@ -42,12 +43,8 @@ def sim() -> Any:
 
 @pytest.fixture(scope="module")
 def host(local_host: Any, sim: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    folder = tmp_path_factory.mktemp("webhooks")
-    (folder / "policies.yaml").write_text(CONFIG)
-    return local_host(env={"GITHUB_BASE_URL": sim.base_url, "GITHUB_TOKEN": TOKEN, "GITHUB_ORG": "acme",
-                           "POLICY_CONFIG_PATH": str(folder / "policies.yaml"),
-                           "APP_DATABASE_URL": f"sqlite:///{folder / 'app.db'}", "GITHUB_WEBHOOK_SECRET": SECRET,
-                           "POLICY_WEBHOOK_DEBOUNCE_SECONDS": "2"})
+    return start_webhook_host(local_host, sim, tmp_path_factory.mktemp("webhooks"), CONFIG, SECRET, debounce=2,
+                              deliver=False)
 
 
 @pytest.fixture(autouse=True)
