@@ -11,6 +11,10 @@ analyses the starts set off), the benchmark client's own CPU, the burst's wall t
 requests sent at once are answered one event-loop turn at a time under one GIL, so the last 202 comes after roughly
 all the host's CPU work of the burst; when the burst's wall time is well above the host's CPU time, the host was
 waiting for a core (other processes on the machine).
+
+The floor is measured first, in the same run: the same burst against `benchmarks.floor_server`, a bare aiohttp
+server with the same two routes and no work behind them. The aim minus the floor's p99 is the time the app's own
+work for 200 starts may take; divided by 200, the CPU one start may cost, printed beside what it does cost.
 """
 from __future__ import annotations
 
@@ -18,7 +22,10 @@ import asyncio
 import os
 import resource
 import shutil
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -59,7 +66,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-async def _burst(host: LocalHost, body: dict[str, str], count: int
+async def _burst(host: LocalHost | FloorHost, body: dict[str, str], count: int
                  ) -> tuple[list[float], list[int], list[float], dict[str, float]]:
     headers = {"x-functions-key": host.function_key}
     connector = aiohttp.TCPConnector(limit=0)
@@ -100,6 +107,49 @@ async def _burst(host: LocalHost, body: dict[str, str], count: int
         done.set()
         await prober
     return [t for t, _ in results], [s for _, s in results], health, cpu
+
+
+class FloorHost:
+    """`benchmarks.floor_server` in a child process, with what `_burst` uses of a `LocalHost`."""
+
+    function_key = "floor"
+
+    def __init__(self) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.process: subprocess.Popen[str] | None = None
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def __enter__(self) -> FloorHost:
+        self.process = subprocess.Popen([sys.executable, "-m", "benchmarks.floor_server", str(self.port)],
+                                        stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None and self.process.stdout.readline().strip() == "ready"
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        assert self.process is not None
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def floor(count: int) -> dict[str, float]:
+    """The same burst against a bare aiohttp server: what the HTTP stack and the client cost here."""
+    with FloorHost() as bare:
+        body = {"connectionString": f"Driver={{SQLite3}};Database={SAMPLE};"}  # the same size as the app's
+        accepts, statuses, health, cpu = asyncio.run(_burst(bare, body, count))
+    assert all(s == 202 for s in statuses), statuses
+    figures = {"accept_p50_ms": statistics.median(accepts), "accept_p99_ms": percentile(accepts, 0.99),
+               "health_max_ms": max(health) if health else float("nan"), **cpu}
+    room = ACCEPT_AIM_MS - figures["accept_p99_ms"]
+    print(f"[floor] bare aiohttp server, same {count} concurrent requests and client: accept p50 "
+          f"{figures['accept_p50_ms']:.1f} ms, p99 {figures['accept_p99_ms']:.1f} ms, health max "
+          f"{figures['health_max_ms']:.1f} ms; server CPU {cpu['host_cpu_ms_per_start']:.2f} ms per request; "
+          f"the aim leaves {room:.0f} ms for the app's work on {count} starts = "
+          f"{max(room, 0.0) / count:.2f} ms of CPU per start; load average {cpu['load_average_1m']:.1f}", flush=True)
+    return figures
 
 
 def run(backend: str, database_url: str, azurite: Azurite, folder: Path, count: int) -> dict[str, float]:
@@ -145,7 +195,8 @@ def main(count: int = STARTS) -> dict[str, dict[str, float]]:
     azurite = Azurite(folder / "azurite").start()
     server = postgres_server()
     try:
-        return {"sqlite": run("sqlite", f"sqlite:///{folder / 'app.db'}", azurite, folder, count),
+        return {"floor": floor(count),
+                "sqlite": run("sqlite", f"sqlite:///{folder / 'app.db'}", azurite, folder, count),
                 "postgresql": run("postgresql", "odbc:" + server("benchburst"), azurite, folder, count)}
     finally:
         server.cleanup()

@@ -12,10 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from shared.analyzer.connstr import ENGINES
 from shared.analyzer.model import ANALYSIS_TYPES, CATEGORIES, SEVERITIES, Check
+from shared.data_files import load_yaml
 
 CATALOG_DIR = Path(__file__).with_name("catalog")
 SQL_DIR = Path(__file__).with_name("sql")
@@ -69,7 +68,7 @@ def _load_engine(engine: str) -> list[Check]:
     path = CATALOG_DIR / f"{engine}.yaml"
     if not path.exists():
         return []
-    entries: list[dict[str, Any]] = yaml.safe_load(path.read_text()) or []
+    entries: list[dict[str, Any]] = load_yaml(path) or []
     checks = []
     for n, entry in enumerate(entries, 1):
         where = f"{path.name} entry {n} ({entry.get('id', '?')})"

@@ -11,18 +11,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from shared.data_files import load_yaml
 
 FRAGMENTS = Path(__file__).with_name("openapi")
 
 
 @lru_cache(maxsize=1)
 def _document() -> dict[str, Any]:
-    doc = yaml.safe_load((FRAGMENTS / "base.yaml").read_text())
+    doc = load_yaml(FRAGMENTS / "base.yaml")
     for path in sorted(FRAGMENTS.glob("*.yaml")):
         if path.name == "base.yaml":
             continue
-        fragment = yaml.safe_load(path.read_text()) or {}
+        fragment = load_yaml(path) or {}
         for route, item in (fragment.get("paths") or {}).items():
             if route in doc["paths"]:
                 raise ValueError(f"{path.name}: path {route} is already described by another fragment")

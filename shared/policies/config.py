@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
+from shared.data_files import load_yaml
 from shared.policies.checks import REGISTRY
 
 _DURATION = re.compile(r"^(\d+)\s*([smhd])$")  # the schema's gracePeriod pattern, turned into seconds
@@ -226,7 +227,7 @@ _TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string", "
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
     """The file's schema plus what the check catalog says: the known check ids and each check's parameters."""
-    schema = yaml.safe_load(SCHEMA_FILE.read_text(encoding="utf-8"))
+    schema = load_yaml(SCHEMA_FILE)
     policy = schema["$defs"]["policy"]
     known = sorted(REGISTRY)
     policy["properties"]["check"] = {"enum": known, "x-message": "unknown check {value!r}; known checks: "

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from shared.data_files import load_yaml
 
 DIALECTS = ("postgres", "mysql", "sqlite", "tsql")
 # Engine names used elsewhere in the analyzer map onto sqlglot dialects.
@@ -43,7 +43,7 @@ class LintIssue:
 
 @lru_cache(maxsize=1)
 def rules() -> dict[str, Rule]:
-    entries = yaml.safe_load(Path(__file__).with_name("rules.yaml").read_text())
+    entries = load_yaml(Path(__file__).with_name("rules.yaml"))
     table = {}
     for entry in entries:
         dialects = tuple(entry.pop("dialects", DIALECTS))
