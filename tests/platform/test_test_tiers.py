@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import TESTS, NetworkInUnitTest, _tiers, network_refused
+from tests.conftest import TESTS, NetworkInUnitTest, _tiers, network_refused, process_group
 
 
 def item(path: str, fixtures: tuple[str, ...] = (), **params: Any) -> Any:
@@ -31,11 +31,24 @@ def test_a_test_gets_its_tier_from_what_it_uses(case: Any, tiers: set[str]) -> N
     assert _tiers(case) == tiers
 
 
+@pytest.mark.parametrize("path, group", [
+    ("storage/test_database.py", "storage/"),
+    ("storage/test_sqlserver_static.py", "storage/"),  # reads what the other storage tests executed
+    ("e2e/test_schedules.py", "e2e/test_schedules.py"),  # a module with its module-scoped host: one process
+    ("api/test_validation.py", "api/test_validation.py"),
+])
+def test_a_test_runs_in_the_process_of_its_group(path: str, group: str) -> None:
+    assert process_group(item(path)) == group
+
+
 def test_every_test_module_named_in_the_rules_exists() -> None:
     from tests.conftest import LIVE_DIRS, LIVE_MODULES
 
     assert [m for m in LIVE_MODULES if not (TESTS / m).is_file()] == []
     assert [d for d in LIVE_DIRS if not (TESTS / d).is_dir()] == []
+    from tests.conftest import ONE_PROCESS_DIRS
+
+    assert [d for d in ONE_PROCESS_DIRS if not (TESTS / d).is_dir()] == []
 
 
 def test_in_the_unit_tier_a_test_cannot_open_a_tcp_connection() -> None:
