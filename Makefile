@@ -19,7 +19,7 @@ start: deps
 	scripts/start.sh
 
 test: deps databases browser lint
-	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 # The inner loop: the quality gates, then the unit tier (no server of any kind; tiers: tests/conftest.py).
 test-fast: venv lint

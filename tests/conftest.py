@@ -33,7 +33,7 @@ LIVE_MODULES = frozenset({"analyzer/test_checks_postgresql.py", "analyzer/test_c
 LIVE_DIRS = ("github/", "githubsim/",  # PyGithub / HTTP against an in-process githubsim server
              "notifications/")  # a real SMTP server (aiosmtpd) and a webhook receiver on loopback ports
 LIVE_PARAMS = frozenset({"postgresql", "mysql", "mariadb"})  # parametrised backends that are servers
-# `make test` runs the suite in several processes (pytest-xdist, `--dist loadgroup`): each module stays in one
+# `make test` runs the suite in several processes (pytest-xdist, `--dist loadfile`): each module stays in one
 # process, so its module-scoped local host starts once; a folder here stays in one process as a whole, because a
 # test in it reads what the others did (tests/storage: the SQL Server check of every statement they executed).
 ONE_PROCESS_DIRS = ("storage/",)
@@ -54,11 +54,27 @@ def _tiers(item: pytest.Item) -> set[str]:
     return tiers
 
 
-def process_group(item: pytest.Item) -> str:
-    """The group of tests that runs in one process when the suite is spread over several (`xdist_group`)."""
-    path = Path(str(item.fspath)).resolve()
-    relative = path.relative_to(TESTS).as_posix() if path.is_relative_to(TESTS) else path.name
-    return next((folder for folder in ONE_PROCESS_DIRS if relative.startswith(folder)), relative)
+def process_group(nodeid: str) -> str:
+    """The tests that run in one process when the suite is spread over several: a module, or a folder of
+    ONE_PROCESS_DIRS (`nodeid` as pytest gives it, relative to the repository)."""
+    module = nodeid.split("::", 1)[0]
+    relative = module.removeprefix("tests/")
+    return next((f"tests/{folder}" for folder in ONE_PROCESS_DIRS if relative.startswith(folder)), module)
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile`, with the folders of ONE_PROCESS_DIRS kept whole. (xdist's `loadgroup` markers cannot do
+    it here: pytest-xdist 3.8 renames the test ids through `item._nodeid`, which pytest 9 no longer reads.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class ProcessGroupScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return process_group(nodeid)
+
+    return ProcessGroupScheduling(config, log)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -66,8 +82,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         present = {mark.name for mark in item.iter_markers()}
         for tier in sorted(_tiers(item) - present):
             item.add_marker(getattr(pytest.mark, tier))
-        if "xdist_group" not in present:
-            item.add_marker(pytest.mark.xdist_group(process_group(item)))
 
 
 class NetworkInUnitTest(RuntimeError):

@@ -31,14 +31,14 @@ def test_a_test_gets_its_tier_from_what_it_uses(case: Any, tiers: set[str]) -> N
     assert _tiers(case) == tiers
 
 
-@pytest.mark.parametrize("path, group", [
-    ("storage/test_database.py", "storage/"),
-    ("storage/test_sqlserver_static.py", "storage/"),  # reads what the other storage tests executed
-    ("e2e/test_schedules.py", "e2e/test_schedules.py"),  # a module with its module-scoped host: one process
-    ("api/test_validation.py", "api/test_validation.py"),
+@pytest.mark.parametrize("nodeid, group", [
+    ("tests/storage/test_database.py::test_x[postgresql]", "tests/storage/"),
+    ("tests/storage/test_sqlserver_static.py::test_y", "tests/storage/"),  # reads what the other storage tests ran
+    ("tests/e2e/test_schedules.py::test_z[a::b]", "tests/e2e/test_schedules.py"),  # its module-scoped host: once
+    ("tests/api/test_validation.py::TestX::test_y", "tests/api/test_validation.py"),
 ])
-def test_a_test_runs_in_the_process_of_its_group(path: str, group: str) -> None:
-    assert process_group(item(path)) == group
+def test_a_test_runs_in_the_process_of_its_group(nodeid: str, group: str) -> None:
+    assert process_group(nodeid) == group
 
 
 def test_every_test_module_named_in_the_rules_exists() -> None:

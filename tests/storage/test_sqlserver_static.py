@@ -204,12 +204,16 @@ def test_every_sql_string_in_product_code_is_tsql() -> None:
 
 
 @pytest.mark.live  # reads what the live store tests executed
-def test_statements_executed_by_the_live_store_tests_are_tsql() -> None:
+def test_statements_executed_by_the_live_store_tests_are_tsql(request: pytest.FixtureRequest) -> None:
     """Runs last (see `conftest.pytest_collection_modifyitems`): what the SQLite/PostgreSQL tests above executed."""
+    here = Path(__file__)
+    others = [i for i in request.session.items if i.path.parent == here.parent and i.path.name != here.name]
     # DDL (CREATE, and ALTER of later migrations) was rendered for SQLite/PostgreSQL there; the sqlserver rendering
     # is checked by the migration test above
     executed = {sql: origin for sql, origin in conftest.EXECUTED.items()
                 if not origin.startswith("tests/") and not sql.lstrip().upper().startswith(("CREATE ", "ALTER "))}
+    if not executed and others:  # they were collected, so they ran before this test, in this process
+        pytest.fail("the other tests of tests/storage ran in another process: tests/conftest.py keeps them in one")
     if not executed:
         pytest.skip("run together with the other tests of tests/storage (nothing was recorded)")
     origins = {o.split(":")[0] for o in executed.values()}
