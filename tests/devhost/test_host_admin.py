@@ -16,7 +16,7 @@ from azure.storage.queue import QueueClient
 
 from tests.devhost_app._record import records
 from tests.support.local_host import LocalHost
-from tests.support.waiting import HANG_GUARD_S
+from tests.support.waiting import HANG_GUARD_S, wait_for
 
 APP = "tests.devhost_app.function_app:app"
 REASON = "Reason='This function was programmatically called via the host APIs.'"
@@ -34,16 +34,6 @@ def host(local_host, queues: dict[str, str]) -> Iterator[LocalHost]:
                                        "DEVHOST_TEST_FAIL_QUEUE": queues["fail"]})
     yield started
     started.stop()
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = HANG_GUARD_S) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def admin_post(host: LocalHost, name: str, body: Any = None, key: str | None = "master",

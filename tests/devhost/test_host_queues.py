@@ -14,7 +14,7 @@ from azure.storage.queue import QueueClient
 
 from tests.devhost_app._record import records
 from tests.support.local_host import LocalHost
-from tests.support.waiting import HANG_GUARD_S
+from tests.support.waiting import HANG_GUARD_S, wait_for
 
 APP = "tests.devhost_app.function_app:app"
 
@@ -38,16 +38,6 @@ def queue(azurite: dict[str, Any]) -> Callable[[str], QueueClient]:
     def client(name: str) -> QueueClient:
         return QueueClient.from_connection_string(azurite["connection_string"], name)
     return client
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = HANG_GUARD_S) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
 
 
 def test_base64_message_is_decoded_and_passed_as_queue_message(host: LocalHost, queue, queues) -> None:

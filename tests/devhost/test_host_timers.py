@@ -10,19 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.devhost_app._record import records
-from tests.support.waiting import HANG_GUARD_S
+from tests.support.waiting import HANG_GUARD_S, wait_for
 
 APP = "tests.devhost_app.function_app:app"
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = HANG_GUARD_S) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def test_fast_timer_fires_on_schedule_and_on_startup_then_past_due_after_restart(local_host) -> None:

@@ -22,6 +22,7 @@ from tests.e2e.analysis_support import host_env, start, wait_final
 from tests.support.local_host import LocalHost
 from tests.support.openapi_contract import assert_matches_openapi
 from tests.support.smtp_server import SmtpServer
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 # Long enough that the refused attempt's retry is not due before the host is back (a restart takes seconds).
@@ -69,16 +70,6 @@ def notification(host: LocalHost, job_id: str) -> dict[str, Any] | None:
     assert_matches_openapi(listed)
     items = [i for i in listed.json()["items"] if i["channel"] == "email"] if listed.json()["items"] else []
     return items[0] if items else None
-
-
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def outcomes(item: dict[str, Any] | None) -> list[str]:
