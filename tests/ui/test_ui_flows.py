@@ -18,7 +18,8 @@ RECORD_PROGRESS = """() => {
     window.progressSeen = [];
     new MutationObserver(records => {
         for (const record of records) {
-            if (record.target.id === "job-progress") window.progressSeen.push(Number(record.target.getAttribute("aria-valuenow")));
+            if (record.target.id !== "job-progress") continue;
+            window.progressSeen.push(Number(record.target.getAttribute("aria-valuenow")));
         }
     }).observe(document, {subtree: true, attributes: true, attributeFilter: ["aria-valuenow"]});
 }"""
