@@ -20,6 +20,7 @@ from referencing import Registry, Resource
 from tests.e2e.policy_support import PROTECTION, TOKEN, repo, seed
 from tests.githubsim.github_openapi import assert_webhook_shape
 from tests.support.githubsim import start_githubsim
+from tests.support.waiting import wait_for
 
 SCHEMA = Path(__file__).resolve().parents[2] / "node_modules" / "@octokit" / "webhooks-schemas" / "schema.json"
 SECRET = "sim-webhook-secret"
@@ -128,7 +129,13 @@ def test_a_failed_delivery_is_redelivered_with_the_same_guid(sim: Any, receiver:
     sim.update({"repos": {"alpha": {"description": "changed"}}})
     got = receiver.wait(2)
     assert [r["headers"]["x-github-delivery"] for r in got[:2]] == [got[0]["headers"]["x-github-delivery"]] * 2
-    deliveries = requests.get(f"{sim.base_url}/_sim/webhooks/deliveries", timeout=10).json()["deliveries"]
+
+    def delivered() -> list[dict[str, Any]] | None:
+        """The sim records the receiver's answer after the receiver has the request: wait until it has."""
+        listed = requests.get(f"{sim.base_url}/_sim/webhooks/deliveries", timeout=10).json()["deliveries"]
+        return listed if listed and len(listed[0]["history"]) == 2 else None
+
+    deliveries = wait_for(delivered, "the sim to record the redelivery's answer")
     assert deliveries[0]["history"] == [500, 202] and deliveries[0]["delivered"] is True
     again = requests.post(f"{sim.base_url}/_sim/webhooks/deliveries/{deliveries[0]['deliveryId']}/redeliver",
                           timeout=10)
