@@ -3,13 +3,13 @@ the poison path (`maxDequeueCount` 2 and `visibilityTimeout` 1 s in `tests/devho
 from __future__ import annotations
 
 import base64
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import requests
+from azure.core.exceptions import ResourceExistsError
 from azure.storage.queue import QueueClient
 
 from tests.devhost_app._record import records
@@ -35,8 +35,15 @@ def host(local_host, queues: dict[str, str]) -> Iterator[LocalHost]:
 
 @pytest.fixture(scope="module")
 def queue(azurite: dict[str, Any]) -> Callable[[str], QueueClient]:
+    """A producer's client. It creates its queue if needed, as a producer must: the host's listener creates the queue
+    it watches only once it starts polling, which is after the host answers as ready."""
     def client(name: str) -> QueueClient:
-        return QueueClient.from_connection_string(azurite["connection_string"], name)
+        queue = QueueClient.from_connection_string(azurite["connection_string"], name)
+        try:
+            queue.create_queue()
+        except ResourceExistsError:
+            pass
+        return queue
     return client
 
 

@@ -18,7 +18,7 @@ import pytest
 from tests.e2e.analysis_support import APP, host_env, start, status, wait_final
 from tests.support.local_host import LocalHost
 from tests.support.openapi_contract import assert_matches_openapi
-from tests.support.waiting import HANG_GUARD_S, wait_for
+from tests.support.waiting import HANG_GUARD_S
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
@@ -222,12 +222,7 @@ def test_cancel_stops_a_running_job(host: LocalHost, hanging_port: int) -> None:
     assert response.json()["status"] == "Canceled"
     again = host.post(f"/api/v1/analysis/{job_id}/cancel")
     assert again.status_code == 409
-
-    def ended() -> dict[str, Any] | None:
-        durable = host.get(f"/runtime/webhooks/durabletask/instances/{job_id}").json()
-        return None if durable["runtimeStatus"] in ("Pending", "Running") else durable
-
-    durable = wait_for(ended, "the canceled job's orchestration to end")
+    durable = host.instance_once_ended(job_id)
     assert durable["runtimeStatus"] == "Terminated", durable   # and for nothing else
     assert status(host, job_id)["status"] == "Canceled"
     listed = host.get("/api/v1/analysis?status=Canceled").json()["items"]

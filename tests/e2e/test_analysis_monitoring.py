@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 import requests
@@ -29,6 +28,7 @@ def test_jobs_list_counts_and_retry_of_a_failed_analysis(host: LocalHost) -> Non
     conn = f"Driver={{PostgreSQL Unicode}};Server=127.0.0.1;Port={port};Database=x;Uid=u;Pwd=p;"
     job_id = start(host, {"connectionString": conn})["jobId"]
     assert wait_final(host, job_id, timeout=HANG_GUARD_S)[-1]["status"] == "Failed"
+    host.instance_once_ended(job_id)   # the row ends in the last activity, before the orchestration returns
     listed = host.get("/api/v1/jobs?product=analysis&status=Failed")
     assert listed.status_code == 200, listed.text
     assert_matches_openapi(listed)

@@ -100,6 +100,7 @@ def test_an_analysis_is_listed_running_then_completed_with_duration_and_history(
         host: LocalHost, completed_job: tuple[str, list[str]]) -> None:
     job_id, seen = completed_job
     assert seen[0] == "Running" and seen[-1] == "Completed", seen
+    host.instance_once_ended(job_id)   # the row ends in the last activity, before the orchestration returns
     detail = get_ok(host, f"/api/v1/jobs/{job_id}")
     assert detail["type"] == "analysis" and detail["runtimeStatus"] == "Completed"
     assert detail["durationSeconds"] > 0 and detail["progress"]["percentage"] == 100

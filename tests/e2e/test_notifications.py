@@ -81,8 +81,8 @@ def mails_for(smtp: SmtpServer, job_id: str) -> list[Any]:
 
 
 def orchestration(host: LocalHost, job_id: str) -> dict[str, Any]:
-    instance = instance_id_for(f"failure:{job_id}:1")
-    return host.get(f"/runtime/webhooks/durabletask/instances/{instance}?showHistory=true").json()
+    """The notification's orchestration once it has returned (the row is Sent inside its activity, before that)."""
+    return host.instance_once_ended(instance_id_for(f"failure:{job_id}:1"), history=True)
 
 
 def test_a_4xx_then_success_is_two_logged_attempts_and_one_mail(local_host: Callable[..., LocalHost],

@@ -9,12 +9,10 @@ import shutil
 import signal
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from devhost.azurite import Azurite
 from tests.e2e.policy_support import (
@@ -110,22 +108,6 @@ def test_one_repositorys_persistent_5xx_is_an_error_result_and_the_scan_complete
     assert len(sim_issues(sim, "bare")) == 1
 
 
-def _instance(host: Any, instance_id: str) -> dict[str, Any] | None:
-    resp = requests.get(host.url(f"/runtime/webhooks/durabletask/instances/{urllib.parse.quote(instance_id)}"),
-                        headers={"x-functions-key": host.master_key}, timeout=10)
-    return resp.json() if resp.status_code == 200 else None
-
-
-def _wait_instance_done(host: Any, instance_id: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        state = _instance(host, instance_id)
-        if state and state.get("runtimeStatus") in ("Completed", "Failed", "Terminated"):
-            return state
-        time.sleep(0.3)
-    raise AssertionError(f"{instance_id} did not finish: {_instance(host, instance_id)}")
-
-
 def test_storage_down_at_the_hand_over_is_reported_and_a_late_message_beside_a_retry_acts_once(
         host: Any, sim: Any, own_azurite: Azurite) -> None:
     sim.update({"latencyMs": 300})  # the scan is still evaluating when storage goes away
@@ -156,7 +138,7 @@ def test_storage_down_at_the_hand_over_is_reported_and_a_late_message_beside_a_r
     body = json.dumps({"scanId": scan_id, "actId": f"{scan_id}:act", "attempt": 1})
     queue.send_message(base64.b64encode(body.encode()).decode("ascii"))
     queue.close()
-    late = _wait_instance_done(host, f"{scan_id}:act")
+    late = host.instance_once_ended(f"{scan_id}:act")
     assert late["output"]["status"] == "Superseded", late
     rows = actions(host, scan_id)
     assert {r["actId"] for r in rows} == {f"{scan_id}:act:2"}
@@ -197,7 +179,7 @@ def test_a_scan_without_progress_is_reported_stalled_and_releases_the_lock(local
         sim.admin("DELETE", "faults")
         fresh = start_scan(slow, {"policies": ["readme"]}).json()["scanId"]  # the lock did not outlive it
         assert fresh != scan_id
-        assert _wait_instance_done(slow, scan_id)["runtimeStatus"] == "Terminated"
+        assert slow.instance_once_ended(scan_id)["runtimeStatus"] == "Terminated"
         wait_scan(slow, fresh, act=False)
     finally:
         sim.update({"latencyMs": 0})

@@ -14,12 +14,15 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
 from devhost.azurite import free_port
+from tests.support.waiting import wait_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+ENDED = ("Completed", "Failed", "Terminated", "Canceled")  # the Durable Functions runtime statuses that are final
 
 
 class LocalHost:
@@ -110,3 +113,17 @@ class LocalHost:
 
     def post(self, path: str, **kwargs: Any) -> requests.Response:
         return requests.post(self.url(path), headers={"x-functions-key": self.function_key}, **kwargs)
+
+    def instance_once_ended(self, instance_id: str, history: bool = False) -> dict[str, Any]:
+        """A durable instance's status (the Durable Functions HTTP API) once it has ended. A job's row, an outbox row
+        or a cancel answers before its orchestration has returned (the row is written in the last activity; a
+        terminate is a message to the engine, in Azure too), so a test that asserts on the orchestration waits here."""
+        path = f"/runtime/webhooks/durabletask/instances/{quote(instance_id)}"
+        path += "?showHistory=true" if history else ""
+
+        def ended() -> dict[str, Any] | None:
+            response = requests.get(self.url(path), headers={"x-functions-key": self.master_key}, timeout=10)
+            state = response.json() if response.status_code == 200 else None
+            return state if state and state.get("runtimeStatus") in ENDED else None
+
+        return wait_for(ended, f"the orchestration {instance_id} to end")
