@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from devhost.azurite import free_port
-from tests.support.waiting import HANG_GUARD_S
+from tests.support.waiting import HANG_GUARD_S, wait_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APP = "tests.devhost_app.function_app:app"
@@ -61,13 +61,11 @@ def test_sigterm_lets_a_running_invocation_finish_and_exits_0(local_host) -> Non
     deadline = time.monotonic() + HANG_GUARD_S
     while "Executing 'Functions.slow'" not in host.log_text() and time.monotonic() < deadline:
         time.sleep(0.05)
-    stopped_at = time.monotonic()
     code = host.stop()
     caller.join(20)
     assert outcome == {"status": 200, "text": "slept"}
     assert code == 0
-    assert time.monotonic() - stopped_at >= 2                            # it did wait for the function
-    log = host.log_text()
+    log = host.log_text()   # it waited for the function: the order of the host's own lines below says so
     assert "Executed 'Functions.slow' (Succeeded" in log
     assert log.index("Stopping the host") < log.index("Executed 'Functions.slow'") < log.index("Host stopped")
 
@@ -80,7 +78,7 @@ def test_new_requests_are_refused_while_stopping(local_host) -> None:
         time.sleep(0.05)
     stopper = threading.Thread(target=host.stop)
     stopper.start()
-    time.sleep(0.5)
+    wait_for(lambda: "Stopping the host" in host.log_text(), "the host to begin stopping")   # logged once it refuses
     try:
         refused = requests.get(host.url("/api/echo/latest"), timeout=HANG_GUARD_S).status_code
     except requests.ConnectionError:

@@ -24,7 +24,7 @@ from tests.e2e.policy_support import (
     write_config,
 )
 from tests.support.githubsim import start_githubsim
-from tests.support.waiting import HANG_GUARD_S
+from tests.support.waiting import HANG_GUARD_S, wait_for
 
 REPOS = [repo("alpha"), repo("beta", files={"SECURITY.md": "x"}), repo("gamma"),
          repo("old-tools", pushed_at="2020-01-01T00:00:00Z"), repo("old-revived", pushed_at="2020-01-01T00:00:00Z")]
@@ -176,7 +176,8 @@ def test_scan_lost_in_a_host_restart_is_failed_and_does_not_block(host: Any, sim
     sim.update({"latencyMs": 400})
     try:
         scan_id = start_scan(host, {"policies": ["readme"]}).json()["scanId"]
-        time.sleep(1.0)
+        # Running (its orchestration has begun) before the restart: a Pending scan is given a grace period instead
+        wait_for(lambda: host.get(f"/api/v1/scans/{scan_id}").json()["status"] == "Running", "the scan to run")
         host.restart()
     finally:
         sim.update({"latencyMs": 0})
