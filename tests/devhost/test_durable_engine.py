@@ -25,7 +25,7 @@ from devhost.durable import DurableEngine, durable_functions_of
 from devhost.durable.client import LocalDurableOrchestrationClient
 from devhost.durable.discovery import activity_clients_of, entity_functions_of
 from tests.devhost_app import call_http_app, durable_features
-from tests.support.waiting import HANG_GUARD_S
+from tests.support.waiting import HANG_GUARD_S, wait_for
 
 BASE_URL = "http://127.0.0.1:7071"
 DONE = {Status.Completed, Status.Failed, Status.Terminated}
@@ -480,10 +480,13 @@ def test_status_between_continue_as_new_generations_is_running_never_pending(cli
 def test_a_failed_orchestrator_is_logged_with_its_reason_and_a_short_traceback(client, caplog):
     with caplog.at_level(logging.INFO, logger="devhost.functions"):
         status = start_and_wait(client, "df_uncaught_failure", "the reason is here")
-    assert status.runtime_status is Status.Failed
-    failed = [r for r in caplog.records if r.name == "devhost.functions"
-              and r.getMessage().startswith("Executed 'Functions.df_uncaught_failure' (Failed")]
-    assert failed and failed[-1].levelno == logging.ERROR
+        assert status.runtime_status is Status.Failed
+
+        def logged() -> list[logging.LogRecord]:   # the worker logs the episode after the engine has its result
+            return [r for r in caplog.records if r.name == "devhost.functions"
+                    and r.getMessage().startswith("Executed 'Functions.df_uncaught_failure' (Failed")]
+        failed = wait_for(logged, "the failed episode's log line")
+    assert failed[-1].levelno == logging.ERROR
     text = failed[-1].getMessage()
     assert "Orchestrator function 'df_uncaught_failure' failed: Activity function 'df_fail' failed: " \
            "ValueError: the reason is here" in text
