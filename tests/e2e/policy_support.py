@@ -33,7 +33,7 @@ version: 1
 settings:
   issueLabel: policy-enforcer
   maxIssuesPerRun: {max_issues}
-  archive: {{enabled: {archive}, gracePeriod: 3s, maxPerRun: 2}}
+  archive: {{enabled: {archive}, gracePeriod: {grace}, maxPerRun: 2}}
   orgOverride: {{enabled: false}}
 policies:
   - id: readme
@@ -54,8 +54,9 @@ policies:
 """
 
 
-def write_config(path: Path, *, archive: bool = False, max_issues: int = 50, security_dry_run: bool = False) -> None:
-    path.write_text(CONFIG.format(archive=str(archive).lower(), max_issues=max_issues,
+def write_config(path: Path, *, archive: bool = False, max_issues: int = 50, security_dry_run: bool = False,
+                 grace: str = "3s") -> None:
+    path.write_text(CONFIG.format(archive=str(archive).lower(), max_issues=max_issues, grace=grace,
                                   security_dry_run=str(security_dry_run).lower()))
 
 

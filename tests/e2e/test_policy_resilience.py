@@ -145,7 +145,9 @@ def test_bad_credentials_fail_the_scan_at_once_with_a_clear_message(local_host: 
 
 def test_archive_path_waits_the_grace_period_rechecks_then_archives(host: Any, sim: Any,
                                                                   config_path: Path) -> None:
-    write_config(config_path, archive=True)
+    # The test must see the notice and revive the repository within the grace period: 10 s leaves a loaded
+    # machine room to do both before the recheck.
+    write_config(config_path, archive=True, grace="10s")
     scan_id = start_scan(host, {"repositories": ["old-tools", "old-revived"], "policies": ["inactive"]}).json()["scanId"]
     deadline = time.monotonic() + HANG_GUARD_S
     while time.monotonic() < deadline and len(sim_issues(sim, "old-revived")) == 0:
