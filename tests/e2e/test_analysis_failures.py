@@ -46,7 +46,9 @@ def plan_invocations(host: LocalHost) -> int:
 
 
 def assert_nowhere(host: LocalHost, job_id: str, secret: str) -> None:
-    """The secret is in none of the places a user or operator can read."""
+    """The secret is in none of the places a user or operator can read, once the job's orchestration has ended (its
+    row ends in the last activity, before the orchestration returns and before the last lines are logged)."""
+    host.instance_once_ended(job_id)
     assert secret not in host.log_text()
     assert secret not in host.get(f"/api/v1/analysis/status/{job_id}").text
     assert secret not in host.get("/api/v1/analysis?pageSize=200").text
