@@ -253,6 +253,7 @@ def test_a_failed_scheduled_job_mails_once_with_the_link_and_a_success_mails_not
     assert f"https://jobs.example.com/api/dashboard#job={failed}" in mail.get_body(("plain",)).get_content()
     assert "cannot connect" in mail.get_body(("plain",)).get_content()
     assert not mails_for(smtp, fine)
+
     def sent() -> requests.Response | None:   # the SMTP server has the mail before the activity records it
         answer = host.get(f"/api/v1/notifications?jobId={failed}")
         return answer if answer.status_code != 200 or answer.json()["items"][0]["status"] == "Sent" else None
