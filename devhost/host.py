@@ -43,15 +43,20 @@ class HostOptions:
     state_dir: Path | None = None
 
 
-def _check_port(host: str, port: int) -> None:
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise HostStartError(f"port {port} is in use: stop the other process or pass --port") from None
-            raise HostStartError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+def _reserve_port(host: str, port: int) -> socket.socket:
+    """Bind the HTTP port before anything else starts and keep it: the durable engine's start takes seconds, and in
+    that time another process (or one of this host's own gRPC and client sockets) could take a port that was only
+    checked. Not listening yet: callers are refused, not queued, until the site starts (asyncio listens then)."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise HostStartError(f"port {port} is in use: stop the other process or pass --port") from None
+        raise HostStartError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    return sock
 
 
 def _check_storage(functions: list[discovery.FunctionInfo]) -> None:
@@ -206,14 +211,20 @@ class Host:
 
         self.tracker = InvocationTracker()
         install_signal_handlers(self.stop_requested, self.force_stop)
-        _check_port(self.options.host, self.options.port)
+        listening = _reserve_port(self.options.host, self.options.port)
+        try:
+            return await self._serve_on(listening)
+        finally:
+            listening.close()
+
+    async def _serve_on(self, listening: socket.socket) -> int:
+        from devhost.queues import QueueListener, QueueSender
+
         app_dir = self._load()
         self.keys = HostKeys.from_environment()
         _check_storage(self.functions)
         state_dir = self.options.state_dir or Path(
             os.environ.get("FUNCTIONS_DEVHOST_STATE_DIR") or app_dir / ".data" / "devhost")
-        from devhost.queues import QueueListener, QueueSender
-
         sender = QueueSender()
         self.invoker = Invoker(str(app_dir), sender)
         self.timers = {f.name: TimerRunner(f, state_dir, self.invoke) for f in self.functions if f.kind == "timer"}
@@ -221,7 +232,7 @@ class Host:
         runner = web.AppRunner(self._web_app(), access_log=None, handle_signals=False,
                                shutdown_timeout=self.options.grace)
         await runner.setup()
-        site = web.TCPSite(runner, self.options.host, self.options.port)
+        site = web.SockSite(runner, listening)
         try:
             await site.start()
         except OSError as exc:
@@ -249,7 +260,7 @@ class Host:
             await signalr.cleanup()
         return code
 
-    async def _shutdown(self, runner: web.AppRunner, site: web.TCPSite, pollers: list[asyncio.Task[Any]],
+    async def _shutdown(self, runner: web.AppRunner, site: web.BaseSite, pollers: list[asyncio.Task[Any]],
                         pollers_stop: asyncio.Event, sender: Any) -> int:
         deadline = time.monotonic() + self.options.grace
         self.state = "Stopping"

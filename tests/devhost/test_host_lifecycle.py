@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from devhost.azurite import free_port
+from tests.support.local_host import LocalHost
 from tests.support.waiting import HANG_GUARD_S, wait_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +46,25 @@ def test_unreachable_azurite_is_one_clear_message_and_exit_code_2() -> None:
     assert f"not reachable at 127.0.0.1:{dead}" in result.stderr
     assert "Azurite" in result.stderr and "AccountKey" not in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_test_host_whose_port_was_taken_before_it_started_moves_to_a_free_one(azurite, tmp_path: Path) -> None:
+    """The suite finds a host's port free, then starts the host: with several test processes on one machine,
+    something can take the port in between. The host says so (exit 2) and `LocalHost` moves, on a first start
+    only; the host itself binds its port before it starts the engine, so the window is the process start."""
+    host = LocalHost(app=APP, env={"DEVHOST_TEST_WORK_QUEUE": "moved-work", "DEVHOST_TEST_FAIL_QUEUE": "moved-fail"},
+                     storage_connection_string=azurite["connection_string"], workdir=tmp_path)
+    taken = host.port
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", taken))
+        other.listen()
+        try:
+            host.start()
+            assert host.port != taken
+            assert requests.get(host.url("/admin/host/status"), timeout=10).json()["state"] == "Running"
+        finally:
+            host.stop()
+    assert f"port {taken} is in use" in host.log_text()
 
 
 def test_sigterm_lets_a_running_invocation_finish_and_exits_0(local_host) -> None:

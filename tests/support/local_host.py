@@ -25,6 +25,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 ENDED = ("Completed", "Failed", "Terminated", "Canceled")  # the Durable Functions runtime statuses that are final
 
 
+class PortTaken(RuntimeError):
+    """The host could not bind its port: another process took it after it was found free."""
+
+
 class LocalHost:
     def __init__(self, *, app: str, env: dict[str, str], storage_connection_string: str, workdir: Path,
                  grace: float = 10.0, startup_timeout: float = 60.0) -> None:
@@ -52,6 +56,7 @@ class LocalHost:
         self.log_path = workdir / "host.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.returncode: int | None = None
+        self.started_before = False
 
     @property
     def base_url(self) -> str:
@@ -64,6 +69,18 @@ class LocalHost:
         return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
 
     def start(self) -> "LocalHost":
+        """Start the host and return once it says Running. The port was only found free when this object was made;
+        if something took it before the child bound it, a first start moves to another free port (a restart keeps
+        its port: "the host restarted" means the same address)."""
+        for _ in range(3):
+            try:
+                return self._start_once()
+            except PortTaken:
+                self.port = free_port()
+        return self._start_once()
+
+    def _start_once(self) -> "LocalHost":
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child writes to it for its whole life
         self.process = subprocess.Popen(
             [sys.executable, "-m", "devhost", "--app", self.app, "--port", str(self.port),
@@ -73,9 +90,12 @@ class LocalHost:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the local host exited with code {self.process.returncode}:\n{self.log_text()}")
+                taken = f"port {self.port} is in use".encode() in self.log_path.read_bytes()[offset:]
+                failure = PortTaken if taken and not self.started_before else RuntimeError
+                raise failure(f"the local host exited with code {self.process.returncode}:\n{self.log_text()}")
             try:
                 if requests.get(self.url("/admin/host/status"), timeout=1).json().get("state") == "Running":
+                    self.started_before = True
                     return self
             except (requests.RequestException, ValueError):
                 pass
