@@ -52,6 +52,10 @@ def azurite_binary() -> str:
     raise FileNotFoundError("Azurite is not installed: run `npm install` in the repository root (or `make start`)")
 
 
+class _PortTaken(RuntimeError):
+    """Azurite could not bind a port: another process took it after it was found free."""
+
+
 @dataclass
 class Azurite:
     location: Path
@@ -60,6 +64,7 @@ class Azurite:
     table_port: int = field(default_factory=free_port)
     host: str = "127.0.0.1"
     process: subprocess.Popen[bytes] | None = None
+    started_before: bool = False
 
     @property
     def connection_string(self) -> str:
@@ -72,16 +77,31 @@ class Azurite:
                 "--tablePort", str(self.table_port)]
 
     def start(self, timeout: float = 30.0, log_file: Path | None = None) -> "Azurite":
+        """Start and return once the three ports answer. The ports were only found free when this object was made:
+        if another process took one before Azurite bound it (EADDRINUSE), a first start moves to new free ports; a
+        later start (an outage ending) keeps its ports, since clients hold its connection string."""
+        for _ in range(3):
+            try:
+                return self._start_once(timeout, log_file)
+            except _PortTaken:
+                self.blob_port, self.queue_port, self.table_port = free_port(), free_port(), free_port()
+        return self._start_once(timeout, log_file)
+
+    def _start_once(self, timeout: float, log_file: Path | None) -> "Azurite":
         self.location.mkdir(parents=True, exist_ok=True)
-        out = open(log_file or self.location / "azurite.log", "ab")  # noqa: SIM115 - lives as long as the process
+        log_path = log_file or self.location / "azurite.log"
+        offset = log_path.stat().st_size if log_path.exists() else 0
+        out = open(log_path, "ab")  # noqa: SIM115 - lives as long as the process
         self.process = subprocess.Popen(self.command(), stdout=out, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"Azurite exited with code {self.process.returncode}; "
-                                   f"see {log_file or self.location / 'azurite.log'}")
+                taken = b"EADDRINUSE" in log_path.read_bytes()[offset:] and not self.started_before
+                raise (_PortTaken if taken else RuntimeError)(
+                    f"Azurite exited with code {self.process.returncode}; see {log_path}")
             if all(port_answers(self.host, p) for p in (self.blob_port, self.queue_port, self.table_port)):
+                self.started_before = True
                 return self
             time.sleep(0.1)
         self.stop()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from devhost.azurite import free_port
+from devhost.azurite import Azurite, free_port
 from tests.support.local_host import LocalHost
 from tests.support.waiting import HANG_GUARD_S, wait_for
 
@@ -65,6 +65,26 @@ def test_a_test_host_whose_port_was_taken_before_it_started_moves_to_a_free_one(
         finally:
             host.stop()
     assert f"port {taken} is in use" in host.log_text()
+
+
+@pytest.mark.live  # starts Azurite
+def test_an_azurite_whose_port_was_taken_before_it_started_moves_to_free_ones(tmp_path: Path) -> None:
+    """The same for the suite's own Azurite, on a first start only: a restart after an outage keeps its ports."""
+    azurite = Azurite(tmp_path / "azurite")
+    taken = azurite.queue_port
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", taken))
+        other.listen()
+        azurite.start()
+        try:
+            assert azurite.queue_port != taken and azurite.process is not None and azurite.process.poll() is None
+            moved = azurite.queue_port
+            azurite.stop()
+            azurite.start()   # a restart: the same ports
+            assert azurite.queue_port == moved
+        finally:
+            azurite.stop()
+    assert b"EADDRINUSE" in (tmp_path / "azurite" / "azurite.log").read_bytes()
 
 
 def test_sigterm_lets_a_running_invocation_finish_and_exits_0(local_host) -> None:
