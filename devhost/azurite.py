@@ -13,12 +13,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from devhost.settings import AZURITE_ACCOUNT, AZURITE_KEY
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -52,8 +55,20 @@ def azurite_binary() -> str:
     raise FileNotFoundError("Azurite is not installed: run `npm install` in the repository root (or `make start`)")
 
 
-class _PortTaken(RuntimeError):
-    """Azurite could not bind a port: another process took it after it was found free."""
+class PortTaken(RuntimeError):
+    """A server could not bind a port: another process took it after `free_port` found it free."""
+
+
+def start_moving_off_taken_ports(start_once: Callable[[], T], move: Callable[[], None], attempts: int = 3) -> T:
+    """`start_once()`, and while it raises PortTaken, `move()` to new free ports and start again. For servers whose
+    ports are picked with `free_port` and bound later by a child process, on their first start only (a restart keeps
+    its ports: clients hold its address, so `start_once` raises PortTaken only before a first success)."""
+    for _ in range(attempts):
+        try:
+            return start_once()
+        except PortTaken:
+            move()
+    return start_once()
 
 
 @dataclass
@@ -80,12 +95,10 @@ class Azurite:
         """Start and return once the three ports answer. The ports were only found free when this object was made:
         if another process took one before Azurite bound it (EADDRINUSE), a first start moves to new free ports; a
         later start (an outage ending) keeps its ports, since clients hold its connection string."""
-        for _ in range(3):
-            try:
-                return self._start_once(timeout, log_file)
-            except _PortTaken:
-                self.blob_port, self.queue_port, self.table_port = free_port(), free_port(), free_port()
-        return self._start_once(timeout, log_file)
+        def move() -> None:
+            self.blob_port, self.queue_port, self.table_port = free_port(), free_port(), free_port()
+
+        return start_moving_off_taken_ports(lambda: self._start_once(timeout, log_file), move)
 
     def _start_once(self, timeout: float, log_file: Path | None) -> "Azurite":
         self.location.mkdir(parents=True, exist_ok=True)
@@ -98,7 +111,7 @@ class Azurite:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 taken = b"EADDRINUSE" in log_path.read_bytes()[offset:] and not self.started_before
-                raise (_PortTaken if taken else RuntimeError)(
+                raise (PortTaken if taken else RuntimeError)(
                     f"Azurite exited with code {self.process.returncode}; see {log_path}")
             if all(port_answers(self.host, p) for p in (self.blob_port, self.queue_port, self.table_port)):
                 self.started_before = True

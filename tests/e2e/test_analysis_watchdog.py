@@ -58,11 +58,7 @@ def test_a_hung_analysis_is_reported_stalled_terminated_and_frees_its_slot(host:
     assert [s["status"] for s in seen[:-1]] == [s["status"] for s in seen[:-1] if s["status"] in ("Pending", "Running")]
     # Terminating is asynchronous (the engine, as in Azure, takes the request as a message): the instance leaves
     # Running for Terminated, and for nothing else.
-    durable = host.get(f"/runtime/webhooks/durabletask/instances/{hung}").json()
-    while durable["runtimeStatus"] == "Running":
-        assert time.monotonic() < deadline, durable
-        time.sleep(0.1)
-        durable = host.get(f"/runtime/webhooks/durabletask/instances/{hung}").json()
+    durable = host.instance_once_ended(hung)
     assert durable["runtimeStatus"] == "Terminated", durable
 
     # The slot went to the job behind it, which ran to the end (it was waiting on purpose, not stalled).

@@ -18,15 +18,11 @@ from urllib.parse import quote
 
 import requests
 
-from devhost.azurite import free_port
+from devhost.azurite import PortTaken, free_port, start_moving_off_taken_ports
 from tests.support.waiting import wait_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENDED = ("Completed", "Failed", "Terminated", "Canceled")  # the Durable Functions runtime statuses that are final
-
-
-class PortTaken(RuntimeError):
-    """The host could not bind its port: another process took it after it was found free."""
 
 
 class LocalHost:
@@ -72,12 +68,10 @@ class LocalHost:
         """Start the host and return once it says Running. The port was only found free when this object was made;
         if something took it before the child bound it, a first start moves to another free port (a restart keeps
         its port: "the host restarted" means the same address)."""
-        for _ in range(3):
-            try:
-                return self._start_once()
-            except PortTaken:
-                self.port = free_port()
-        return self._start_once()
+        def move() -> None:
+            self.port = free_port()
+
+        return start_moving_off_taken_ports(self._start_once, move)
 
     def _start_once(self) -> "LocalHost":
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
